@@ -1,0 +1,1 @@
+"""HTTP API for the ISO 50001 management review."""

@@ -1,0 +1,1 @@
+"""Energy baselines and EnPIs: pure NumPy computation, no I/O."""

@@ -1,0 +1,1 @@
+"""Energy management daemon: configuration, storage, collectors and the command line."""

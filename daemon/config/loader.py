@@ -1,0 +1,210 @@
+"""Load a YAML configuration file into an ``EnmsConfig``, reporting every problem at once.
+
+The YAML is composed into nodes rather than loaded straight to dicts, so each value keeps its
+line and column: a pydantic error at ``sites[1].meters[3].modbus.unit_id`` is reported at the
+line a technician must edit. ``${VAR}`` and ``${VAR:-default}`` are replaced from the
+environment; values that came from the environment are never echoed back in messages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from daemon.config.models import EmbeddedSettings, EnmsConfig
+from daemon.config.references import check_references, format_path
+from daemon.errors import ConfigError, ConfigIssue
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_SECRET_NAMES = frozenset({"token", "password"})
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass
+class _Document:
+    """The YAML's plain data plus where each value stands in the file."""
+
+    file: str
+    data: Any = None
+    key_marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    value_marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    from_env: set[FieldPath] = field(default_factory=set)
+    issues: list[ConfigIssue] = field(default_factory=list)
+
+    def issue(self, path: FieldPath, message: str) -> None:
+        line, column = self.locate(path)
+        self.issues.append(ConfigIssue(self.file, line, column, format_path(path), message))
+
+    def locate(self, path: FieldPath) -> tuple[int | None, int | None]:
+        """The most precise position known for ``path``: the key, the value or an ancestor."""
+        for depth in range(len(path), -1, -1):
+            prefix = path[:depth]
+            mark = self.key_marks.get(prefix) or self.value_marks.get(prefix)
+            if mark is not None:
+                return mark
+        return None, None
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    """Turns a composed YAML node tree into plain data, recording positions as it goes."""
+
+    def __init__(self, doc: _Document, environ: Mapping[str, str]) -> None:
+        self._doc = doc
+        self._environ = environ
+        self._scalars = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: FieldPath) -> Any:
+        self._doc.value_marks[path] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        value = self._scalars.construct_object(node)  # type: ignore[no-untyped-call]
+        if isinstance(value, str):
+            return self._interpolate(value, path)
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._doc.issue(path, f"line {_mark(key_node)[0]}: a key must be a plain name")
+                continue
+            key = str(key_node.value)
+            child = (*path, key)
+            if key in result:
+                first = self._doc.key_marks[child][0]
+                self._doc.key_marks[child] = _mark(key_node)
+                self._doc.issue(child, f"duplicate key {key!r} (first given on line {first})")
+                continue
+            self._doc.key_marks[child] = _mark(key_node)
+            result[key] = self.build(value_node, child)
+        return result
+
+    def _interpolate(self, text: str, path: FieldPath) -> str:
+        if "${" not in text:
+            return text
+        self._doc.from_env.add(path)
+
+        def replace(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            value = self._environ.get(name)
+            if value is None or (value == "" and default is not None):
+                if default is None:
+                    self._doc.issue(
+                        path, f"environment variable {name} is not set (referenced as ${{{name}}})"
+                    )
+                    return ""
+                return default
+            return value
+
+        return _ENV_REF.sub(replace, text)
+
+
+def _parse(text: str, doc: _Document, environ: Mapping[str, str]) -> None:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        doc.issues.append(ConfigIssue(doc.file, line, column, "", f"YAML syntax: {problem}"))
+        return
+    except yaml.YAMLError as exc:
+        doc.issues.append(ConfigIssue(doc.file, None, None, "", f"YAML syntax: {exc}"))
+        return
+    if root is None:
+        doc.issues.append(ConfigIssue(doc.file, 1, 1, "", "the file is empty"))
+        return
+    if not isinstance(root, yaml.MappingNode):
+        doc.issues.append(
+            ConfigIssue(doc.file, *_mark(root), "", "the top level must be a mapping of sections")
+        )
+        return
+    doc.data = _Builder(doc, environ).build(root, ())
+
+
+def _pydantic_issues(error: ValidationError, doc: _Document) -> None:
+    for detail in error.errors(include_url=False):
+        path: FieldPath = tuple(detail["loc"])
+        message = detail["msg"]
+        if message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        if detail["type"] == "extra_forbidden":
+            message = f"unknown key {path[-1]!r} (misspelt, or not allowed here)"
+        elif detail["type"] == "missing":
+            message = f"required key {path[-1]!r} is missing"
+        elif (
+            detail["type"] != "value_error"  # our own messages already quote the value
+            and _may_echo(path, doc)
+            and isinstance(detail.get("input"), str | int | float | bool)
+        ):
+            message += f" (got {detail['input']!r})"
+        doc.issue(path, message)
+
+
+def _may_echo(path: FieldPath, doc: _Document) -> bool:
+    """Values from the environment and secret fields are never printed."""
+    if path in doc.from_env:
+        return False
+    return not any(isinstance(part, str) and part in _SECRET_NAMES for part in path)
+
+
+def _anchor_paths(config: EnmsConfig, base: Path) -> EnmsConfig:
+    """Relative file paths in the configuration are relative to the configuration file."""
+    storage = config.storage
+    embedded_path = storage.embedded.path
+    if embedded_path.is_absolute():
+        return config
+    embedded = EmbeddedSettings(path=base / embedded_path)
+    return config.model_copy(update={"storage": storage.model_copy(update={"embedded": embedded})})
+
+
+def parse_config(
+    text: str, *, file: str = "<config>", environ: Mapping[str, str] | None = None
+) -> EnmsConfig:
+    """Validate configuration text; raise ``ConfigError`` listing every problem found."""
+    doc = _Document(file=file)
+    _parse(text, doc, os.environ if environ is None else environ)
+    if doc.data is None:
+        raise ConfigError(doc.issues)
+    config: EnmsConfig | None = None
+    try:
+        config = EnmsConfig.model_validate(doc.data)
+    except ValidationError as exc:
+        _pydantic_issues(exc, doc)
+    if config is not None:
+        for path, message in check_references(config):
+            doc.issue(path, message)
+    if doc.issues or config is None:
+        doc.issues.sort(key=lambda issue: (issue.line or 0, issue.column or 0))
+        raise ConfigError(doc.issues)
+    return config
+
+
+def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -> EnmsConfig:
+    """Read and validate a configuration file; raise ``ConfigError`` listing every problem."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([ConfigIssue(str(file), None, None, "", exc.strerror or str(exc))]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [ConfigIssue(str(file), None, None, "", f"not UTF-8 text ({exc.reason})")]
+        ) from None
+    config = parse_config(text, file=str(file), environ=environ)
+    return _anchor_paths(config, file.resolve().parent)

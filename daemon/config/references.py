@@ -1,0 +1,106 @@
+"""Checks across the configuration that one field alone cannot make: ids unique, references known.
+
+They run on the typed model once its structure is valid, and return every problem found,
+each with the path of the field to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from daemon.config.models import EnmsConfig
+
+Path = tuple[str | int, ...]
+
+
+def _duplicates(items: Iterable[tuple[Path, str]], what: str) -> Iterator[tuple[Path, str]]:
+    first_seen: dict[str, Path] = {}
+    for path, key in items:
+        if key in first_seen:
+            yield path, f"duplicate {what} {key!r} (first used at {format_path(first_seen[key])})"
+        else:
+            first_seen[key] = path
+
+
+def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
+    """Every cross-reference problem in ``config``, as (field path, message)."""
+    problems: list[tuple[Path, str]] = []
+    sites = config.sites
+    problems += _duplicates(((("sites", i, "id"), s.id) for i, s in enumerate(sites)), "site id")
+    problems += _duplicates(
+        (
+            (("sites", i, "buildings", j, "id"), b.id)
+            for i, s in enumerate(sites)
+            for j, b in enumerate(s.buildings)
+        ),
+        "building id",
+    )
+    problems += _duplicates(
+        (
+            (("sites", i, "meters", j, "id"), m.id)
+            for i, s in enumerate(sites)
+            for j, m in enumerate(s.meters)
+        ),
+        "meter id",
+    )
+    gateways = config.modbus.gateways
+    problems += _duplicates(
+        ((("modbus", "gateways", i, "id"), g.id) for i, g in enumerate(gateways)), "gateway id"
+    )
+    seus = config.portfolio.seus
+    problems += _duplicates(
+        ((("portfolio", "seus", i, "id"), seu.id) for i, seu in enumerate(seus)), "SEU id"
+    )
+
+    gateway_ids = {g.id for g in gateways}
+    seu_ids = {seu.id for seu in seus}
+    unit_ids: list[tuple[Path, str]] = []
+    topics: list[tuple[Path, str]] = []
+    for i, site in enumerate(sites):
+        building_ids = {b.id for b in site.buildings}
+        for j, meter in enumerate(site.meters):
+            here: Path = ("sites", i, "meters", j)
+            if meter.building not in building_ids:
+                known = ", ".join(sorted(building_ids))
+                problems.append(
+                    (
+                        (*here, "building"),
+                        f"unknown building {meter.building!r}; buildings of site "
+                        f"{site.id!r}: {known}",
+                    )
+                )
+            if meter.seu is not None and meter.seu not in seu_ids:
+                problems.append(
+                    ((*here, "seu"), f"unknown SEU {meter.seu!r}; define it under portfolio.seus")
+                )
+            if meter.modbus is not None:
+                if meter.modbus.gateway not in gateway_ids:
+                    problems.append(
+                        (
+                            (*here, "modbus", "gateway"),
+                            f"unknown gateway {meter.modbus.gateway!r}; define it under "
+                            "modbus.gateways",
+                        )
+                    )
+                key = f"{meter.modbus.gateway} unit {meter.modbus.unit_id}"
+                unit_ids.append(((*here, "modbus", "unit_id"), key))
+            if meter.mqtt is not None:
+                topics.append(((*here, "mqtt", "topic"), meter.mqtt.topic))
+                if config.mqtt is None:
+                    problems.append(
+                        ((*here, "mqtt"), "an MQTT meter needs the top-level 'mqtt' broker section")
+                    )
+    problems += _duplicates(unit_ids, "Modbus address")
+    problems += _duplicates(topics, "MQTT topic")
+    return problems
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    """('sites', 1, 'meters', 3, 'unit_id') -> 'sites[1].meters[3].unit_id'."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text

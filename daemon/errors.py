@@ -1,0 +1,69 @@
+"""The errors enms raises at its boundaries.
+
+Library errors (httpx, sqlite3, pydantic, yaml) are converted to these where they cross into
+enms, so callers handle one small hierarchy and every message says what to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EnmsError(Exception):
+    """Base of every error enms raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigIssue:
+    """One problem in a configuration file, located as precisely as the file allows."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class ConfigError(EnmsError):
+    """A configuration file cannot be used; ``issues`` lists every problem found in one pass."""
+
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        self.issues = issues
+        count = len(issues)
+        lines = "\n".join(str(issue) for issue in issues)
+        super().__init__(f"{count} configuration error{'s' if count != 1 else ''}:\n{lines}")
+
+
+class StoreError(EnmsError):
+    """Base for storage failures."""
+
+
+class StoreUnavailable(StoreError):
+    """The store could not be reached or kept failing after the retries; the data was not written."""
+
+
+class StoreRejected(StoreError):
+    """The store refused a request (bad data, unknown database, authentication); retrying won't help."""
+
+    def __init__(self, message: str, *, status: int | None = None, written: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+        #: points accepted before the rejected batch (earlier batches of the same call)
+        self.written = written
+
+
+class InvalidPoint(StoreRejected):
+    """A point cannot be represented (no fields, NaN value, newline in a name)."""
+
+
+class MeterReadError(EnmsError):
+    """A meter could not be read (timeout, Modbus exception, decode failure)."""

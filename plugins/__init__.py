@@ -1,0 +1,1 @@
+"""Plugin framework: hook specifications and built-in management-system evaluations."""
