@@ -19,9 +19,11 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _NS_PER_HOUR = 3_600_000_000_000
-#: how many times the 99th percentile of observed rates an interval may reach before it is
-#: treated as a jump rather than consumption
+#: how many times the 95th percentile of observed (positive) rates an interval may reach
+#: before it is treated as a jump rather than consumption. The 95th, not the maximum or the
+#: 99th, so that the jumps being looked for do not inflate the limit in short series.
 JUMP_FACTOR = 10.0
+RATE_PERCENTILE = 95
 #: intervals needed before a plausible rate is estimated from the data itself
 MIN_INTERVALS_FOR_RATE = 24
 #: a decrease this small relative to the register is float noise, not a reset
@@ -61,7 +63,7 @@ def counter_intervals(
 
     ``rollover_at`` is the register's wrap value (e.g. 1e8 for an 8-digit kWh display) when
     known. ``max_rate_per_h`` bounds plausible consumption per hour (a fuse's or a heat
-    exchanger's capacity); when not given it is estimated as ``JUMP_FACTOR`` times the 99th
+    exchanger's capacity); when not given it is estimated as ``JUMP_FACTOR`` times the 95th
     percentile of the observed rates, once there are enough intervals to estimate it.
     """
     t = np.asarray(times_ns, dtype=np.int64)
@@ -91,7 +93,7 @@ def counter_intervals(
     if rate_limit is None:
         rates = delta[~decreased & (delta > 0)] / hours[~decreased & (delta > 0)]
         if rates.size >= MIN_INTERVALS_FOR_RATE:
-            rate_limit = float(np.percentile(rates, 99)) * JUMP_FACTOR
+            rate_limit = float(np.percentile(rates, RATE_PERCENTILE)) * JUMP_FACTOR
     limit = hours * rate_limit if rate_limit is not None else np.full(delta.size, np.inf)
 
     flags[~decreased & (consumption > limit)] = IntervalFlag.JUMP

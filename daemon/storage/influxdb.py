@@ -122,6 +122,8 @@ class InfluxDBStore(Store):
         dict[str, Any]
     ]:
         """Run InfluxQL; return the series of its (single) statement."""
+        if not self._database_checked:
+            await self.ensure_database()
         params: dict[str, str] = {"db": self.settings.database, "epoch": "ns"}
         if chunked:
             params |= {"chunked": "true", "chunk_size": str(_CHUNK_SIZE)}
@@ -158,8 +160,13 @@ class InfluxDBStore(Store):
 
     async def ensure_database(self) -> None:
         """Create the database if it does not exist (InfluxDB 1.x; a no-op if it does)."""
-        await self._query(f"CREATE DATABASE {influxql.identifier(self.settings.database)}", method="POST")
         self._database_checked = True
+        statement = f"CREATE DATABASE {influxql.identifier(self.settings.database)}"
+        try:
+            await self._query(statement, method="POST")
+        except BaseException:
+            self._database_checked = False
+            raise
 
     async def write(self, points: Sequence[Point]) -> int:
         if not self._database_checked:
@@ -189,6 +196,8 @@ class InfluxDBStore(Store):
         result = []
         for tags_key, rows in sorted(merged.items()):
             numeric = [row for row in rows if _is_number(row[1])]
+            if not numeric:
+                continue  # a non-numeric field (text, boolean) is not a series of numbers
             times = np.fromiter((row[0] for row in numeric), dtype=np.int64, count=len(numeric))
             values = np.fromiter((row[1] for row in numeric), dtype=np.float64, count=len(numeric))
             result.append(RawSeries(dict(tags_key), times, values))
