@@ -62,7 +62,28 @@ class StoreRejected(StoreError):
 
 
 class InvalidPoint(StoreRejected):
-    """A point cannot be represented (no fields, NaN value, newline in a name)."""
+    """Points that cannot be represented (no fields, NaN, a newline in a name).
+
+    Raised after every valid point of the same call was written: ``written`` counts those,
+    ``rejected`` pairs each refused point with the reason.
+    """
+
+    def __init__(
+        self, message: str, *, written: int = 0, rejected: list[tuple[object, str]] | None = None
+    ) -> None:
+        super().__init__(message, written=written)
+        self.rejected = rejected or []
+
+    @classmethod
+    def after_write(cls, written: int, rejected: list[tuple[object, str]]) -> InvalidPoint:
+        """The error for a write call that stored ``written`` points and refused ``rejected``."""
+        count = len(rejected)
+        return cls(
+            f"{count} point{'s' if count != 1 else ''} not written ({written} written): "
+            f"{rejected[0][1]}",
+            written=written,
+            rejected=rejected,
+        )
 
 
 class MeterReadError(EnmsError):

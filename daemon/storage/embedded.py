@@ -100,12 +100,18 @@ class EmbeddedStore(Store):
 
     def _write(self, points: Sequence[Point]) -> int:
         rows = []
+        rejected: list[tuple[object, str]] = []
         for point in points:
-            if not point.fields:
-                raise InvalidPoint(f"point of {point.measurement!r} has no fields")
-            tags = tuple(sorted((k, v) for k, v in point.tags.items() if v != ""))
-            for key, value in point.fields.items():
-                rows.append((point.measurement, tags, key, point.time_ns, _check_value(point, key, value)))
+            try:
+                if not point.fields:
+                    raise InvalidPoint(f"point of {point.measurement!r} has no fields")
+                tags = tuple(sorted((k, v) for k, v in point.tags.items() if v != ""))
+                rows += [
+                    (point.measurement, tags, key, point.time_ns, _check_value(point, key, value))
+                    for key, value in point.fields.items()
+                ]
+            except InvalidPoint as exc:
+                rejected.append((point, str(exc)))
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -123,7 +129,10 @@ class EmbeddedStore(Store):
                 self._series.clear()  # ids created in the rolled-back transaction are gone
                 self._load_series()
                 raise StoreUnavailable(f"embedded store {self.path}: write failed: {exc}") from exc
-        return len(points)
+        written = len(points) - len(rejected)
+        if rejected:
+            raise InvalidPoint.after_write(written, list(rejected))
+        return written
 
     async def write(self, points: Sequence[Point]) -> int:
         return await asyncio.to_thread(self._write, points)

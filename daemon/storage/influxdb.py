@@ -18,7 +18,7 @@ import httpx
 import numpy as np
 
 from daemon.config.models import InfluxDBSettings
-from daemon.errors import StoreRejected, StoreUnavailable
+from daemon.errors import InvalidPoint, StoreRejected, StoreUnavailable
 from daemon.storage import influxql
 from daemon.storage.buckets import PARTIALS, bucket_grid, roll_up
 from daemon.storage.contract import Instant, Store, as_ns
@@ -40,6 +40,7 @@ _INTERVAL = {Bucket.HOUR: "1h", Bucket.DAY: "1d"}
 _FIRST_RETRY_DELAY_S = 0.25
 _MAX_RETRY_DELAY_S = 8.0
 _CHUNK_SIZE = 20_000
+_ENCODE_SLICE = 250
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -168,22 +169,55 @@ class InfluxDBStore(Store):
             self._database_checked = False
             raise
 
+    async def _encode(self, batch: Sequence[Point]) -> tuple[bytes, list[tuple[Point, str]]]:
+        """Encode a batch in slices, yielding to the event loop between them.
+
+        While a batch is being written the event loop has little to do but wait for the
+        server; encoding the next batch in between lets the two overlap, without a thread
+        contending for the GIL with the loop that drives the request.
+        """
+        bodies, rejected = [], []
+        for offset in range(0, len(batch), _ENCODE_SLICE):
+            body, refused = self._encoder.encode(batch[offset : offset + _ENCODE_SLICE])
+            if body:
+                bodies.append(body)
+            rejected += refused
+            await asyncio.sleep(0)
+        return b"\n".join(bodies), rejected
+
     async def write(self, points: Sequence[Point]) -> int:
         if not self._database_checked:
             await self.ensure_database()
         params = {"db": self.settings.database, "precision": _WRITE_PRECISION[self.settings.precision]}
         if self.settings.retention_policy:
             params["rp"] = self.settings.retention_policy
-        written = 0
         size = self.settings.batch_size
+        # One request in flight at a time, as from any single writer; the next batch is encoded
+        # while the current one is being written.
+        written = 0
+        rejected: list[tuple[Point, str]] = []
+        pending: tuple[asyncio.Task[httpx.Response], int] | None = None
         for offset in range(0, len(points), size):
-            batch = points[offset : offset + size]
-            body = self._encoder.encode(batch)
-            response = await self._send("POST", "/write", f"writing {len(batch)} points", params=params, content=body)
-            if response.status_code >= 400:
-                raise self._rejected(response, f"a batch of {len(batch)} points", written=written)
-            written += len(batch)
+            body, refused = await self._encode(points[offset : offset + size])
+            rejected += refused
+            if pending is not None:
+                written += await self._finish(*pending, written)
+                pending = None
+            if body:
+                count = min(size, len(points) - offset) - len(refused)
+                sending = self._send("POST", "/write", f"writing {count} points", params=params, content=body)
+                pending = (asyncio.create_task(sending), count)
+        if pending is not None:
+            written += await self._finish(*pending, written)
+        if rejected:
+            raise InvalidPoint.after_write(written, list(rejected))
         return written
+
+    async def _finish(self, sending: asyncio.Task[httpx.Response], count: int, written: int) -> int:
+        response = await sending
+        if response.status_code >= 400:
+            raise self._rejected(response, f"a batch of {count} points", written=written)
+        return count
 
     async def raw(self, selector: SeriesSelector, start: Instant, end: Instant) -> list[RawSeries]:
         statement = influxql.select_raw(

@@ -37,16 +37,26 @@ def _field_value(key: str, value: FieldValue) -> str:
 
 
 class LineEncoder:
-    """Encodes points, caching each series' escaped key since a meter repeats it every reading."""
+    """Encodes points, caching each series' escaped key since a meter repeats it every reading.
+
+    Collectors build one tag mapping per meter and reuse it for every reading, so the cache
+    is looked up first by the mapping's identity (checked with ``is``, and the mapping is kept
+    alive by the cache so its id cannot be reused) and only then by its contents. Tag mappings
+    must therefore not be changed after a point is made -- ``Point.tags`` is read-only.
+    """
 
     def __init__(self, precision: str = "ms") -> None:
         if precision not in _PRECISION_DIVISOR:
             raise ValueError(f"precision must be one of {', '.join(_PRECISION_DIVISOR)}")
         self.divisor = _PRECISION_DIVISOR[precision]
         self._series: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+        self._by_identity: dict[int, tuple[Mapping[str, str], str, str]] = {}
         self._fields: dict[str, str] = {}
 
     def series_key(self, measurement: str, tags: Mapping[str, str]) -> str:
+        entry = self._by_identity.get(id(tags))
+        if entry is not None and entry[0] is tags and entry[1] == measurement:
+            return entry[2]
         cache_key = (measurement, tuple(tags.items()))
         key = self._series.get(cache_key)
         if key is None:
@@ -61,6 +71,9 @@ class LineEncoder:
             if len(self._series) >= _SERIES_CACHE_LIMIT:
                 self._series.clear()
             self._series[cache_key] = key
+        if len(self._by_identity) >= _SERIES_CACHE_LIMIT:
+            self._by_identity.clear()
+        self._by_identity[id(tags)] = (tags, measurement, key)
         return key
 
     def _field_key(self, key: str) -> str:
@@ -72,16 +85,41 @@ class LineEncoder:
         return escaped
 
     def line(self, point: Point) -> str:
-        if not point.fields:
-            raise InvalidPoint(f"point of {point.measurement!r} has no fields")
-        fields = ",".join(
-            f"{self._field_key(key)}={_field_value(key, value)}"
-            for key, value in point.fields.items()
-        )
-        return (
-            f"{self.series_key(point.measurement, point.tags)} {fields} "
-            f"{point.time_ns // self.divisor}"
-        )
+        """One point's line; raises ``InvalidPoint`` if it cannot be written."""
+        body, rejected = self.encode([point])
+        if rejected:
+            raise InvalidPoint(rejected[0][1], rejected=list(rejected))
+        return body.decode()
 
-    def encode(self, points: Iterable[Point]) -> bytes:
-        return "\n".join([self.line(point) for point in points]).encode()
+    def encode(self, points: Iterable[Point]) -> tuple[bytes, list[tuple[Point, str]]]:
+        """The lines of the valid points, and each invalid point with the reason."""
+        # The hot path of every write, so written out flat: finite floats (nearly all
+        # readings) are formatted inline, everything else goes through _field_value.
+        by_identity = self._by_identity
+        known = self._fields
+        divisor = self.divisor
+        lines = []
+        rejected: list[tuple[Point, str]] = []
+        for point in points:
+            try:
+                tags = point.tags
+                entry = by_identity.get(id(tags))
+                if entry is not None and entry[0] is tags and entry[1] == point.measurement:
+                    series = entry[2]
+                else:
+                    series = self.series_key(point.measurement, tags)
+                fields = point.fields
+                if not fields:
+                    raise InvalidPoint(f"point of {point.measurement!r} has no fields")
+                parts = []
+                for key, value in fields.items():
+                    escaped = known.get(key) or self._field_key(key)
+                    # x - x == 0.0 holds exactly for finite floats (inf - inf, NaN give NaN)
+                    if type(value) is float and value - value == 0.0:
+                        parts.append(f"{escaped}={value!r}")
+                    else:
+                        parts.append(f"{escaped}={_field_value(key, value)}")
+                lines.append(f"{series} {','.join(parts)} {point.time_ns // divisor}")
+            except InvalidPoint as exc:
+                rejected.append((point, str(exc)))
+        return "\n".join(lines).encode(), rejected

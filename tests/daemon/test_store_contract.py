@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from daemon.errors import InvalidPoint
 from daemon.storage import Aggregate, Bucket, Point, SeriesSelector, Store
 
 pytestmark = pytest.mark.anyio
@@ -262,3 +263,19 @@ async def test_counter_consumption_per_hour_splits_readings_between_hours(store:
     )
     np.testing.assert_allclose(series.values, [2, 2, 2, 2])
     np.testing.assert_allclose(series.coverage, [1, 1, 1, 1])
+
+
+async def test_invalid_points_are_refused_by_name_and_the_valid_ones_still_written(store: Store) -> None:
+    good = [Point("readings", {"meter": "m"}, {"power_kw": float(i)}, (1_700_000_000 + i) * NS) for i in range(10)]
+    bad = [
+        Point("readings", {"meter": "m"}, {"power_kw": float("nan")}, 1_700_000_100 * NS),
+        Point("readings", {"meter": "m"}, {}, 1_700_000_101 * NS),
+    ]
+    with pytest.raises(InvalidPoint) as caught:
+        await store.write(good[:5] + bad + good[5:])
+    assert caught.value.written == 10
+    assert [point for point, _ in caught.value.rejected] == bad
+    assert "nan" in caught.value.rejected[0][1].lower()
+    assert "no fields" in caught.value.rejected[1][1]
+    (series,) = await store.raw(SeriesSelector("readings", "power_kw"), 0, 2 * 10**18)
+    assert series.values.tolist() == [float(i) for i in range(10)]
