@@ -48,11 +48,14 @@ class StoreError(EnmsError):
 
 
 class StoreUnavailable(StoreError):
-    """The store could not be reached or kept failing after the retries; the data was not written."""
+    """The store could not be reached, or kept failing after the retries: nothing was written."""
 
 
 class StoreRejected(StoreError):
-    """The store refused a request (bad data, unknown database, authentication); retrying won't help."""
+    """The store refused a request (bad data, unknown database, authentication).
+
+    Retrying the same request will not help.
+    """
 
     def __init__(self, message: str, *, status: int | None = None, written: int = 0) -> None:
         super().__init__(message)

@@ -53,7 +53,10 @@ alive() {
   [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]
 }
 
-influx_answers() { curl -fsS -o /dev/null --max-time 1 "http://$HOST:$INFLUX_PORT/ping" 2>/dev/null; }
+influx_answers() {
+  python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+    "http://$HOST:$INFLUX_PORT/ping" 2>/dev/null
+}
 mqtt_answers() { (exec 3<>"/dev/tcp/$HOST/$MQTT_PORT") 2>/dev/null; }
 port_taken() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 

@@ -30,7 +30,7 @@ def _handler(state: ProxyState) -> type[BaseHTTPRequestHandler]:
     client = httpx.Client(base_url=state.upstream, timeout=30)
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
         def _handle(self) -> None:
@@ -48,7 +48,9 @@ def _handler(state: ProxyState) -> type[BaseHTTPRequestHandler]:
                 k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")
             }
             upstream = client.request(self.command, self.path, content=body, headers=headers)
-            self._reply(upstream.status_code, upstream.content, upstream.headers.get("content-type"))
+            self._reply(
+                upstream.status_code, upstream.content, upstream.headers.get("content-type")
+            )
 
         def _reply(self, status: int, body: bytes, content_type: str | None) -> None:
             self.send_response(status)
@@ -69,7 +71,9 @@ def fault_proxy(upstream: str) -> Iterator[tuple[str, ProxyState]]:
     """Yield (proxy URL, state) for a proxy in front of ``upstream``."""
     state = ProxyState(upstream=upstream)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", state

@@ -41,5 +41,7 @@ def require_mqtt() -> tuple[str, int]:
     try:
         socket.create_connection((host, port), timeout=3).close()
     except OSError as exc:
-        pytest.fail(f"Mosquitto is not reachable at {host}:{port} ({exc}); {START_HINT}", pytrace=False)
+        pytest.fail(
+            f"Mosquitto is not reachable at {host}:{port} ({exc}); {START_HINT}", pytrace=False
+        )
     return host, port

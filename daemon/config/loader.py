@@ -71,7 +71,7 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        value = self._scalars.construct_object(node)  # type: ignore[no-untyped-call]
+        value = self._scalars.construct_object(node)
         if isinstance(value, str):
             return self._interpolate(value, path)
         return value
@@ -201,7 +201,9 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([ConfigIssue(str(file), None, None, "", exc.strerror or str(exc))]) from None
+        raise ConfigError(
+            [ConfigIssue(str(file), None, None, "", exc.strerror or str(exc))]
+        ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             [ConfigIssue(str(file), None, None, "", f"not UTF-8 text ({exc.reason})")]

@@ -104,8 +104,10 @@ def allowed_units(medium: Medium, kind: ValueKind) -> tuple[str, ...]:
     if medium in (Medium.WATER, Medium.HOT_WATER):
         return FLOW_UNITS if kind is ValueKind.INSTANTANEOUS else VOLUME_UNITS
     if medium is Medium.GAS:  # gas is billed by energy but often metered by volume
-        return POWER_UNITS + FLOW_UNITS if kind is ValueKind.INSTANTANEOUS else (
-            ENERGY_UNITS + VOLUME_UNITS
+        return (
+            POWER_UNITS + FLOW_UNITS
+            if kind is ValueKind.INSTANTANEOUS
+            else (ENERGY_UNITS + VOLUME_UNITS)
         )
     assert medium in _ENERGY_MEDIA
     return POWER_UNITS if kind is ValueKind.INSTANTANEOUS else ENERGY_UNITS

@@ -84,9 +84,9 @@ def reduce_sorted(
     occupied = counts > 0
     if agg in (Aggregate.SUM, Aggregate.MEAN):
         sums = np.bincount(index, weights=values, minlength=buckets)
-        result[occupied] = sums[occupied] / counts[occupied] if agg is Aggregate.MEAN else sums[
-            occupied
-        ]
+        result[occupied] = (
+            sums[occupied] / counts[occupied] if agg is Aggregate.MEAN else sums[occupied]
+        )
     elif agg is Aggregate.COUNT:
         result[occupied] = counts[occupied]
     else:

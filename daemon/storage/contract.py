@@ -118,9 +118,7 @@ class Store(ABC):
         """
         start_ns, end_ns = as_ns(start), as_ns(end)
         bounds = bucket_grid(start_ns, end_ns, bucket, tz)
-        series = await self.raw(
-            selector, int(bounds[0]) - margin_ns, int(bounds[-1]) + margin_ns
-        )
+        series = await self.raw(selector, int(bounds[0]) - margin_ns, int(bounds[-1]) + margin_ns)
         # Like ``aggregate``, count only what falls inside [start, end), labelled by bucket.
         clipped = bounds.copy()
         clipped[0], clipped[-1] = max(bounds[0], start_ns), min(bounds[-1], end_ns)

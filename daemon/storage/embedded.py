@@ -8,6 +8,7 @@ collects readings never waits on the disk.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import sqlite3
@@ -152,7 +153,9 @@ class EmbeddedStore(Store):
     def _raw(self, selector: SeriesSelector, start_ns: int, end_ns: int) -> list[RawSeries]:
         result = []
         with self._lock:
-            for series_id, tags in sorted(self._matching(selector), key=lambda m: sorted(m[1].items())):
+            for series_id, tags in sorted(
+                self._matching(selector), key=lambda m: sorted(m[1].items())
+            ):
                 rows = self._db.execute(
                     "SELECT time_ns, value FROM points WHERE series_id = ? AND field = ? "
                     "AND time_ns >= ? AND time_ns < ? AND typeof(value) IN ('integer', 'real') "
@@ -173,6 +176,7 @@ class EmbeddedStore(Store):
         selector: SeriesSelector,
         start_ns: int,
         end_ns: int,
+        *,
         bucket: Bucket,
         agg: Aggregate,
         tz: str,
@@ -212,7 +216,16 @@ class EmbeddedStore(Store):
         group_by: Sequence[str] = (),
     ) -> list[BucketSeries]:
         return await asyncio.to_thread(
-            self._aggregate, selector, as_ns(start), as_ns(end), bucket, agg, tz, tuple(group_by)
+            functools.partial(
+                self._aggregate,
+                selector,
+                as_ns(start),
+                as_ns(end),
+                bucket=bucket,
+                agg=agg,
+                tz=tz,
+                group_by=tuple(group_by),
+            )
         )
 
     async def ping(self) -> None:

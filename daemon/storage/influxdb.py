@@ -82,9 +82,7 @@ class InfluxDBStore(Store):
         self._database_checked = not settings.create_database
 
     # ------------------------------------------------------------------ transport
-    async def _send(
-        self, method: str, path: str, what: str, **kwargs: Any
-    ) -> httpx.Response:
+    async def _send(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
         """Send a request, retrying connection errors and 5xx answers with backoff."""
         delay = _FIRST_RETRY_DELAY_S
         attempts = self.settings.max_retries + 1
@@ -99,7 +97,9 @@ class InfluxDBStore(Store):
                     return response
                 problem = f"HTTP {response.status_code}: {_error_text(response)}"
             if attempt < attempts:
-                log.debug("InfluxDB %s failed (%s); retry %d/%d", what, problem, attempt, attempts - 1)
+                log.debug(
+                    "InfluxDB %s failed (%s); retry %d/%d", what, problem, attempt, attempts - 1
+                )
                 await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                 delay = min(delay * 2, _MAX_RETRY_DELAY_S)
         raise StoreUnavailable(
@@ -119,9 +119,9 @@ class InfluxDBStore(Store):
             f"InfluxDB refused {what}: HTTP {status}: {text}{hint}", status=status, written=written
         )
 
-    async def _query(self, statement: str, *, method: str = "GET", chunked: bool = False) -> list[
-        dict[str, Any]
-    ]:
+    async def _query(
+        self, statement: str, *, method: str = "GET", chunked: bool = False
+    ) -> list[dict[str, Any]]:
         """Run InfluxQL; return the series of its (single) statement."""
         if not self._database_checked:
             await self.ensure_database()
@@ -131,7 +131,9 @@ class InfluxDBStore(Store):
         if method == "GET":
             response = await self._send("GET", "/query", "query", params={**params, "q": statement})
         else:
-            response = await self._send("POST", "/query", "query", params=params, data={"q": statement})
+            response = await self._send(
+                "POST", "/query", "query", params=params, data={"q": statement}
+            )
         if response.status_code >= 400:
             raise self._rejected(response, f"the query {statement!r}")
         series: list[dict[str, Any]] = []
@@ -188,7 +190,10 @@ class InfluxDBStore(Store):
     async def write(self, points: Sequence[Point]) -> int:
         if not self._database_checked:
             await self.ensure_database()
-        params = {"db": self.settings.database, "precision": _WRITE_PRECISION[self.settings.precision]}
+        params = {
+            "db": self.settings.database,
+            "precision": _WRITE_PRECISION[self.settings.precision],
+        }
         if self.settings.retention_policy:
             params["rp"] = self.settings.retention_policy
         size = self.settings.batch_size
@@ -205,7 +210,9 @@ class InfluxDBStore(Store):
                 pending = None
             if body:
                 count = min(size, len(points) - offset) - len(refused)
-                sending = self._send("POST", "/write", f"writing {count} points", params=params, content=body)
+                sending = self._send(
+                    "POST", "/write", f"writing {count} points", params=params, content=body
+                )
                 pending = (asyncio.create_task(sending), count)
         if pending is not None:
             written += await self._finish(*pending, written)
@@ -254,18 +261,20 @@ class InfluxDBStore(Store):
         # Hours and days come from the server; weeks and months are rolled up from days here,
         # because InfluxQL has no calendar months.
         grid = bounds if native else bucket_grid(start_ns, end_ns, Bucket.DAY, tz)
-        wanted = (agg, Aggregate.COUNT) if native and agg is not Aggregate.COUNT else (
-            (Aggregate.COUNT,) if native else PARTIALS[agg]
+        wanted = (
+            (agg, Aggregate.COUNT)
+            if native and agg is not Aggregate.COUNT
+            else ((Aggregate.COUNT,) if native else PARTIALS[agg])
         )
         statement = influxql.select_buckets(
             selector,
             self.settings.retention_policy,
             start_ns,
             end_ns,
-            _INTERVAL[bucket] if native else "1d",
-            wanted,
-            group_by,
-            tz,
+            interval=_INTERVAL[bucket] if native else "1d",
+            aggregates=wanted,
+            group_by=group_by,
+            tz=tz,
         )
         result = []
         for series in await self._query(statement):

@@ -53,6 +53,7 @@ def select_buckets(
     retention_policy: str | None,
     start_ns: int,
     end_ns: int,
+    *,
     interval: str,
     aggregates: Sequence[Aggregate],
     group_by: Sequence[str],
@@ -60,7 +61,9 @@ def select_buckets(
 ) -> str:
     """One column per aggregate, named after it, bucketed by ``interval`` in local time."""
     field = identifier(selector.field)
-    columns = ", ".join(f"{_FUNCTIONS[agg]}({field}) AS {identifier(agg.value)}" for agg in aggregates)
+    columns = ", ".join(
+        f"{_FUNCTIONS[agg]}({field}) AS {identifier(agg.value)}" for agg in aggregates
+    )
     groups = ", ".join([f"time({interval})", *(identifier(tag) for tag in group_by)])
     return (
         f"SELECT {columns} FROM {source(selector.measurement, retention_policy)} "

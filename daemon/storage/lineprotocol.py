@@ -64,9 +64,8 @@ class LineEncoder:
             for tag, value in sorted(tags.items()):  # sorted tags: InfluxDB's fast path
                 if value == "":
                     continue  # an empty tag is the same as no tag
-                parts.append(
-                    f"{_name(tag, _KEY_ESCAPES, 'tag key')}={_name(value, _KEY_ESCAPES, 'tag value')}"
-                )
+                tag_key = _name(tag, _KEY_ESCAPES, "tag key")
+                parts.append(f"{tag_key}={_name(value, _KEY_ESCAPES, 'tag value')}")
             key = ",".join(parts)
             if len(self._series) >= _SERIES_CACHE_LIMIT:
                 self._series.clear()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -53,7 +54,7 @@ class SeriesSelector:
 
     measurement: str
     field: str
-    tags: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    tags: Mapping[str, str | Sequence[str]] = dataclasses.field(default_factory=dict)
 
     def tag_values(self) -> dict[str, tuple[str, ...]]:
         return {
@@ -91,9 +92,7 @@ class BucketSeries:
     def starts(self) -> list[datetime]:
         """Bucket starts as aware datetimes in the bucket time zone."""
         zone = ZoneInfo(self.tz)
-        return [
-            datetime.fromtimestamp(int(ns) // 1_000_000_000, tz=zone) for ns in self.starts_ns
-        ]
+        return [datetime.fromtimestamp(int(ns) // 1_000_000_000, tz=zone) for ns in self.starts_ns]
 
     def __len__(self) -> int:
         return len(self.starts_ns)

@@ -80,8 +80,10 @@ def test_distribute_splits_an_interval_across_a_boundary_in_proportion_to_time()
 def test_distribute_reports_partial_coverage_and_nan_for_empty_buckets() -> None:
     result = counter_intervals(np.array([H, 2 * H]), np.array([5.0, 6.0]))
     values, coverage = distribute(result, np.array([0, 2 * H, 4 * H]))
-    assert values[0] == pytest.approx(1.0) and coverage[0] == pytest.approx(0.5)
-    assert np.isnan(values[1]) and coverage[1] == 0
+    assert values[0] == pytest.approx(1.0)
+    assert coverage[0] == pytest.approx(0.5)
+    assert np.isnan(values[1])
+    assert coverage[1] == 0
 
 
 @settings(max_examples=100, deadline=None)

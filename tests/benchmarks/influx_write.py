@@ -78,16 +78,21 @@ def raw_round(url: str, bodies: list[bytes], count: int) -> float:
     return count / elapsed
 
 
-async def adapter_round(url: str, points: list[Point]) -> float:
+async def timed_write(settings: InfluxDBSettings, points: list[Point]) -> float:
+    async with InfluxDBStore(settings) as store:
+        began = time.perf_counter()
+        written = await store.write(points)
+        elapsed = time.perf_counter() - began
+    assert written == len(points)
+    return elapsed
+
+
+def adapter_round(url: str, points: list[Point]) -> float:
     database = f"bench_adapter_{uuid.uuid4().hex[:8]}"
     settings = InfluxDBSettings(url=url, database=database, batch_size=BATCH, timeout_s=60)
     httpx.post(f"{url}/query", data={"q": f'CREATE DATABASE "{database}"'}, timeout=60)
     try:
-        async with InfluxDBStore(settings) as store:
-            began = time.perf_counter()
-            written = await store.write(points)
-            elapsed = time.perf_counter() - began
-        assert written == len(points)
+        elapsed = asyncio.run(timed_write(settings, points))
     finally:
         drop(url, database)
     return len(points) / elapsed
@@ -103,13 +108,13 @@ def main() -> None:
 
     points = make_points(args.points)
     encoder = LineEncoder("ms")
-    bodies = [encoder.encode(points[i : i + BATCH]) for i in range(0, len(points), BATCH)]
+    bodies = [encoder.encode(points[i : i + BATCH])[0] for i in range(0, len(points), BATCH)]
     average_line = sum(len(b) for b in bodies) / len(points)
 
     raw_rates, adapter_rates = [], []
     for round_number in range(1, args.rounds + 1):
         raw_rates.append(raw_round(url, bodies, len(points)))
-        adapter_rates.append(asyncio.run(adapter_round(url, points)))
+        adapter_rates.append(adapter_round(url, points))
         print(
             f"round {round_number}: raw {raw_rates[-1]:,.0f} points/s, "
             f"adapter {adapter_rates[-1]:,.0f} points/s"

@@ -43,12 +43,21 @@ def test_hour_buckets_include_the_repeated_autumn_hour_and_skip_the_missing_spri
 def test_weeks_start_on_monday_and_months_on_the_first_local_midnight() -> None:
     weeks = bucket_grid(ns(2024, 1, 3, 12), ns(2024, 1, 20), Bucket.WEEK, "Europe/Stockholm")
     starts = [datetime.fromtimestamp(b / NS, STOCKHOLM) for b in weeks]
-    assert [d.date().isoformat() for d in starts] == ["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22"]
+    assert [d.date().isoformat() for d in starts] == [
+        "2024-01-01",
+        "2024-01-08",
+        "2024-01-15",
+        "2024-01-22",
+    ]
     assert all(d.weekday() == 0 and d.hour == 0 for d in starts)
     months = bucket_grid(ns(2023, 12, 15), ns(2024, 4, 1), Bucket.MONTH, "Europe/Stockholm")
     labels = [datetime.fromtimestamp(b / NS, STOCKHOLM).strftime("%Y-%m-%d %H:%M") for b in months]
     assert labels == [
-        "2023-12-01 00:00", "2024-01-01 00:00", "2024-02-01 00:00", "2024-03-01 00:00", "2024-04-01 00:00"
+        "2023-12-01 00:00",
+        "2024-01-01 00:00",
+        "2024-02-01 00:00",
+        "2024-03-01 00:00",
+        "2024-04-01 00:00",
     ]
 
 
@@ -66,7 +75,9 @@ def test_grid_refuses_an_empty_range() -> None:
     ),
     agg=st.sampled_from(list(Aggregate)),
 )
-def test_reduce_matches_a_plain_python_reduction(data: list[tuple[int, float]], agg: Aggregate) -> None:
+def test_reduce_matches_a_plain_python_reduction(
+    data: list[tuple[int, float]], agg: Aggregate
+) -> None:
     origin = ns(2024, 3, 15)
     data.sort(key=lambda item: item[0])
     times = np.array([origin + s * NS for s, _ in data], dtype=np.int64)

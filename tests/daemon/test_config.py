@@ -115,11 +115,13 @@ def test_config_check_command_lists_every_error_and_exits_non_zero(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(MINIMAL.replace("atemp_m2: 1000", "atemp_m2: lots").replace("unit_id: 1", "unit_id: -1"))
+    bad.write_text(
+        MINIMAL.replace("atemp_m2: 1000", "atemp_m2: lots").replace("unit_id: 1", "unit_id: -1")
+    )
     assert main(["config", "check", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert f"{bad}:11:" in err and "sites[0].buildings[0].atemp_m2" in err
-    assert f"{bad}:17:" in err and "sites[0].meters[0].modbus.unit_id" in err
+    assert f"{bad}:11:9: sites[0].buildings[0].atemp_m2:" in err
+    assert f"{bad}:17:28: sites[0].meters[0].modbus.unit_id:" in err
     assert "2 errors" in err
 
 
@@ -129,7 +131,8 @@ def test_missing_required_keys_point_at_the_enclosing_entry() -> None:
 
 
 def test_cross_references_are_checked_and_all_reported() -> None:
-    text = MINIMAL + textwrap.indent(textwrap.dedent("""\
+    text = MINIMAL + textwrap.indent(
+        textwrap.dedent("""\
       - id: skolan
         name: Skolan igen
         buildings:
@@ -139,14 +142,19 @@ def test_cross_references_are_checked_and_all_reported() -> None:
              modbus: {gateway: gw2, unit_id: 1, profile: p}}
           - {id: fjv, building: skolan-b, medium: district_heating, unit: kWh,
              mqtt: {topic: a/b}}
-    """), "  ")
+    """),
+        "  ",
+    )
     messages = "\n".join(issues_of(text))
     assert "sites[1].id: duplicate site id 'skolan' (first used at sites[0].id)" in messages
     assert "sites[1].meters[0].id: duplicate meter id 'el'" in messages
     assert "sites[1].meters[0].building: unknown building 'skolan-a'" in messages
     assert "sites[1].meters[0].seu: unknown SEU 'vent'" in messages
     assert "sites[1].meters[0].modbus.gateway: unknown gateway 'gw2'" in messages
-    assert "sites[1].meters[1].mqtt: an MQTT meter needs the top-level 'mqtt' broker section" in messages
+    assert (
+        "sites[1].meters[1].mqtt: an MQTT meter needs the top-level 'mqtt' broker section"
+        in messages
+    )
 
 
 def test_unit_must_fit_the_medium_and_kind() -> None:
@@ -190,7 +198,8 @@ def test_secrets_are_never_echoed_in_error_messages() -> None:
     text = textwrap.dedent(storage) + MINIMAL
     messages = "\n".join(issues_of(text, environ={"INFLUX_URL": "not-a-url-secret-host"}))
     assert "not-a-url-secret-host" not in messages
-    assert "hunter2" not in messages and "tok-from-env" not in messages
+    assert "hunter2" not in messages
+    assert "tok-from-env" not in messages
     assert "storage.influxdb.url: must start with http://" in messages
 
 

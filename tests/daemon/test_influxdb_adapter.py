@@ -69,7 +69,9 @@ async def test_persistent_server_errors_raise_store_unavailable_naming_the_cause
         async with InfluxDBStore(settings) as store:
             await store.ensure_database()
             state.fail_next = 100
-            with pytest.raises(StoreUnavailable, match=r"failed after 3 attempts: HTTP 503: injected failure"):
+            with pytest.raises(
+                StoreUnavailable, match=r"failed after 3 attempts: HTTP 503: injected failure"
+            ):
                 await store.write(points(3))
 
 
@@ -87,7 +89,8 @@ async def test_rejected_points_raise_with_the_servers_reason_never_silently(
 ) -> None:
     async with InfluxDBStore(influx_settings.model_copy(update={"batch_size": 5})) as store:
         await store.write(points(5))
-        conflicting = points(5) + [Point("readings", {"meter": "m1"}, {"energy_kwh": "text"}, 1_700_000_100 * NS)]
+        text = Point("readings", {"meter": "m1"}, {"energy_kwh": "text"}, 1_700_000_100 * NS)
+        conflicting = [*points(5), text]
         with pytest.raises(StoreRejected) as caught:
             await store.write(conflicting)
     assert caught.value.status == 400
@@ -98,13 +101,13 @@ async def test_rejected_points_raise_with_the_servers_reason_never_silently(
 async def test_unknown_database_is_explained(influx_url: str) -> None:
     settings = InfluxDBSettings(url=influx_url, database="enms_does_not_exist_x", max_retries=0)
     async with InfluxDBStore(settings) as store:
-        with pytest.raises(StoreRejected, match="database not found.*create_database"):
+        with pytest.raises(StoreRejected, match=r"database not found.*create_database"):
             await store.write(points(1))
 
 
 async def test_invalid_queries_raise_store_rejected(influx_settings: InfluxDBSettings) -> None:
     async with InfluxDBStore(influx_settings) as store:
-        with pytest.raises(StoreRejected, match="refused the query.*error parsing query"):
+        with pytest.raises(StoreRejected, match=r"refused the query.*error parsing query"):
             await store._query("SELECT FROM WHERE")
 
 
@@ -116,7 +119,9 @@ async def test_token_is_sent_as_a_token_header(influx_settings: InfluxDBSettings
     assert {headers.get("Authorization") for _, _, headers in state.requests} == {"Token abc123"}
 
 
-async def test_username_and_password_are_sent_as_basic_auth(influx_settings: InfluxDBSettings) -> None:
+async def test_username_and_password_are_sent_as_basic_auth(
+    influx_settings: InfluxDBSettings,
+) -> None:
     with fault_proxy(influx_settings.url) as (url, state):
         settings = influx_settings.model_copy(
             update={"url": url, "username": "enms", "password": SecretStr("pw")}
@@ -133,15 +138,16 @@ async def test_authentication_failures_say_what_to_check(influx_settings: Influx
         state.fail_body = b'{"error":"authorization failed"}'
         settings = influx_settings.model_copy(update={"url": url, "create_database": False})
         async with InfluxDBStore(settings) as store:
-            with pytest.raises(StoreRejected, match="HTTP 401: authorization failed.*token"):
+            with pytest.raises(StoreRejected, match=r"HTTP 401: authorization failed.*token"):
                 await store.write(points(1))
 
 
 async def test_retention_policy_is_passed_on_writes(influx_settings: InfluxDBSettings) -> None:
     async with InfluxDBStore(influx_settings) as store:
         await store.ensure_database()
+        database = influx_settings.database
         await store._query(
-            f'CREATE RETENTION POLICY "short" ON "{influx_settings.database}" DURATION 1000w REPLICATION 1',
+            f'CREATE RETENTION POLICY "short" ON "{database}" DURATION 1000w REPLICATION 1',
             method="POST",
         )
     settings = influx_settings.model_copy(update={"retention_policy": "short"})

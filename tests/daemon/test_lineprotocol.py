@@ -28,7 +28,10 @@ def test_special_characters_are_escaped_where_line_protocol_requires() -> None:
         {"f,1": 1.5, "s": 'he said "hi" \\'},
         123,
     )
-    assert line(point) == 'my\\ meas\\,x,a=plain,b\\ key=v\\=1\\,2 f\\,1=1.5,s="he said \\"hi\\" \\\\" 123'
+    assert (
+        line(point)
+        == 'my\\ meas\\,x,a=plain,b\\ key=v\\=1\\,2 f\\,1=1.5,s="he said \\"hi\\" \\\\" 123'
+    )
 
 
 def test_field_types_are_encoded_distinctly() -> None:
@@ -70,7 +73,9 @@ _names = st.text(
 
 
 @pytest.mark.anyio
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     measurement=_names,
     tags=st.dictionaries(_names, _names, max_size=3),

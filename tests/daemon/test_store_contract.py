@@ -117,14 +117,21 @@ async def test_100k_points_read_back_aggregated_in_local_buckets(store: Store) -
             assert series.tz == TZ
             assert set(by_start) <= set(series.starts_ns.tolist()), case
             for start, value, count in zip(
-                series.starts_ns.tolist(), series.values.tolist(), series.counts.tolist(), strict=True
+                series.starts_ns.tolist(),
+                series.values.tolist(),
+                series.counts.tolist(),
+                strict=True,
             ):
                 if start not in by_start:
-                    assert count == 0 and np.isnan(value), (*case, start)
+                    assert count == 0, (*case, start)
+                    assert np.isnan(value), (*case, start)
                     continue
                 values = by_start[start]
                 assert count == len(values), (*case, start)
-                assert value == pytest.approx(REDUCERS[agg](values), rel=1e-9, abs=1e-9), (*case, start)
+                assert value == pytest.approx(REDUCERS[agg](values), rel=1e-9, abs=1e-9), (
+                    *case,
+                    start,
+                )
 
 
 @pytest.fixture
@@ -167,16 +174,20 @@ async def test_tag_filters_match_any_of_several_values(filled: Store) -> None:
 async def test_writing_the_same_point_twice_stores_it_once(store: Store) -> None:
     point = Point("readings", {"meter": "m1"}, {"energy_kwh": 10.5}, 1_700_000_000 * NS)
     await store.write([point])
-    await store.write([point, Point("readings", {"meter": "m1"}, {"energy_kwh": 11.0}, point.time_ns)])
+    await store.write(
+        [point, Point("readings", {"meter": "m1"}, {"energy_kwh": 11.0}, point.time_ns)]
+    )
     (series,) = await store.raw(SeriesSelector("readings", "energy_kwh"), 0, 2_000_000_000 * NS)
     assert series.values.tolist() == [11.0]
 
 
 async def test_awkward_names_and_values_survive_the_round_trip(store: Store) -> None:
-    tags = {"building": "Hus A, plan 2", "room name": "rum=12 \"b\"", "site": "Å,ä ö"}
+    tags = {"building": "Hus A, plan 2", "room name": 'rum=12 "b"', "site": "Å,ä ö"}
     point = Point("my readings", tags, {"temp c": -3.25, "note": 'said "hi" \\ ok', "n": 3}, 10**18)
     await store.write([point])
-    (series,) = await store.raw(SeriesSelector("my readings", "temp c", {"site": "Å,ä ö"}), 0, 2 * 10**18)
+    (series,) = await store.raw(
+        SeriesSelector("my readings", "temp c", {"site": "Å,ä ö"}), 0, 2 * 10**18
+    )
     assert dict(series.tags) == tags
     assert series.values.tolist() == [-3.25]
     (ints,) = await store.raw(SeriesSelector("my readings", "n"), 0, 2 * 10**18)
@@ -206,14 +217,20 @@ def counter_points() -> list[Point]:
             reading_a = 1.0
         if t == int(datetime(2024, 10, 29, 6, tzinfo=ZONE).timestamp()) * NS:
             reading_b = 50_000.0
-        points.append(Point("readings", {"meter": "a", "building": "x"}, {"energy_kwh": reading_a}, t))
-        points.append(Point("readings", {"meter": "b", "building": "x"}, {"energy_kwh": reading_b}, t))
+        points.append(
+            Point("readings", {"meter": "a", "building": "x"}, {"energy_kwh": reading_a}, t)
+        )
+        points.append(
+            Point("readings", {"meter": "b", "building": "x"}, {"energy_kwh": reading_b}, t)
+        )
         reading_a += 1.0
         reading_b += 1.0
     return points
 
 
-async def test_counter_consumption_handles_a_reset_a_replacement_and_a_dst_day(store: Store) -> None:
+async def test_counter_consumption_handles_a_reset_a_replacement_and_a_dst_day(
+    store: Store,
+) -> None:
     await store.write(counter_points())
     selector = SeriesSelector("readings", "energy_kwh")
     days = await store.counter_consumption(
@@ -226,7 +243,14 @@ async def test_counter_consumption_handles_a_reset_a_replacement_and_a_dst_day(s
     )
     by_meter = {s.tags["meter"]: s for s in days}
     labels = [d.date().isoformat() for d in by_meter["a"].starts()]
-    assert labels == ["2024-10-25", "2024-10-26", "2024-10-27", "2024-10-28", "2024-10-29", "2024-10-30"]
+    assert labels == [
+        "2024-10-25",
+        "2024-10-26",
+        "2024-10-27",
+        "2024-10-28",
+        "2024-10-29",
+        "2024-10-30",
+    ]
     a, b = by_meter["a"], by_meter["b"]
     # The reset hour counts the 1 kWh the restarted register shows; the DST day has 25 hours.
     np.testing.assert_allclose(a.values, [24, 24, 25, 24, 24, 24])
@@ -250,7 +274,9 @@ async def test_counter_consumption_per_hour_splits_readings_between_hours(store:
     base = int(datetime(2024, 1, 10, tzinfo=ZONE).timestamp())
     # readings at :30 each hour, 2 kWh per hour
     points = [
-        Point("readings", {"meter": "m"}, {"energy_kwh": 100.0 + 2 * i}, (base + 1800 + 3600 * i) * NS)
+        Point(
+            "readings", {"meter": "m"}, {"energy_kwh": 100.0 + 2 * i}, (base + 1800 + 3600 * i) * NS
+        )
         for i in range(30)
     ]
     await store.write(points)
@@ -265,8 +291,13 @@ async def test_counter_consumption_per_hour_splits_readings_between_hours(store:
     np.testing.assert_allclose(series.coverage, [1, 1, 1, 1])
 
 
-async def test_invalid_points_are_refused_by_name_and_the_valid_ones_still_written(store: Store) -> None:
-    good = [Point("readings", {"meter": "m"}, {"power_kw": float(i)}, (1_700_000_000 + i) * NS) for i in range(10)]
+async def test_invalid_points_are_refused_by_name_and_the_valid_ones_still_written(
+    store: Store,
+) -> None:
+    good = [
+        Point("readings", {"meter": "m"}, {"power_kw": float(i)}, (1_700_000_000 + i) * NS)
+        for i in range(10)
+    ]
     bad = [
         Point("readings", {"meter": "m"}, {"power_kw": float("nan")}, 1_700_000_100 * NS),
         Point("readings", {"meter": "m"}, {}, 1_700_000_101 * NS),

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The project's test command (README "Tests"; CI runs exactly this through .ci/run):
+# start the real services, then lint, type-check and run the test suite.
+# Extra arguments go to pytest, e.g. scripts/test.sh -k contract
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-.venv/bin/python}"
+
+scripts/services.sh start
+eval "$(scripts/services.sh env)"
+
+echo "== ruff" && "$PYTHON" -m ruff check . && "$PYTHON" -m ruff format --check .
+echo "== mypy" && "$PYTHON" -m mypy
+echo "== pytest"
+set +e
+"$PYTHON" -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure, not a pass" >&2
+  exit 1
+fi
+exit "$status"
