@@ -120,8 +120,8 @@ def test_config_check_command_lists_every_error_and_exits_non_zero(
     )
     assert main(["config", "check", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert f"{bad}:11:9: sites[0].buildings[0].atemp_m2:" in err
-    assert f"{bad}:17:28: sites[0].meters[0].modbus.unit_id:" in err
+    assert f"{bad}:11:55: sites[0].buildings[0].atemp_m2: Input should be a valid number" in err
+    assert f"{bad}:17:31: sites[0].meters[0].modbus.unit_id: Input should be greater" in err
     assert "2 errors" in err
 
 

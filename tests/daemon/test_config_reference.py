@@ -11,7 +11,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _sync_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("sync", REPO / "scripts" / "sync_config_reference.py")
+    spec = importlib.util.spec_from_file_location(
+        "sync", REPO / "scripts" / "sync_config_reference.py"
+    )
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
