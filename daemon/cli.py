@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from daemon.config.loader import load_config
+from daemon.deployment import load_deployment
 from daemon.config.models import EnmsConfig
 from daemon.config.reference import config_reference
 from daemon.errors import ConfigError, StoreError
@@ -46,7 +47,7 @@ def _config_check(args: argparse.Namespace) -> int:
     failed = False
     for file in args.files:
         try:
-            config = load_config(file)
+            config = load_deployment(file).config
         except ConfigError as exc:
             failed = True
             for issue in exc.issues:

@@ -90,4 +90,31 @@ class InvalidPoint(StoreRejected):
 
 
 class MeterReadError(EnmsError):
-    """A meter could not be read (timeout, Modbus exception, decode failure)."""
+    """A meter could not be read (timeout, Modbus exception, decode failure).
+
+    ``kind`` is a short, stable reason used to count errors in health metrics.
+    """
+
+    kind = "read_error"
+
+
+class MeterTimeout(MeterReadError):
+    """The device (or the gateway for it) did not answer in time."""
+
+    kind = "timeout"
+
+
+class MeterUnreachable(MeterReadError):
+    """No connection to the gateway or device."""
+
+    kind = "unreachable"
+
+
+class MeterException(MeterReadError):
+    """The device answered with a Modbus exception code."""
+
+    kind = "modbus_exception"
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code

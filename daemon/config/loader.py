@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from daemon.config.models import EmbeddedSettings, EnmsConfig
 from daemon.config.references import check_references, format_path
@@ -26,6 +26,7 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _SECRET_NAMES = frozenset({"token", "password"})
 
 FieldPath = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -166,47 +167,88 @@ def _may_echo(path: FieldPath, doc: _Document) -> bool:
 def _anchor_paths(config: EnmsConfig, base: Path) -> EnmsConfig:
     """Relative file paths in the configuration are relative to the configuration file."""
     storage = config.storage
-    embedded_path = storage.embedded.path
-    if embedded_path.is_absolute():
-        return config
-    embedded = EmbeddedSettings(path=base / embedded_path)
-    return config.model_copy(update={"storage": storage.model_copy(update={"embedded": embedded})})
+    embedded = EmbeddedSettings(path=base / storage.embedded.path)  # base / absolute == absolute
+    modbus = config.modbus.model_copy(
+        update={"profile_dirs": [base / directory for directory in config.modbus.profile_dirs]}
+    )
+    return config.model_copy(
+        update={"storage": storage.model_copy(update={"embedded": embedded}), "modbus": modbus}
+    )
 
 
-def parse_config(
-    text: str, *, file: str = "<config>", environ: Mapping[str, str] | None = None
-) -> EnmsConfig:
-    """Validate configuration text; raise ``ConfigError`` listing every problem found."""
+def parse_model(
+    text: str,
+    model: type[M],
+    *,
+    file: str,
+    environ: Mapping[str, str] | None = None,
+    checks: Callable[[M], list[tuple[FieldPath, str]]] | None = None,
+) -> M:
+    """Validate YAML text as ``model``; raise ``ConfigError`` listing every problem found.
+
+    ``checks`` runs on the validated model and returns further problems (references across
+    fields), each located at its field path like the model's own errors.
+    """
     doc = _Document(file=file)
     _parse(text, doc, os.environ if environ is None else environ)
     if doc.data is None:
         raise ConfigError(doc.issues)
-    config: EnmsConfig | None = None
+    result: M | None = None
     try:
-        config = EnmsConfig.model_validate(doc.data)
+        result = model.model_validate(doc.data)
     except ValidationError as exc:
         _pydantic_issues(exc, doc)
-    if config is not None:
-        for path, message in check_references(config):
+    if result is not None and checks is not None:
+        for path, message in checks(result):
             doc.issue(path, message)
-    if doc.issues or config is None:
+    if doc.issues or result is None:
         doc.issues.sort(key=lambda issue: (issue.line or 0, issue.column or 0))
         raise ConfigError(doc.issues)
-    return config
+    return result
 
 
-def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -> EnmsConfig:
-    """Read and validate a configuration file; raise ``ConfigError`` listing every problem."""
-    file = Path(path)
+def read_text(path: Path) -> str:
+    """A file's text, or ``ConfigError`` naming the file and what is wrong."""
     try:
-        text = file.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(
-            [ConfigIssue(str(file), None, None, "", exc.strerror or str(exc))]
-        ) from None
+        raise ConfigError([ConfigIssue(str(path), None, None, "", exc.strerror or str(exc))]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            [ConfigIssue(str(file), None, None, "", f"not UTF-8 text ({exc.reason})")]
+            [ConfigIssue(str(path), None, None, "", f"not UTF-8 text ({exc.reason})")]
         ) from None
-    config = parse_config(text, file=str(file), environ=environ)
+
+
+Checks = Callable[[EnmsConfig], list[tuple[FieldPath, str]]]
+
+
+def parse_config(
+    text: str,
+    *,
+    file: str = "<config>",
+    environ: Mapping[str, str] | None = None,
+    extra_checks: Checks | None = None,
+) -> EnmsConfig:
+    """Validate configuration text; raise ``ConfigError`` listing every problem found.
+
+    ``extra_checks`` adds checks that need more than the file (meter profiles, plugins).
+    """
+
+    def checks(config: EnmsConfig) -> list[tuple[FieldPath, str]]:
+        return check_references(config) + (extra_checks(config) if extra_checks else [])
+
+    return parse_model(text, EnmsConfig, file=file, environ=environ, checks=checks)
+
+
+def load_config(
+    path: str | Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    extra_checks: Checks | None = None,
+) -> EnmsConfig:
+    """Read and validate a configuration file; raise ``ConfigError`` listing every problem."""
+    file = Path(path)
+    config = parse_config(
+        read_text(file), file=str(file), environ=environ, extra_checks=extra_checks
+    )
     return _anchor_paths(config, file.resolve().parent)

@@ -339,9 +339,14 @@ class ModbusGateway(StrictModel):
 
 
 class ModbusSettings(StrictModel):
-    """Modbus TCP connections."""
+    """Modbus TCP connections and where to find meter profiles."""
 
     gateways: list[ModbusGateway] = Field(default_factory=list, description="Modbus endpoints")
+    profile_dirs: list[Path] = Field(
+        default_factory=list,
+        description="directories of your own meter profiles (*.yaml), relative to the "
+        "configuration file; the shipped profiles are always available",
+    )
 
 
 class EnmsConfig(StrictModel):

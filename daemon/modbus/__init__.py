@@ -1,0 +1,1 @@
+"""Modbus TCP collection: meter profiles, register decoding, block planning and polling."""

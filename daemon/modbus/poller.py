@@ -1,0 +1,220 @@
+"""Polling Modbus meters on their own schedules.
+
+Every meter has its own task and interval; meters behind one gateway share its connection
+(requests serialised), meters behind different gateways are read in parallel. A meter that
+stops answering is marked offline after a few failures and then tried once per
+``OFFLINE_RETRY_S`` with a single attempt, so it holds its gateway only briefly and the
+other meters keep their intervals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from daemon.config.models import Meter, Site
+from daemon.deployment import Deployment
+from daemon.errors import MeterException, MeterReadError
+from daemon.health import SourceHealth
+from daemon.modbus.blocks import Block, bind, plan, split_at_gaps
+from daemon.modbus.gateway import GatewayConnection
+from daemon.modbus.profiles import MeterProfile, RegisterKind
+from daemon.modbus.sunspec import discover
+from daemon.modbus.values import engineering_values
+from daemon.storage.points import Point
+
+log = logging.getLogger(__name__)
+
+READINGS_MEASUREMENT = "readings"
+#: how often an offline meter is tried again (at least its own interval)
+OFFLINE_RETRY_S = 60.0
+ILLEGAL_DATA_ADDRESS = 2
+
+Sink = Callable[[Sequence[Point]], None]
+
+
+def reading_tags(site: Site, meter: Meter) -> dict[str, str]:
+    """The identity every reading of a meter carries (DESIGN §2)."""
+    tags = {
+        "site": site.id,
+        "building": meter.building,
+        "meter": meter.id,
+        "medium": meter.medium.value,
+        **meter.tags,
+    }
+    if meter.seu:
+        tags["seu"] = meter.seu
+    return tags
+
+
+@dataclass
+class PollResult:
+    meter: str
+    gateway: str
+    unit_id: int
+    values: dict[str, float | None] = field(default_factory=dict)
+    error: str | None = None
+    latency_s: float = 0.0
+
+
+class MeterPoller:
+    """One meter: its profile bound to addresses, its block plan, its health."""
+
+    def __init__(
+        self, site: Site, meter: Meter, profile: MeterProfile, gateway: GatewayConnection
+    ) -> None:
+        assert meter.modbus is not None
+        self.site, self.meter, self.profile, self.gateway = site, meter, profile, gateway
+        self.source = meter.modbus
+        self.tags = reading_tags(site, meter)
+        self.health = SourceHealth(
+            "modbus", meter.id, {"gateway": gateway.spec.id, "building": meter.building}
+        )
+        self._blocks: list[Block] | None = None
+        if profile.sunspec is None:
+            self._blocks = self._plan(bind(profile))
+
+    def _plan(self, registers: list) -> list[Block]:  # type: ignore[type-arg]
+        return plan(
+            registers,
+            max_count=self.profile.max_registers_per_read,
+            max_gap=self.profile.max_gap,
+        )
+
+    @property
+    def blocks(self) -> list[Block] | None:
+        return self._blocks
+
+    def _attempts(self) -> int:
+        return 1 + self.gateway.spec.retries if self.health.online else 1
+
+    async def _read(self, kind: RegisterKind, address: int, count: int) -> list[int]:
+        return await self.gateway.read(
+            self.source.unit_id, kind, address, count, attempts=self._attempts()
+        )
+
+    async def _ensure_blocks(self) -> list[Block]:
+        if self._blocks is None:
+            assert self.profile.sunspec is not None
+            model = await discover(
+                lambda address, count: self._read(RegisterKind.HOLDING, address, count),
+                self.profile.sunspec,
+            )
+            log.info(
+                "meter %s: SunSpec model %d at register %d", self.meter.id, model.model_id, model.start
+            )
+            self._blocks = self._plan(bind(self.profile, model.start))
+        return self._blocks
+
+    async def read_values(self) -> dict[str, float | None]:
+        blocks = await self._ensure_blocks()
+        registers: dict[Block, list[int]] = {}
+        refined: list[Block] = []
+        for block in blocks:
+            try:
+                registers[block] = await self._read(block.kind, block.address, block.count)
+                refined.append(block)
+            except MeterException as exc:
+                parts = split_at_gaps(block)
+                if exc.code != ILLEGAL_DATA_ADDRESS or len(parts) == 1:
+                    raise
+                # The device refuses reads across its unmapped registers: read the runs
+                # separately, now and from now on.
+                log.info(
+                    "meter %s refuses %s registers %d..%d as one read; using %d reads",
+                    self.meter.id,
+                    block.kind.value,
+                    block.address,
+                    block.address + block.count - 1,
+                    len(parts),
+                )
+                for part in parts:
+                    registers[part] = await self._read(part.kind, part.address, part.count)
+                refined += parts
+        self._blocks = refined
+        return engineering_values(self.profile, registers)
+
+    async def poll(self, sink: Sink, clock: Callable[[], int] = time.time_ns) -> PollResult:
+        """Read the meter once, hand its reading to ``sink`` and update its health."""
+        result = PollResult(self.meter.id, self.gateway.spec.id, self.source.unit_id)
+        began = time.monotonic()
+        try:
+            values = await self.read_values()
+        except MeterReadError as exc:
+            result.error = str(exc)
+            result.latency_s = time.monotonic() - began
+            self.health.record_failure(clock(), exc.kind, str(exc))
+            if self.profile.sunspec is not None and not isinstance(exc, MeterException):
+                self._blocks = None  # rediscover: the device may have been replaced
+            return result
+        now = clock()  # read time: when the answer arrived
+        result.values = values
+        result.latency_s = time.monotonic() - began
+        stored = {
+            spec.field: values[spec.field]
+            for spec in self.profile.registers
+            if spec.store and values.get(spec.field) is not None
+        }
+        if stored:
+            sink([Point(READINGS_MEASUREMENT, self.tags, stored, now)])
+        self.health.record_success(now, result.latency_s, len(stored))
+        return result
+
+    def first_delay(self) -> float:
+        """Spread meters over their interval so a portfolio does not poll all at once."""
+        interval = self.source.poll_interval_s
+        return (zlib.crc32(self.meter.id.encode()) % 1000) / 1000 * min(interval, 10.0)
+
+    async def run(self, sink: Sink, stop: asyncio.Event) -> None:
+        """Poll on schedule until ``stop``; missed ticks are skipped, never caught up in a burst."""
+        interval = self.source.poll_interval_s
+        loop = asyncio.get_running_loop()
+        next_at = loop.time() + self.first_delay()
+        while not stop.is_set():
+            delay = next_at - loop.time()
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), delay)
+                    return
+                except TimeoutError:
+                    pass
+            await self.poll(sink)
+            step = interval if self.health.online else max(interval, OFFLINE_RETRY_S)
+            next_at += step
+            now = loop.time()
+            if next_at <= now:  # overran: resume on the schedule, skipping missed ticks
+                next_at += ((now - next_at) // step + 1) * step
+
+
+class ModbusCollector:
+    """Every Modbus meter of a deployment."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        config = deployment.config
+        self.gateways = {spec.id: GatewayConnection(spec) for spec in config.modbus.gateways}
+        self.meters = [
+            MeterPoller(site, meter, deployment.profiles[meter.modbus.profile], self.gateways[meter.modbus.gateway])
+            for site, meter in config.meters()
+            if meter.modbus is not None
+        ]
+
+    async def poll_once(self, sink: Sink) -> list[PollResult]:
+        """Poll every meter once (gateways in parallel); results in configuration order."""
+        return list(await asyncio.gather(*(meter.poll(sink) for meter in self.meters)))
+
+    async def run(self, sink: Sink, stop: asyncio.Event) -> None:
+        try:
+            await asyncio.gather(*(meter.run(sink, stop) for meter in self.meters))
+        finally:
+            await self.close()
+
+    def health(self) -> list[SourceHealth]:
+        return [meter.health for meter in self.meters]
+
+    async def close(self) -> None:
+        for gateway in self.gateways.values():
+            await gateway.close()

@@ -1,0 +1,262 @@
+"""Meter profiles: a meter model's register map, as data that hundreds of meters share.
+
+Profiles are YAML files. enms ships profiles for common meters (``daemon/modbus/profiles/``);
+technicians add their own in the directories ``modbus.profile_dirs`` names. Profile files are
+validated like the configuration, every problem reported with file, line and field path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from daemon.config.loader import parse_model, read_text
+from daemon.config.models import Identifier, Medium, StrictModel, ValueKind
+from daemon.errors import ConfigError, ConfigIssue
+from daemon.modbus.decode import SUNSPEC_SENTINELS, DataType, Order, register_count
+
+FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+#: the largest block a Modbus read of holding or input registers may ask for
+MAX_READ_REGISTERS = 125
+
+
+class RegisterKind(StrEnum):
+    HOLDING = "holding"  # function code 3
+    INPUT = "input"  # function code 4
+
+
+class Quantity(StrEnum):
+    """What a register's value is."""
+
+    ENERGY = "energy"
+    POWER = "power"
+    REACTIVE_POWER = "reactive_power"
+    APPARENT_POWER = "apparent_power"
+    VOLTAGE = "voltage"
+    CURRENT = "current"
+    FREQUENCY = "frequency"
+    POWER_FACTOR = "power_factor"
+    TEMPERATURE = "temperature"
+    VOLUME = "volume"
+    FLOW = "flow"
+    SCALE_FACTOR = "scale_factor"  # a SunSpec scale factor other registers refer to
+    OTHER = "other"
+
+
+class RegisterSpec(StrictModel):
+    """One value of the meter: where it is, how it is encoded, what it means."""
+
+    field: FieldName = Field(
+        description="name of the stored field, with its unit (energy_kwh, power_kw), or of a "
+        "helper register such as a scale factor"
+    )
+    kind: RegisterKind | None = Field(None, description="holding or input; profile default")
+    address: int | None = Field(
+        None, ge=0, le=65535, description="protocol address (0-based) of the first register"
+    )
+    model_offset: int | None = Field(
+        None, ge=0, le=65535, description="SunSpec profiles: offset into the model's data block"
+    )
+    type: DataType = Field(description="encoding of the value")
+    word_order: Order | None = Field(None, description="order of 16-bit words; profile default")
+    byte_order: Order | None = Field(None, description="byte order within a word; profile default")
+    scale: float = Field(1.0, description="multiplier from the raw number to the unit")
+    offset: float = Field(0.0, description="added after scaling")
+    scale_factor: FieldName | None = Field(
+        None, description="field of a register holding a power-of-ten exponent (SunSpec _SF)"
+    )
+    unit: str | None = Field(None, description="unit of the value after scaling, e.g. kWh")
+    quantity: Quantity = Field(description="what the value is")
+    value_kind: ValueKind = Field(
+        ValueKind.INSTANTANEOUS, description="counter for cumulative registers"
+    )
+    missing: int | None = Field(
+        None, ge=0, description="raw value meaning 'not available' (SunSpec profiles: per type)"
+    )
+    store: bool = Field(True, description="false for helper registers such as scale factors")
+
+    @property
+    def count(self) -> int:
+        return register_count(self.type)
+
+
+class SunSpecDiscovery(StrictModel):
+    """Find the register map at run time: the 'SunS' marker, then the chain of models."""
+
+    models: list[int] = Field(min_length=1, description="model ids this profile reads, e.g. 203")
+    bases: list[int] = Field(
+        default_factory=lambda: [40000, 0, 50000],
+        description="addresses where the 'SunS' marker is looked for, in order",
+    )
+
+
+class MeterProfile(StrictModel):
+    """A meter model's register map."""
+
+    id: Identifier
+    description: str = Field(description="the meter model, for people")
+    manufacturer: str | None = Field(None, description="who makes it")
+    medium: Medium = Field(Medium.ELECTRICITY, description="what meters of this model measure")
+    default_kind: RegisterKind = Field(RegisterKind.HOLDING, description="default register kind")
+    word_order: Order = Field(Order.BIG, description="default order of 16-bit words")
+    byte_order: Order = Field(Order.BIG, description="default byte order within a word")
+    max_registers_per_read: int = Field(
+        MAX_READ_REGISTERS, ge=1, le=MAX_READ_REGISTERS, description="largest block read"
+    )
+    max_gap: int = Field(
+        0,
+        ge=0,
+        le=MAX_READ_REGISTERS,
+        description="unmapped registers a block read may span; 0 if the device rejects gaps",
+    )
+    sunspec: SunSpecDiscovery | None = Field(None, description="set for SunSpec devices")
+    registers: list[RegisterSpec] = Field(min_length=1, description="the values to read")
+
+    def kind_of(self, register: RegisterSpec) -> RegisterKind:
+        return register.kind or self.default_kind
+
+    def orders(self, register: RegisterSpec) -> tuple[Order, Order]:
+        return register.word_order or self.word_order, register.byte_order or self.byte_order
+
+    def missing_of(self, register: RegisterSpec) -> int | None:
+        if register.missing is not None:
+            return register.missing
+        if self.sunspec is not None:
+            return SUNSPEC_SENTINELS.get(register.type)
+        return None
+
+
+def profile_checks(profile: MeterProfile) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems across registers: locations, overlaps, scale-factor references."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    by_field: dict[str, int] = {}
+    spans: list[tuple[RegisterKind, int, int, int]] = []
+    for index, register in enumerate(profile.registers):
+        here: tuple[str | int, ...] = ("registers", index)
+        if register.field in by_field:
+            problems.append(
+                (
+                    (*here, "field"),
+                    f"duplicate field {register.field!r} (also registers[{by_field[register.field]}])",
+                )
+            )
+        by_field.setdefault(register.field, index)
+        if profile.sunspec is not None:
+            if register.model_offset is None or register.address is not None:
+                problems.append((here, "a SunSpec profile locates registers by 'model_offset' only"))
+                continue
+            start = register.model_offset
+        else:
+            if register.address is None or register.model_offset is not None:
+                problems.append((here, "give the register's 'address' ('model_offset' is SunSpec)"))
+                continue
+            start = register.address
+        end = start + register.count
+        if end > 65536:
+            problems.append(((*here, "address"), "the value runs past the last register 65535"))
+        spans.append((profile.kind_of(register), start, end, index))
+    for index, register in enumerate(profile.registers):
+        if register.scale_factor is None:
+            continue
+        target = by_field.get(register.scale_factor)
+        if target is None:
+            problems.append(
+                (
+                    ("registers", index, "scale_factor"),
+                    f"no register with field {register.scale_factor!r} in this profile",
+                )
+            )
+        elif profile.registers[target].type not in (DataType.SUNSSF, DataType.INT16):
+            problems.append(
+                (
+                    ("registers", index, "scale_factor"),
+                    f"{register.scale_factor!r} must be of type sunssf or int16",
+                )
+            )
+    spans.sort()
+    for (kind, start, end, index), (next_kind, next_start, _, next_index) in zip(
+        spans, spans[1:], strict=False
+    ):
+        if kind == next_kind and next_start < end:
+            problems.append(
+                (
+                    ("registers", next_index),
+                    f"overlaps registers[{index}] ({kind.value} registers {start}..{end - 1})",
+                )
+            )
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedProfile:
+    profile: MeterProfile
+    source: str
+
+
+class ProfileSet(Mapping[str, MeterProfile]):
+    """Every profile available to a deployment, by id."""
+
+    def __init__(self, loaded: Iterable[LoadedProfile] = ()) -> None:
+        self._loaded = {item.profile.id: item for item in loaded}
+
+    def __getitem__(self, key: str) -> MeterProfile:
+        return self._loaded[key].profile
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._loaded))
+
+    def __len__(self) -> int:
+        return len(self._loaded)
+
+    def source(self, key: str) -> str:
+        return self._loaded[key].source
+
+
+def builtin_profile_files() -> list[Path]:
+    folder = resources.files("daemon.modbus") / "profiles"
+    return sorted(Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+
+
+def load_profile(path: Path) -> MeterProfile:
+    """One profile file; ``ConfigError`` names the file, line, register and field if it is wrong."""
+    return parse_model(read_text(path), MeterProfile, file=str(path), checks=profile_checks)
+
+
+def load_profiles(directories: Iterable[Path] = ()) -> ProfileSet:
+    """The shipped profiles plus every ``*.yaml`` in ``directories``; all problems at once."""
+    files = builtin_profile_files()
+    for directory in directories:
+        if not directory.is_dir():
+            raise ConfigError(
+                [ConfigIssue(str(directory), None, None, "", "profile directory does not exist")]
+            )
+        files += sorted(directory.glob("*.yaml"))
+    issues: list[ConfigIssue] = []
+    loaded: dict[str, LoadedProfile] = {}
+    for path in files:
+        try:
+            profile = load_profile(path)
+        except ConfigError as exc:
+            issues += exc.issues
+            continue
+        if profile.id in loaded:
+            issues.append(
+                ConfigIssue(
+                    str(path),
+                    None,
+                    None,
+                    "id",
+                    f"profile id {profile.id!r} is already defined in {loaded[profile.id].source}",
+                )
+            )
+            continue
+        loaded[profile.id] = LoadedProfile(profile, str(path))
+    if issues:
+        raise ConfigError(issues)
+    return ProfileSet(loaded.values())

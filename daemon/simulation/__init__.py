@@ -1,0 +1,1 @@
+"""Simulated meters and buildings for tests, benchmarks and the demo."""
