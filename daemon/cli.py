@@ -10,15 +10,22 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
 from collections.abc import Sequence
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from daemon.config.loader import load_config
-from daemon.deployment import load_deployment
 from daemon.config.models import EnmsConfig
 from daemon.config.reference import config_reference
+from daemon.deployment import Deployment, load_deployment
 from daemon.errors import ConfigError, StoreError
+from daemon.health import HEALTH_MEASUREMENT
+from daemon.modbus.poller import ModbusCollector, PollResult
+from daemon.service import serve
 from daemon.storage.factory import open_store
+from daemon.storage.points import LatestPoint
+from daemon.writer import Writer, WriterStats
 
 
 def _version() -> str:
@@ -84,6 +91,138 @@ def _store_ping(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open(config_file: str) -> Deployment | None:
+    try:
+        return load_deployment(config_file)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return None
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
+
+
+def _collect(args: argparse.Namespace) -> int:
+    deployment = _open(args.config)
+    if deployment is None:
+        return 1
+
+    async def collect() -> tuple[list[PollResult], WriterStats]:
+        async with open_store(deployment.config.storage) as store:
+            collector = ModbusCollector(deployment)
+            writer = Writer(store)
+            try:
+                results = await collector.poll_once(writer.submit)
+            finally:
+                await collector.close()
+            now = time.time_ns()
+            writer.submit([meter.health.to_point(now) for meter in collector.meters])
+            await writer.flush(timeout_s=60)
+            return results, writer.stats
+
+    try:
+        results, stats = asyncio.run(collect())
+    except StoreError as exc:
+        print(f"store: {exc}", file=sys.stderr)
+        return 1
+    rows = [
+        (
+            r.meter,
+            f"{r.gateway}/{r.unit_id}",
+            sum(v is not None for v in r.values.values()),
+            f"{r.latency_s * 1000:.0f} ms",
+            r.error or "ok",
+        )
+        for r in results
+    ]
+    print(_table(("meter", "gateway/unit", "values", "latency", "status"), rows))
+    failed = sum(1 for r in results if r.error)
+    print(
+        f"{len(results) - failed} of {len(results)} meters read; "
+        f"{stats.written} points written, {stats.rejected} refused"
+    )
+    unwritten = stats.received - stats.written - stats.rejected
+    return 1 if failed or unwritten or stats.rejected else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    deployment = _open(args.config)
+    if deployment is None:
+        return 1
+
+    async def run() -> None:
+        async with open_store(deployment.config.storage) as store:
+            await serve(deployment, store)
+
+    asyncio.run(run())
+    return 0
+
+
+def _health(args: argparse.Namespace) -> int:
+    deployment = _open(args.config)
+    if deployment is None:
+        return 1
+
+    async def latest() -> list[LatestPoint]:
+        async with open_store(deployment.config.storage) as store:
+            since = time.time_ns() - int(args.since_h * 3600 * 1e9)
+            return await store.latest(HEALTH_MEASUREMENT, since)
+
+    try:
+        points = asyncio.run(latest())
+    except StoreError as exc:
+        print(f"store: {exc}", file=sys.stderr)
+        return 1
+    if not points:
+        print(f"no health reports in the last {args.since_h:g} h; is the daemon running?")
+        return 1
+    rows = []
+    for point in points:
+        f = point.fields
+        when = (
+            datetime.fromtimestamp(point.time_ns / 1e9).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        )
+        errors = sum(
+            int(v) for k, v in f.items() if k.startswith("errors_") and not isinstance(v, str)
+        )
+        rows.append(
+            (
+                point.tags.get("collector", ""),
+                point.tags.get("source", ""),
+                "online" if f.get("online") else "OFFLINE",
+                f.get("consecutive_failures", ""),
+                errors,
+                f"{f['latency_ms']:.0f} ms"
+                if isinstance(f.get("latency_ms"), int | float)
+                else "-",
+                when,
+                f.get("last_error", "") if not f.get("online") else "",
+            )
+        )
+    print(
+        _table(
+            (
+                "collector",
+                "source",
+                "state",
+                "failing",
+                "errors",
+                "latency",
+                "reported",
+                "last error",
+            ),
+            rows,
+        )
+    )
+    return 0 if all(p.fields.get("online") for p in points) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="enms", description="ISO 50001 energy management monitoring."
@@ -109,6 +248,23 @@ def build_parser() -> argparse.ArgumentParser:
     ping = store_commands.add_parser("ping", help="exit 0 if the configured store answers")
     ping.add_argument("--config", required=True, metavar="FILE")
     ping.set_defaults(handler=_store_ping)
+    run = commands.add_parser("run", help="run the daemon: collect, write, report health")
+    run.add_argument("--config", required=True, metavar="FILE")
+    run.set_defaults(handler=_run)
+
+    collect = commands.add_parser("collect", help="poll every Modbus meter once and write")
+    collect.add_argument("--config", required=True, metavar="FILE")
+    collect.add_argument(
+        "--once", action="store_true", required=True, help="poll once and exit (required)"
+    )
+    collect.set_defaults(handler=_collect)
+
+    health = commands.add_parser("health", help="the latest health report of every source")
+    health.add_argument("--config", required=True, metavar="FILE")
+    health.add_argument(
+        "--since-h", type=float, default=24.0, metavar="HOURS", help="look back (default 24)"
+    )
+    health.set_defaults(handler=_health)
     return parser
 
 

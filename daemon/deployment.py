@@ -37,7 +37,9 @@ def profile_references(profiles: ProfileSet) -> Checks:
                 profile = profiles.get(meter.modbus.profile)
                 if profile is None:
                     known = ", ".join(profiles)
-                    problems.append((here, f"unknown profile {meter.modbus.profile!r}; known: {known}"))
+                    problems.append(
+                        (here, f"unknown profile {meter.modbus.profile!r}; known: {known}")
+                    )
                 elif profile.medium is not meter.medium:
                     problems.append(
                         (

@@ -212,7 +212,9 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([ConfigIssue(str(path), None, None, "", exc.strerror or str(exc))]) from None
+        raise ConfigError(
+            [ConfigIssue(str(path), None, None, "", exc.strerror or str(exc))]
+        ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             [ConfigIssue(str(path), None, None, "", f"not UTF-8 text ({exc.reason})")]

@@ -101,9 +101,10 @@ def decode(
     raw = _to_bytes(registers, word_order, byte_order)
     if missing is not None and int.from_bytes(raw, "big") == missing:
         return None
-    (value,) = struct.unpack(code, raw)
-    number = float(value)
-    return None if math.isnan(number) else number
+    value: int | float = struct.unpack(code, raw)[0]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value  # integers stay exact: a 64-bit counter may exceed a float's 53 bits
 
 
 def encode(

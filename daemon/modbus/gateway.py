@@ -98,14 +98,18 @@ class GatewayConnection:
                     problem = exc
             raise problem
 
-    async def _read_once(self, unit_id: int, kind: RegisterKind, address: int, count: int) -> list[int]:
+    async def _read_once(
+        self, unit_id: int, kind: RegisterKind, address: int, count: int
+    ) -> list[int]:
         pause = self.spec.pause_s - (time.monotonic() - self._last_request)
         if pause > 0:
             await asyncio.sleep(pause)
         what = f"{kind.value} registers {address}..{address + count - 1} of unit {unit_id}"
         client = await self._connected()
         call: Callable[..., Awaitable[Any]] = (
-            client.read_holding_registers if kind is RegisterKind.HOLDING else client.read_input_registers
+            client.read_holding_registers
+            if kind is RegisterKind.HOLDING
+            else client.read_input_registers
         )
         self.requests += 1
         try:
@@ -114,7 +118,9 @@ class GatewayConnection:
             )
         except (TimeoutError, ModbusException, OSError) as exc:
             await self.close()  # a late reply must not be read as the next request's answer
-            raise MeterTimeout(f"{self.name}: no answer reading {what} ({type(exc).__name__})") from exc
+            raise MeterTimeout(
+                f"{self.name}: no answer reading {what} ({type(exc).__name__})"
+            ) from exc
         finally:
             self._last_request = time.monotonic()
         if response.isError():

@@ -25,7 +25,7 @@ from daemon.modbus.gateway import GatewayConnection
 from daemon.modbus.profiles import MeterProfile, RegisterKind
 from daemon.modbus.sunspec import discover
 from daemon.modbus.values import engineering_values
-from daemon.storage.points import Point
+from daemon.storage.points import FieldValue, Point
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,10 @@ class MeterPoller:
                 self.profile.sunspec,
             )
             log.info(
-                "meter %s: SunSpec model %d at register %d", self.meter.id, model.model_id, model.start
+                "meter %s: SunSpec model %d at register %d",
+                self.meter.id,
+                model.model_id,
+                model.start,
             )
             self._blocks = self._plan(bind(self.profile, model.start))
         return self._blocks
@@ -154,11 +157,11 @@ class MeterPoller:
         now = clock()  # read time: when the answer arrived
         result.values = values
         result.latency_s = time.monotonic() - began
-        stored = {
-            spec.field: values[spec.field]
-            for spec in self.profile.registers
-            if spec.store and values.get(spec.field) is not None
-        }
+        stored: dict[str, FieldValue] = {}
+        for spec in self.profile.registers:
+            value = values.get(spec.field)
+            if spec.store and value is not None:
+                stored[spec.field] = value
         if stored:
             sink([Point(READINGS_MEASUREMENT, self.tags, stored, now)])
         self.health.record_success(now, result.latency_s, len(stored))
@@ -197,7 +200,12 @@ class ModbusCollector:
         config = deployment.config
         self.gateways = {spec.id: GatewayConnection(spec) for spec in config.modbus.gateways}
         self.meters = [
-            MeterPoller(site, meter, deployment.profiles[meter.modbus.profile], self.gateways[meter.modbus.gateway])
+            MeterPoller(
+                site,
+                meter,
+                deployment.profiles[meter.modbus.profile],
+                self.gateways[meter.modbus.gateway],
+            )
             for site, meter in config.meters()
             if meter.modbus is not None
         ]

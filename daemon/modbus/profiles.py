@@ -7,6 +7,7 @@ validated like the configuration, every problem reported with file, line and fie
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -132,65 +133,77 @@ class MeterProfile(StrictModel):
         return None
 
 
-def profile_checks(profile: MeterProfile) -> list[tuple[tuple[str | int, ...], str]]:
+Problems = list[tuple[tuple[str | int, ...], str]]
+
+
+def profile_checks(profile: MeterProfile) -> Problems:
     """Problems across registers: locations, overlaps, scale-factor references."""
-    problems: list[tuple[tuple[str | int, ...], str]] = []
-    by_field: dict[str, int] = {}
-    spans: list[tuple[RegisterKind, int, int, int]] = []
+    return _location_problems(profile) + _scale_factor_problems(profile) + _overlaps(profile)
+
+
+def _start(profile: MeterProfile, register: RegisterSpec) -> int | None:
+    """Where a register starts, or None if it is located the wrong way for its profile."""
+    if profile.sunspec is not None:
+        return register.model_offset if register.address is None else None
+    return register.address if register.model_offset is None else None
+
+
+def _location_problems(profile: MeterProfile) -> Problems:
+    problems: Problems = []
+    first_index: dict[str, int] = {}
     for index, register in enumerate(profile.registers):
         here: tuple[str | int, ...] = ("registers", index)
-        if register.field in by_field:
+        if register.field in first_index:
+            other = first_index[register.field]
             problems.append(
-                (
-                    (*here, "field"),
-                    f"duplicate field {register.field!r} (also registers[{by_field[register.field]}])",
-                )
+                ((*here, "field"), f"duplicate field {register.field!r} (also registers[{other}])")
             )
-        by_field.setdefault(register.field, index)
-        if profile.sunspec is not None:
-            if register.model_offset is None or register.address is not None:
-                problems.append((here, "a SunSpec profile locates registers by 'model_offset' only"))
-                continue
-            start = register.model_offset
-        else:
-            if register.address is None or register.model_offset is not None:
-                problems.append((here, "give the register's 'address' ('model_offset' is SunSpec)"))
-                continue
-            start = register.address
-        end = start + register.count
-        if end > 65536:
+        first_index.setdefault(register.field, index)
+        start = _start(profile, register)
+        if start is None:
+            message = (
+                "a SunSpec profile locates registers by 'model_offset' only"
+                if profile.sunspec is not None
+                else "give the register's 'address' ('model_offset' is for SunSpec profiles)"
+            )
+            problems.append((here, message))
+        elif start + register.count > 65536:
             problems.append(((*here, "address"), "the value runs past the last register 65535"))
-        spans.append((profile.kind_of(register), start, end, index))
+    return problems
+
+
+def _scale_factor_problems(profile: MeterProfile) -> Problems:
+    problems: Problems = []
+    types = {register.field: register.type for register in profile.registers}
     for index, register in enumerate(profile.registers):
         if register.scale_factor is None:
             continue
-        target = by_field.get(register.scale_factor)
+        here = ("registers", index, "scale_factor")
+        target = types.get(register.scale_factor)
         if target is None:
-            problems.append(
-                (
-                    ("registers", index, "scale_factor"),
-                    f"no register with field {register.scale_factor!r} in this profile",
-                )
-            )
-        elif profile.registers[target].type not in (DataType.SUNSSF, DataType.INT16):
-            problems.append(
-                (
-                    ("registers", index, "scale_factor"),
-                    f"{register.scale_factor!r} must be of type sunssf or int16",
-                )
-            )
-    spans.sort()
-    for (kind, start, end, index), (next_kind, next_start, _, next_index) in zip(
-        spans, spans[1:], strict=False
-    ):
-        if kind == next_kind and next_start < end:
-            problems.append(
-                (
-                    ("registers", next_index),
-                    f"overlaps registers[{index}] ({kind.value} registers {start}..{end - 1})",
-                )
-            )
+            problems.append((here, f"no register with field {register.scale_factor!r}"))
+        elif target not in (DataType.SUNSSF, DataType.INT16):
+            problems.append((here, f"{register.scale_factor!r} must be of type sunssf or int16"))
     return problems
+
+
+def _overlaps(profile: MeterProfile) -> Problems:
+    spans = []
+    for index, register in enumerate(profile.registers):
+        start = _start(profile, register)
+        if start is not None:
+            spans.append((profile.kind_of(register), start, start + register.count, index))
+    spans.sort()
+    return [
+        (
+            ("registers", next_index),
+            f"overlaps registers[{index}] ({kind.value} registers {start}..{end - 1})",
+        )
+        for (kind, start, end, index), (next_kind, next_start, _, next_index) in itertools.pairwise(
+            spans
+        )
+        if kind == next_kind and next_start < end
+    ]
 
 
 @dataclass(frozen=True, slots=True)

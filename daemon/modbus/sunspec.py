@@ -48,9 +48,7 @@ async def discover(read: ReadHolding, discovery: SunSpecDiscovery) -> SunSpecMod
             seen.append(model_id)
             address += 2 + length
         wanted = ", ".join(str(m) for m in discovery.models)
-        raise MeterReadError(
-            f"SunSpec map at {base} has models {seen or 'none'}, none of {wanted}"
-        )
+        raise MeterReadError(f"SunSpec map at {base} has models {seen or 'none'}, none of {wanted}")
     raise MeterReadError(
         "no SunSpec marker 'SunS' at " + ", ".join(str(b) for b in discovery.bases)
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -56,7 +58,8 @@ def register_image(
     images: dict[RegisterKind, Image] = {RegisterKind.HOLDING: {}, RegisterKind.INPUT: {}}
     for spec in profile.registers:
         if profile.sunspec is not None:
-            assert model_start is not None and spec.model_offset is not None
+            assert model_start is not None
+            assert spec.model_offset is not None
             address = model_start + 2 + spec.model_offset
         else:
             assert spec.address is not None
@@ -85,7 +88,7 @@ def fill_gaps(image: Image, max_gap: int) -> Image:
     """Zero registers in gaps up to ``max_gap`` wide, as devices that answer them do."""
     filled = dict(image)
     addresses = sorted(image)
-    for a, b in zip(addresses, addresses[1:], strict=False):
+    for a, b in itertools.pairwise(addresses):
         if 1 < b - a <= max_gap + 1:
             filled.update(dict.fromkeys(range(a + 1, b), 0))
     return filled
@@ -141,13 +144,15 @@ class SimulatedDevice:
         run = [addresses[0]]
         for address in addresses[1:]:
             if address != run[-1] + 1:
-                blocks.append(SimData(run[0], values=[image[a] for a in run], datatype=SimType.REGISTERS))
+                blocks.append(
+                    SimData(run[0], values=[image[a] for a in run], datatype=SimType.REGISTERS)
+                )
                 run = []
             run.append(address)
         blocks.append(SimData(run[0], values=[image[a] for a in run], datatype=SimType.REGISTERS))
         return blocks
 
-    async def _action(
+    async def _action(  # noqa: PLR0917 - the signature pymodbus calls
         self,
         function_code: int,
         start_address: int,
@@ -216,7 +221,7 @@ class SimulatedGateway:
 
     async def stop(self) -> None:
         if self._server is not None:
-            await self._server.shutdown()
+            await self._server.shutdown()  # type: ignore[no-untyped-call]
             self._server = None
         if self._task is not None:
             self._task.cancel()
@@ -226,8 +231,6 @@ class SimulatedGateway:
 
 
 def _free_port(host: str) -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -23,6 +23,7 @@ from daemon.storage.points import (
     Aggregate,
     Bucket,
     BucketSeries,
+    LatestPoint,
     Point,
     RawSeries,
     SeriesSelector,
@@ -77,6 +78,12 @@ class Store(ABC):
         group_by: Sequence[str] = (),
     ) -> list[BucketSeries]:
         """Aggregate matching values into local-calendar buckets, one series per group."""
+
+    @abstractmethod
+    async def latest(
+        self, measurement: str, start: Instant, tags: Mapping[str, str] | None = None
+    ) -> list[LatestPoint]:
+        """The newest point since ``start`` of every series of ``measurement`` matching ``tags``."""
 
     @abstractmethod
     async def ping(self) -> None:

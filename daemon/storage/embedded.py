@@ -14,7 +14,7 @@ import math
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from daemon.storage.points import (
     Bucket,
     BucketSeries,
     FieldValue,
+    LatestPoint,
     Point,
     RawSeries,
     SeriesSelector,
@@ -52,12 +53,23 @@ CREATE TABLE IF NOT EXISTS points (
 TagsKey = tuple[tuple[str, str], ...]
 
 
-def _check_value(point: Point, key: str, value: FieldValue) -> FieldValue:
+# Booleans are stored as one-byte blobs: as integers they would read back as 1/0 and count
+# as numbers, which they are not in InfluxDB either.
+_TRUE, _FALSE = b"\x01", b"\x00"
+
+
+def _to_column(point: Point, key: str, value: FieldValue) -> float | int | str | bytes:
+    if isinstance(value, bool):
+        return _TRUE if value else _FALSE
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidPoint(f"field {key!r} of {point.measurement!r} is {value}; not a number")
-    if not isinstance(value, float | int | bool | str):
+    if not isinstance(value, float | int | str):
         raise InvalidPoint(f"field {key!r} has unsupported type {type(value).__name__}")
     return value
+
+
+def _from_column(value: float | int | str | bytes) -> FieldValue:
+    return value == _TRUE if isinstance(value, bytes) else value
 
 
 class EmbeddedStore(Store):
@@ -108,7 +120,7 @@ class EmbeddedStore(Store):
                     raise InvalidPoint(f"point of {point.measurement!r} has no fields")
                 tags = tuple(sorted((k, v) for k, v in point.tags.items() if v != ""))
                 rows += [
-                    (point.measurement, tags, key, point.time_ns, _check_value(point, key, value))
+                    (point.measurement, tags, key, point.time_ns, _to_column(point, key, value))
                     for key, value in point.fields.items()
                 ]
             except InvalidPoint as exc:
@@ -227,6 +239,35 @@ class EmbeddedStore(Store):
                 group_by=tuple(group_by),
             )
         )
+
+    def _latest(
+        self, measurement: str, start_ns: int, tags: Mapping[str, str]
+    ) -> list[LatestPoint]:
+        selector = SeriesSelector(measurement, "", dict(tags))
+        result = []
+        with self._lock:
+            for series_id, series_tags in self._matching(selector):
+                row = self._db.execute(
+                    "SELECT max(time_ns) FROM points WHERE series_id = ? AND time_ns >= ?",
+                    (series_id, start_ns),
+                ).fetchone()
+                if row[0] is None:
+                    continue
+                fields = {
+                    name: _from_column(value)
+                    for name, value in self._db.execute(
+                        "SELECT field, value FROM points WHERE series_id = ? AND time_ns = ?",
+                        (series_id, row[0]),
+                    )
+                }
+                result.append(LatestPoint(series_tags, int(row[0]), fields))
+        result.sort(key=lambda p: sorted(p.tags.items()))
+        return result
+
+    async def latest(
+        self, measurement: str, start: Instant, tags: Mapping[str, str] | None = None
+    ) -> list[LatestPoint]:
+        return await asyncio.to_thread(self._latest, measurement, as_ns(start), dict(tags or {}))
 
     async def ping(self) -> None:
         def check() -> None:

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -28,6 +28,7 @@ from daemon.storage.points import (
     Bucket,
     BucketSeries,
     FloatArray,
+    LatestPoint,
     Point,
     RawSeries,
     SeriesSelector,
@@ -41,6 +42,7 @@ _FIRST_RETRY_DELAY_S = 0.25
 _MAX_RETRY_DELAY_S = 8.0
 _CHUNK_SIZE = 20_000
 _ENCODE_SLICE = 250
+_FAR_FUTURE_NS = 2**62  # an end for "until now and beyond" (year 2116)
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -242,6 +244,30 @@ class InfluxDBStore(Store):
             times = np.fromiter((row[0] for row in numeric), dtype=np.int64, count=len(numeric))
             values = np.fromiter((row[1] for row in numeric), dtype=np.float64, count=len(numeric))
             result.append(RawSeries(dict(tags_key), times, values))
+        return result
+
+    async def latest(
+        self, measurement: str, start: Instant, tags: Mapping[str, str] | None = None
+    ) -> list[LatestPoint]:
+        statement = influxql.select_latest(
+            measurement,
+            self.settings.retention_policy,
+            {key: (value,) for key, value in (tags or {}).items()},
+            as_ns(start),
+            _FAR_FUTURE_NS,
+        )
+        result = []
+        for series in await self._query(statement):
+            series_tags = {k: v for k, v in (series.get("tags") or {}).items() if v != ""}
+            columns: list[str] = series["columns"]
+            for row in series.get("values", []):
+                fields = {
+                    name: value
+                    for name, value in zip(columns[1:], row[1:], strict=True)
+                    if value is not None and name not in series_tags
+                }
+                result.append(LatestPoint(series_tags, int(row[0]), fields))
+        result.sort(key=lambda p: sorted(p.tags.items()))
         return result
 
     async def aggregate(

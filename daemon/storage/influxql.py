@@ -71,6 +71,21 @@ def select_buckets(
     )
 
 
+def select_latest(
+    measurement: str,
+    retention_policy: str | None,
+    tags: dict[str, tuple[str, ...]],
+    start_ns: int,
+    end_ns: int,
+) -> str:
+    """The newest row of every series: all fields, grouped by all tags."""
+    selector = SeriesSelector(measurement, "", tags)
+    return (
+        f"SELECT * FROM {source(measurement, retention_policy)} "
+        f"WHERE {where(selector, start_ns, end_ns)} GROUP BY * ORDER BY time DESC LIMIT 1"
+    )
+
+
 def select_raw(
     selector: SeriesSelector, retention_policy: str | None, start_ns: int, end_ns: int
 ) -> str:

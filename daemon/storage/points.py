@@ -98,5 +98,14 @@ class BucketSeries:
         return len(self.starts_ns)
 
 
+@dataclass(frozen=True, slots=True)
+class LatestPoint:
+    """The newest point of one series, with every field it carried."""
+
+    tags: Mapping[str, str]
+    time_ns: int
+    fields: Mapping[str, FieldValue]
+
+
 def group_key(tags: Mapping[str, str], group_by: Sequence[str]) -> tuple[str, ...]:
     return tuple(tags.get(key, "") for key in group_by)

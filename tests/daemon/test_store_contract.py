@@ -310,3 +310,39 @@ async def test_invalid_points_are_refused_by_name_and_the_valid_ones_still_writt
     assert "no fields" in caught.value.rejected[1][1]
     (series,) = await store.raw(SeriesSelector("readings", "power_kw"), 0, 2 * 10**18)
     assert series.values.tolist() == [float(i) for i in range(10)]
+
+
+async def test_latest_returns_the_newest_point_of_each_series_with_all_fields(store: Store) -> None:
+    def health(source: str, t: int, ok: bool, failures: int, error: str | None) -> Point:
+        fields: dict[str, float | int | bool | str] = {
+            "online": ok,
+            "failures": failures,
+            "latency_ms": 12.5,
+        }
+        if error:
+            fields["last_error"] = error
+        return Point("collector_health", {"collector": "modbus", "source": source}, fields, t * NS)
+
+    await store.write(
+        [
+            health("m1", 1_700_000_000, True, 0, None),
+            health("m1", 1_700_000_060, False, 3, "timeout, unit 4"),
+            health("m2", 1_700_000_030, True, 0, None),
+            health("m3", 1_600_000_000, True, 0, None),  # older than the window
+        ]
+    )
+    latest = await store.latest("collector_health", 1_690_000_000 * NS)
+    assert [(p.tags["source"], p.time_ns // NS) for p in latest] == [
+        ("m1", 1_700_000_060),
+        ("m2", 1_700_000_030),
+    ]
+    assert latest[0].fields == {
+        "online": False,
+        "failures": 3,
+        "latency_ms": 12.5,
+        "last_error": "timeout, unit 4",
+    }
+    assert latest[1].fields["online"] is True
+    only = await store.latest("collector_health", 0, {"source": "m3"})
+    assert [p.tags["source"] for p in only] == ["m3"]
+    assert await store.raw(SeriesSelector("collector_health", "online"), 0, 2 * 10**18) == []
