@@ -13,20 +13,21 @@ from dataclasses import dataclass
 from daemon.modbus.profiles import MeterProfile, RegisterKind, RegisterSpec
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class BoundRegister:
     """A profile register at its absolute address on one device."""
 
     spec: RegisterSpec
     kind: RegisterKind
     address: int
+    count: int
 
     @property
     def end(self) -> int:
-        return self.address + self.spec.count
+        return self.address + self.count
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Block:
     kind: RegisterKind
     address: int
@@ -35,7 +36,7 @@ class Block:
 
     def slice(self, values: Sequence[int], register: BoundRegister) -> Sequence[int]:
         start = register.address - self.address
-        return values[start : start + register.spec.count]
+        return values[start : start + register.count]
 
 
 def bind(profile: MeterProfile, model_start: int | None = None) -> list[BoundRegister]:
@@ -50,7 +51,7 @@ def bind(profile: MeterProfile, model_start: int | None = None) -> list[BoundReg
         else:
             assert spec.address is not None
             address = spec.address
-        bound.append(BoundRegister(spec, profile.kind_of(spec), address))
+        bound.append(BoundRegister(spec, profile.kind_of(spec), address, spec.count))
     return bound
 
 

@@ -113,9 +113,10 @@ class GatewayConnection:
         )
         self.requests += 1
         try:
-            response = await asyncio.wait_for(
-                call(address, count=count, device_id=unit_id), self.spec.timeout_s + 0.5
-            )
+            # pymodbus times the request out itself; this is a backstop (asyncio.timeout
+            # costs no task per request, unlike wait_for)
+            async with asyncio.timeout(self.spec.timeout_s + 0.5):
+                response = await call(address, count=count, device_id=unit_id)
         except (TimeoutError, ModbusException, OSError) as exc:
             await self.close()  # a late reply must not be read as the next request's answer
             raise MeterTimeout(

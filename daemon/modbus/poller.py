@@ -1,8 +1,8 @@
 """Polling Modbus meters on their own schedules.
 
-Every meter has its own task and interval; meters behind one gateway share its connection
-(requests serialised), meters behind different gateways are read in parallel. A meter that
-stops answering is marked offline after a few failures and then tried once per
+Every meter has its own interval. Meters behind one gateway are polled one at a time by that
+gateway's scheduler (the gateway serialises requests anyway); gateways run in parallel. A
+meter that stops answering is marked offline after a few failures and then tried once per
 ``OFFLINE_RETRY_S`` with a single attempt, so it holds its gateway only briefly and the
 other meters keep their intervals.
 """
@@ -10,6 +10,8 @@ other meters keep their intervals.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
 import logging
 import time
 import zlib
@@ -24,7 +26,7 @@ from daemon.modbus.blocks import Block, bind, plan, split_at_gaps
 from daemon.modbus.gateway import GatewayConnection
 from daemon.modbus.profiles import MeterProfile, RegisterKind
 from daemon.modbus.sunspec import discover
-from daemon.modbus.values import engineering_values
+from daemon.modbus.values import ValueDecoder
 from daemon.storage.points import FieldValue, Point
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,12 @@ class MeterPoller:
     """One meter: its profile bound to addresses, its block plan, its health."""
 
     def __init__(
-        self, site: Site, meter: Meter, profile: MeterProfile, gateway: GatewayConnection
+        self,
+        site: Site,
+        meter: Meter,
+        profile: MeterProfile,
+        gateway: GatewayConnection,
+        decoder: ValueDecoder | None = None,
     ) -> None:
         assert meter.modbus is not None
         self.site, self.meter, self.profile, self.gateway = site, meter, profile, gateway
@@ -74,6 +81,7 @@ class MeterPoller:
         self.health = SourceHealth(
             "modbus", meter.id, {"gateway": gateway.spec.id, "building": meter.building}
         )
+        self.decoder = decoder or ValueDecoder(profile)
         self._blocks: list[Block] | None = None
         if profile.sunspec is None:
             self._blocks = self._plan(bind(profile))
@@ -115,11 +123,11 @@ class MeterPoller:
 
     async def read_values(self) -> dict[str, float | None]:
         blocks = await self._ensure_blocks()
-        registers: dict[Block, list[int]] = {}
+        reads: list[tuple[Block, list[int]]] = []
         refined: list[Block] = []
         for block in blocks:
             try:
-                registers[block] = await self._read(block.kind, block.address, block.count)
+                reads.append((block, await self._read(block.kind, block.address, block.count)))
                 refined.append(block)
             except MeterException as exc:
                 parts = split_at_gaps(block)
@@ -136,10 +144,10 @@ class MeterPoller:
                     len(parts),
                 )
                 for part in parts:
-                    registers[part] = await self._read(part.kind, part.address, part.count)
+                    reads.append((part, await self._read(part.kind, part.address, part.count)))
                 refined += parts
         self._blocks = refined
-        return engineering_values(self.profile, registers)
+        return self.decoder.values(reads)
 
     async def poll(self, sink: Sink, clock: Callable[[], int] = time.time_ns) -> PollResult:
         """Read the meter once, hand its reading to ``sink`` and update its health."""
@@ -172,25 +180,45 @@ class MeterPoller:
         interval = self.source.poll_interval_s
         return (zlib.crc32(self.meter.id.encode()) % 1000) / 1000 * min(interval, 10.0)
 
-    async def run(self, sink: Sink, stop: asyncio.Event) -> None:
-        """Poll on schedule until ``stop``; missed ticks are skipped, never caught up in a burst."""
+    def next_due(self, due: float, now: float) -> float:
+        """The next poll time after one due at ``due`` ran; missed ticks are skipped."""
         interval = self.source.poll_interval_s
+        step = interval if self.health.online else max(interval, OFFLINE_RETRY_S)
+        following = due + step
+        if following <= now:  # overran: resume on the schedule, never catch up in a burst
+            following += ((now - following) // step + 1) * step
+        return following
+
+
+class GatewayScheduler:
+    """Polls the meters behind one gateway, each when it is due.
+
+    A gateway answers one request at a time, so its meters are polled one after another by a
+    single task that keeps their due times in a heap; different gateways run in parallel.
+    """
+
+    def __init__(self, gateway: GatewayConnection, meters: list[MeterPoller]) -> None:
+        self.gateway = gateway
+        self.meters = meters
+
+    async def poll_all(self, sink: Sink) -> list[PollResult]:
+        return [await meter.poll(sink) for meter in self.meters]
+
+    async def run(self, sink: Sink, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
-        next_at = loop.time() + self.first_delay()
-        while not stop.is_set():
-            delay = next_at - loop.time()
+        start = loop.time()
+        due = [(start + meter.first_delay(), index) for index, meter in enumerate(self.meters)]
+        heapq.heapify(due)
+        while due and not stop.is_set():
+            at, index = due[0]
+            delay = at - loop.time()
             if delay > 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
-                    return
-                except TimeoutError:
-                    pass
-            await self.poll(sink)
-            step = interval if self.health.online else max(interval, OFFLINE_RETRY_S)
-            next_at += step
-            now = loop.time()
-            if next_at <= now:  # overran: resume on the schedule, skipping missed ticks
-                next_at += ((now - next_at) // step + 1) * step
+                continue  # re-check: stopped, or now due
+            meter = self.meters[index]
+            await meter.poll(sink)
+            heapq.heapreplace(due, (meter.next_due(at, loop.time()), index))
 
 
 class ModbusCollector:
@@ -199,24 +227,32 @@ class ModbusCollector:
     def __init__(self, deployment: Deployment) -> None:
         config = deployment.config
         self.gateways = {spec.id: GatewayConnection(spec) for spec in config.modbus.gateways}
-        self.meters = [
-            MeterPoller(
-                site,
-                meter,
-                deployment.profiles[meter.modbus.profile],
-                self.gateways[meter.modbus.gateway],
-            )
-            for site, meter in config.meters()
-            if meter.modbus is not None
+        decoders: dict[str, ValueDecoder] = {}  # hundreds of meters share a few profiles
+        self.meters = []
+        for site, meter in config.meters():
+            if meter.modbus is None:
+                continue
+            profile = deployment.profiles[meter.modbus.profile]
+            if profile.id not in decoders:
+                decoders[profile.id] = ValueDecoder(profile)
+            decoder = decoders[profile.id]
+            gateway = self.gateways[meter.modbus.gateway]
+            self.meters.append(MeterPoller(site, meter, profile, gateway, decoder))
+        self.schedulers = [
+            GatewayScheduler(gateway, [m for m in self.meters if m.gateway is gateway])
+            for gateway in self.gateways.values()
         ]
 
     async def poll_once(self, sink: Sink) -> list[PollResult]:
         """Poll every meter once (gateways in parallel); results in configuration order."""
-        return list(await asyncio.gather(*(meter.poll(sink) for meter in self.meters)))
+        results = await asyncio.gather(*(s.poll_all(sink) for s in self.schedulers))
+        by_meter = {result.meter: result for group in results for result in group}
+        return [by_meter[meter.meter.id] for meter in self.meters]
 
     async def run(self, sink: Sink, stop: asyncio.Event) -> None:
+        """Poll every meter on its schedule until ``stop``."""
         try:
-            await asyncio.gather(*(meter.run(sink, stop) for meter in self.meters))
+            await asyncio.gather(*(s.run(sink, stop) for s in self.schedulers))
         finally:
             await self.close()
 

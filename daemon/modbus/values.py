@@ -1,44 +1,93 @@
-"""Engineering values from the registers of one poll: scale, offset, scale factors, sentinels."""
+"""Engineering values from the registers of one poll: scale, offset, scale factors, sentinels.
+
+Decoding runs for every meter on every poll, so the per-register work is prepared once per
+profile (``ValueDecoder``): each block read is turned into bytes once, and each value is
+unpacked in place from it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from daemon.modbus.blocks import Block
-from daemon.modbus.decode import decode
-from daemon.modbus.profiles import MeterProfile
+from daemon.modbus.decode import LAYOUT, Order, decode
+from daemon.modbus.profiles import MeterProfile, RegisterSpec
 
 
-def engineering_values(
-    profile: MeterProfile, blocks: Mapping[Block, Sequence[int]]
-) -> dict[str, float | None]:
-    """Every register's value by field; None where the device reports "not available".
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    spec: RegisterSpec
+    unpack: struct.Struct | None  # None: an unusual word/byte order, decoded the general way
+    word_order: Order
+    byte_order: Order
+    missing: int | None
 
-    A value whose scale-factor register is itself not available is not available either:
-    a number with an unknown power of ten is no measurement.
-    """
-    raw: dict[str, float | None] = {}
-    for block, registers in blocks.items():
-        for register in block.registers:
-            word_order, byte_order = profile.orders(register.spec)
-            raw[register.spec.field] = decode(
-                block.slice(registers, register),
-                register.spec.type,
-                word_order=word_order,
-                byte_order=byte_order,
-                missing=profile.missing_of(register.spec),
+
+class ValueDecoder:
+    """Decodes a profile's registers; build once per profile, use on every poll."""
+
+    def __init__(self, profile: MeterProfile) -> None:
+        self.profile = profile
+        self._slots: dict[str, _Slot] = {}
+        for spec in profile.registers:
+            word_order, byte_order = profile.orders(spec)
+            plain = word_order is Order.BIG and byte_order is Order.BIG
+            self._slots[spec.field] = _Slot(
+                spec,
+                struct.Struct(LAYOUT[spec.type][1]) if plain else None,
+                word_order,
+                byte_order,
+                profile.missing_of(spec),
             )
-    values: dict[str, float | None] = {}
-    for spec in profile.registers:
-        value = raw.get(spec.field)
-        if value is not None and spec.scale_factor is not None:
-            exponent = raw.get(spec.scale_factor)
-            if exponent is None:
-                value = None
-            else:  # dividing keeps 2305 with exponent -1 at exactly 230.5
-                power = int(exponent)
-                value = value * 10.0**power if power >= 0 else value / 10.0**-power
-        if value is not None:
-            value = value * spec.scale + spec.offset
-        values[spec.field] = value
-    return values
+
+    def raw_values(self, reads: Sequence[tuple[Block, Sequence[int]]]) -> dict[str, float | None]:
+        """Each register's number as the device holds it; None for "not available"."""
+        raw: dict[str, float | None] = {}
+        for block, registers in reads:
+            buffer = struct.pack(f">{len(registers)}H", *registers)
+            for register in block.registers:
+                slot = self._slots[register.spec.field]
+                start = 2 * (register.address - block.address)
+                if slot.unpack is None:
+                    raw[slot.spec.field] = decode(
+                        block.slice(registers, register),
+                        slot.spec.type,
+                        word_order=slot.word_order,
+                        byte_order=slot.byte_order,
+                        missing=slot.missing,
+                    )
+                    continue
+                if slot.missing is not None:
+                    end = start + 2 * register.count
+                    if int.from_bytes(buffer[start:end], "big") == slot.missing:
+                        raw[slot.spec.field] = None
+                        continue
+                value = slot.unpack.unpack_from(buffer, start)[0]
+                nan = isinstance(value, float) and math.isnan(value)
+                raw[slot.spec.field] = None if nan else value  # NaN: not available
+        return raw
+
+    def values(self, reads: Sequence[tuple[Block, Sequence[int]]]) -> dict[str, float | None]:
+        """Every register's engineering value by field; None where not available.
+
+        A value whose scale-factor register is itself not available is not available either:
+        a number with an unknown power of ten is no measurement.
+        """
+        raw = self.raw_values(reads)
+        values: dict[str, float | None] = {}
+        for spec in self.profile.registers:
+            value = raw.get(spec.field)
+            if value is not None and spec.scale_factor is not None:
+                exponent = raw.get(spec.scale_factor)
+                if exponent is None:
+                    value = None
+                else:  # dividing keeps 2305 with exponent -1 at exactly 230.5
+                    power = int(exponent)
+                    value = value * 10.0**power if power >= 0 else value / 10.0**-power
+            if value is not None:
+                value = value * spec.scale + spec.offset
+            values[spec.field] = value
+        return values

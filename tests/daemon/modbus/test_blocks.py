@@ -11,7 +11,7 @@ def reg(
     address: int, type_: DataType = DataType.FLOAT32, kind: RegisterKind = RegisterKind.INPUT
 ) -> BoundRegister:
     spec = RegisterSpec(field=f"f{address}", address=address, type=type_, quantity=Quantity.OTHER)
-    return BoundRegister(spec, kind, address)
+    return BoundRegister(spec, kind, address, spec.count)
 
 
 def spans(blocks) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
