@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from daemon.cli import main
+from daemon.config.models import InfluxDBSettings
 from daemon.deployment import Deployment
 from daemon.health import HEALTH_MEASUREMENT
 from daemon.modbus.poller import ModbusCollector
 from daemon.simulation.modbus_devices import register_image
-from daemon.storage import InfluxDBStore, Point, SeriesSelector
+from daemon.storage import EmbeddedStore, InfluxDBStore, Point, SeriesSelector
 from daemon.storage.points import LatestPoint
 from daemon.writer import Writer
 from tests.daemon.modbus.conftest import (
@@ -23,6 +25,7 @@ from tests.daemon.modbus.conftest import (
     SUNSPEC_VALUES,
     Site,
     sdm120_values,
+    site_config,
 )
 
 pytestmark = pytest.mark.anyio
@@ -203,3 +206,23 @@ async def test_writer_delivers_every_polled_reading(deployment: Deployment) -> N
     assert writer.stats.written == writer.stats.received == 12 * 3
     assert sum(len(s.values) for s in series) == 12 * 3
     assert health == []  # health is written by the daemon and collect, not by polls
+
+
+async def test_collect_once_works_with_the_embedded_store(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = site_config(site, InfluxDBSettings(url="http://127.0.0.1:1", database="unused"))
+    text = text.replace(
+        "  backend: influxdb\n", "  backend: embedded\n  embedded: {path: data.sqlite}\n"
+    )
+    config = tmp_path / "site.yaml"
+    config.write_text(text)
+    code = await asyncio.to_thread(main, ["collect", "--config", str(config), "--once"])
+    assert code == 1
+    assert "12 of 14 meters read" in capsys.readouterr().out
+    async with EmbeddedStore(tmp_path / "data.sqlite") as store:
+        readings = {p.tags["meter"]: p for p in await store.latest("readings", 0)}
+        health = await store.latest(HEALTH_MEASUREMENT, 0)
+    assert len(readings) == 12
+    assert readings["el-sunspec"].fields["energy_kwh"] == pytest.approx(54321.123)
+    assert len(health) == 14
