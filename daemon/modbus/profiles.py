@@ -8,19 +8,18 @@ validated like the configuration, every problem reported with file, line and fie
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from daemon.config.catalog import Catalog, builtin_files, load_catalog
 from daemon.config.loader import parse_model, read_text
 from daemon.config.models import Identifier, Medium, StrictModel, ValueKind
-from daemon.errors import ConfigError, ConfigIssue
 from daemon.modbus.decode import SUNSPEC_SENTINELS, DataType, Order, register_count
+from daemon.units import Quantity, check_field_name
 
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 #: the largest block a Modbus read of holding or input registers may ask for
@@ -30,24 +29,6 @@ MAX_READ_REGISTERS = 125
 class RegisterKind(StrEnum):
     HOLDING = "holding"  # function code 3
     INPUT = "input"  # function code 4
-
-
-class Quantity(StrEnum):
-    """What a register's value is."""
-
-    ENERGY = "energy"
-    POWER = "power"
-    REACTIVE_POWER = "reactive_power"
-    APPARENT_POWER = "apparent_power"
-    VOLTAGE = "voltage"
-    CURRENT = "current"
-    FREQUENCY = "frequency"
-    POWER_FACTOR = "power_factor"
-    TEMPERATURE = "temperature"
-    VOLUME = "volume"
-    FLOW = "flow"
-    SCALE_FACTOR = "scale_factor"  # a SunSpec scale factor other registers refer to
-    OTHER = "other"
 
 
 class RegisterSpec(StrictModel):
@@ -159,6 +140,8 @@ def _location_problems(profile: MeterProfile) -> Problems:
                 ((*here, "field"), f"duplicate field {register.field!r} (also registers[{other}])")
             )
         first_index.setdefault(register.field, index)
+        if register.store and (problem := check_field_name(register.field, register.quantity)):
+            problems.append(((*here, "field"), problem))
         start = _start(profile, register)
         if start is None:
             message = (
@@ -206,34 +189,11 @@ def _overlaps(profile: MeterProfile) -> Problems:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedProfile:
-    profile: MeterProfile
-    source: str
-
-
-class ProfileSet(Mapping[str, MeterProfile]):
-    """Every profile available to a deployment, by id."""
-
-    def __init__(self, loaded: Iterable[LoadedProfile] = ()) -> None:
-        self._loaded = {item.profile.id: item for item in loaded}
-
-    def __getitem__(self, key: str) -> MeterProfile:
-        return self._loaded[key].profile
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._loaded))
-
-    def __len__(self) -> int:
-        return len(self._loaded)
-
-    def source(self, key: str) -> str:
-        return self._loaded[key].source
+ProfileSet = Catalog[MeterProfile]
 
 
 def builtin_profile_files() -> list[Path]:
-    folder = resources.files("daemon.modbus") / "profiles"
-    return sorted(Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+    return builtin_files("daemon.modbus", "profiles")
 
 
 def load_profile(path: Path) -> MeterProfile:
@@ -243,33 +203,10 @@ def load_profile(path: Path) -> MeterProfile:
 
 def load_profiles(directories: Iterable[Path] = ()) -> ProfileSet:
     """The shipped profiles plus every ``*.yaml`` in ``directories``; all problems at once."""
-    files = builtin_profile_files()
-    for directory in directories:
-        if not directory.is_dir():
-            raise ConfigError(
-                [ConfigIssue(str(directory), None, None, "", "profile directory does not exist")]
-            )
-        files += sorted(directory.glob("*.yaml"))
-    issues: list[ConfigIssue] = []
-    loaded: dict[str, LoadedProfile] = {}
-    for path in files:
-        try:
-            profile = load_profile(path)
-        except ConfigError as exc:
-            issues += exc.issues
-            continue
-        if profile.id in loaded:
-            issues.append(
-                ConfigIssue(
-                    str(path),
-                    None,
-                    None,
-                    "id",
-                    f"profile id {profile.id!r} is already defined in {loaded[profile.id].source}",
-                )
-            )
-            continue
-        loaded[profile.id] = LoadedProfile(profile, str(path))
-    if issues:
-        raise ConfigError(issues)
-    return ProfileSet(loaded.values())
+    return load_catalog(
+        MeterProfile,
+        builtin=builtin_profile_files(),
+        directories=directories,
+        checks=profile_checks,
+        what="profile",
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from daemon.modbus.blocks import BoundRegister, bind, plan, split_at_gaps
 from daemon.modbus.decode import DataType
-from daemon.modbus.profiles import Quantity, RegisterKind, RegisterSpec, load_profiles
+from daemon.modbus.profiles import RegisterKind, RegisterSpec, load_profiles
+from daemon.units import Quantity
 
 
 def reg(
