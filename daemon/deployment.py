@@ -1,8 +1,9 @@
 """Everything a configuration file brings with it, loaded and checked together.
 
-The configuration names meter profiles that live in other files; ``load_deployment`` loads
-both and checks the references between them, so ``enms config check`` reports problems in
-the configuration and in profile files in one run.
+The configuration names meter profiles and payload formats that live in other files;
+``load_deployment`` loads them all and checks the references between them, so
+``enms config check`` reports problems in the configuration, profile and format files in one
+run.
 """
 
 from __future__ import annotations
@@ -15,25 +16,40 @@ from daemon.config.loader import Checks, FieldPath, load_config, parse_config, r
 from daemon.config.models import EnmsConfig
 from daemon.errors import ConfigError, ConfigIssue
 from daemon.modbus.profiles import ProfileSet, load_profiles
+from daemon.mqtt.formats import FormatSet, load_formats
 
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
     config: EnmsConfig
     profiles: ProfileSet
+    formats: FormatSet
     source: Path
 
 
-def profile_references(profiles: ProfileSet) -> Checks:
-    """Each Modbus meter names a known profile of its own medium."""
+def catalog_references(profiles: ProfileSet, formats: FormatSet) -> Checks:
+    """Each Modbus meter names a known profile of its medium; each MQTT format is known."""
+
+    def unknown_format(name: str) -> str:
+        return f"unknown payload format {name!r}; known: {', '.join(formats)}"
 
     def check(config: EnmsConfig) -> list[tuple[FieldPath, str]]:
         problems: list[tuple[FieldPath, str]] = []
+        if config.mqtt is not None:
+            for k, subscription in enumerate(config.mqtt.subscriptions):
+                if subscription.format not in formats:
+                    here: FieldPath = ("mqtt", "subscriptions", k, "format")
+                    problems.append((here, unknown_format(subscription.format)))
         for i, site in enumerate(config.sites):
             for j, meter in enumerate(site.meters):
+                mqtt = meter.mqtt
+                if mqtt is not None and mqtt.format is not None and mqtt.format not in formats:
+                    problems.append(
+                        (("sites", i, "meters", j, "mqtt", "format"), unknown_format(mqtt.format))
+                    )
                 if meter.modbus is None:
                     continue
-                here: FieldPath = ("sites", i, "meters", j, "modbus", "profile")
+                here = ("sites", i, "meters", j, "modbus", "profile")
                 profile = profiles.get(meter.modbus.profile)
                 if profile is None:
                     known = ", ".join(profiles)
@@ -64,14 +80,19 @@ def load_deployment(path: str | Path, *, environ: Mapping[str, str] | None = Non
         issues += exc.issues
         profiles = ProfileSet()
     try:
+        formats = load_formats(config.mqtt.format_dirs if config.mqtt else [])
+    except ConfigError as exc:
+        issues += exc.issues
+        formats = FormatSet()
+    try:
         parse_config(
             read_text(file),
             file=str(file),
             environ=environ,
-            extra_checks=profile_references(profiles) if not issues else None,
+            extra_checks=catalog_references(profiles, formats) if not issues else None,
         )
     except ConfigError as exc:
         issues += exc.issues
     if issues:
         raise ConfigError(issues)
-    return Deployment(config=config, profiles=profiles, source=file)
+    return Deployment(config=config, profiles=profiles, formats=formats, source=file)

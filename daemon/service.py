@@ -15,6 +15,7 @@ import time
 from daemon.deployment import Deployment
 from daemon.health import SourceHealth
 from daemon.modbus.poller import ModbusCollector
+from daemon.mqtt.collector import MqttCollector
 from daemon.storage.contract import Store
 from daemon.writer import Writer
 
@@ -35,11 +36,12 @@ class Daemon:
         self.store = store
         self.writer = Writer(store, batch_size=_batch_size(deployment))
         self.modbus = ModbusCollector(deployment)
+        self.mqtt = MqttCollector(deployment) if deployment.config.mqtt is not None else None
         self.health_interval_s = health_interval_s
         self.stop = asyncio.Event()
 
     def health(self) -> list[SourceHealth]:
-        return self.modbus.health()
+        return self.modbus.health() + (self.mqtt.health() if self.mqtt else [])
 
     def _report_health(self) -> None:
         now = time.time_ns()
@@ -55,9 +57,12 @@ class Daemon:
         """Run until ``stop`` is set."""
         config = self.deployment.config
         log.info(
-            "enms daemon started: %d Modbus meters on %d gateways, storage %s",
+            "enms daemon started: %d Modbus meters on %d gateways, %s, storage %s",
             len(self.modbus.meters),
             len(self.modbus.gateways),
+            f"MQTT {self.mqtt.connection.name} ({len(self.mqtt.connection.filters)} topic filters)"
+            if self.mqtt
+            else "no MQTT",
             self.store.kind,
         )
         if not config.meters():
@@ -67,6 +72,10 @@ class Daemon:
             asyncio.create_task(self.modbus.run(self.writer.submit, self.stop), name="modbus"),
             asyncio.create_task(self._health_loop(), name="health"),
         ]
+        if self.mqtt is not None:
+            tasks.append(
+                asyncio.create_task(self.mqtt.run(self.writer.submit, self.stop), name="mqtt")
+            )
         try:
             await asyncio.gather(*tasks)
         finally:

@@ -171,9 +171,14 @@ def _anchor_paths(config: EnmsConfig, base: Path) -> EnmsConfig:
     modbus = config.modbus.model_copy(
         update={"profile_dirs": [base / directory for directory in config.modbus.profile_dirs]}
     )
-    return config.model_copy(
-        update={"storage": storage.model_copy(update={"embedded": embedded}), "modbus": modbus}
-    )
+    update: dict[str, object] = {
+        "storage": storage.model_copy(update={"embedded": embedded}),
+        "modbus": modbus,
+    }
+    if config.mqtt is not None:
+        dirs = [base / directory for directory in config.mqtt.format_dirs]
+        update["mqtt"] = config.mqtt.model_copy(update={"format_dirs": dirs})
+    return config.model_copy(update=update)
 
 
 def parse_model(

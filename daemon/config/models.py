@@ -174,21 +174,46 @@ class ModbusSource(StrictModel):
 
 
 class MqttSource(StrictModel):
-    """The meter publishes its readings on an MQTT topic."""
+    """The meter publishes its readings on an MQTT topic.
 
-    topic: str = Field(min_length=1, description="the exact topic the gateway publishes on")
+    Give a ``format`` for a device whose payload enms knows (or you described), or a
+    ``value_path`` to one value in a JSON payload, or neither for a plain number; the last two
+    are stored as the meter's main field (energy_kwh, volume_m3, temperature_c ...) converted
+    from the meter's ``unit``. Leave out ``topic`` (``mqtt: {}``) for a meter whose readings
+    arrive through one of ``mqtt.subscriptions``, whose {meter} level names this meter.
+    """
+
+    topic: str | None = Field(
+        None, min_length=1, description="the exact topic the gateway publishes on"
+    )
+    format: str | None = Field(None, description="payload format id, e.g. 'tasmota_energy'")
     value_path: str | None = Field(
+        None, description="dotted path to the value in a JSON payload, e.g. 'heat.energy_kwh'"
+    )
+    timestamp_path: str | None = Field(
         None,
-        description="dotted path to the value in a JSON payload, e.g. 'ENERGY.Total'; "
-        "leave out for a plain numeric payload",
+        description="with value_path: path of the time of measurement (ISO 8601 or epoch "
+        "seconds/milliseconds); receipt time if not given",
     )
 
     @field_validator("topic")
     @classmethod
-    def _concrete_topic(cls, value: str) -> str:
-        if "+" in value or "#" in value:
+    def _concrete_topic(cls, value: str | None) -> str | None:
+        if value is not None and ("+" in value or "#" in value):
             raise ValueError("a meter's topic must be exact; wildcards '+' and '#' are not allowed")
         return value
+
+    @model_validator(mode="after")
+    def _one_mapping(self) -> Self:
+        if self.topic is None and (self.format or self.value_path or self.timestamp_path):
+            raise ValueError("a meter without a topic takes its format from the subscription")
+        if self.format is not None and (self.value_path or self.timestamp_path):
+            raise ValueError(
+                "give either 'format' or 'value_path' (with 'timestamp_path'), not both"
+            )
+        if self.timestamp_path is not None and self.value_path is None:
+            raise ValueError("'timestamp_path' needs a JSON payload: give 'value_path' too")
+        return self
 
 
 class Meter(StrictModel):
@@ -312,6 +337,36 @@ class StorageSettings(StrictModel):
         return self
 
 
+class MqttSubscription(StrictModel):
+    """Readings of many devices on topics of one pattern, e.g. every Shelly in the portfolio."""
+
+    topic: str = Field(
+        min_length=1,
+        description="topic pattern; {name} matches one level and becomes a tag, e.g. "
+        "'fastighet/{building}/{meter}/SENSOR'; '+' and a final '#' are MQTT wildcards",
+    )
+    format: str = Field(min_length=1, description="payload format id")
+
+    @field_validator("topic")
+    @classmethod
+    def _valid_pattern(cls, value: str) -> str:
+        levels = value.split("/")
+        for index, level in enumerate(levels):
+            if level == "#" and index != len(levels) - 1:
+                raise ValueError("'#' may only be the last level")
+            named = re.fullmatch(r"\{([a-z][a-z0-9_]*)\}", level)
+            if ("{" in level or "}" in level) and not named:
+                raise ValueError(f"level {level!r}: a named level is {{name}} and nothing else")
+            if ("+" in level or "#" in level) and len(level) > 1:
+                raise ValueError(f"level {level!r}: wildcards stand alone in a level")
+        names = re.findall(r"\{([a-z][a-z0-9_]*)\}", value)
+        if len(names) != len(set(names)):
+            raise ValueError("each {name} may appear once")
+        if "meter" not in names:
+            raise ValueError("the pattern needs a {meter} level: it names the meter of a reading")
+        return value
+
+
 class MqttBroker(StrictModel):
     """The MQTT broker that IoT gateways publish to."""
 
@@ -321,8 +376,34 @@ class MqttBroker(StrictModel):
     password: SecretStr | None = Field(None, description="password; give as ${ENV_VAR}")
     tls: bool = Field(False, description="connect with TLS")
     ca_file: Path | None = Field(None, description="CA certificate file for TLS (PEM)")
-    client_id: str = Field("enms", min_length=1, description="MQTT client id (persistent session)")
+    client_id: str = Field(
+        "enms",
+        min_length=1,
+        description="MQTT client id; the broker keeps this client's session (and queues its "
+        "QoS 1 messages) while enms is down",
+    )
     keepalive_s: int = Field(60, ge=5, le=3600, description="MQTT keepalive interval")
+    protocol: Literal["3.1.1", "5"] = Field("5", description="MQTT protocol version")
+    session_expiry_s: int = Field(
+        7 * 86400,
+        ge=0,
+        description="MQTT 5: how long the broker keeps the session after a disconnect",
+    )
+    qos: Literal[0, 1, 2] = Field(1, description="subscription QoS; 1 or 2 for no loss")
+    shared_group: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="share subscriptions ($share/<group>/...) so several enms instances split "
+        "the messages between them",
+    )
+    subscriptions: list[MqttSubscription] = Field(
+        default_factory=list, description="topic patterns for many devices of one format"
+    )
+    format_dirs: list[Path] = Field(
+        default_factory=list,
+        description="directories of your own payload formats (*.yaml), relative to the "
+        "configuration file; the shipped formats are always available",
+    )
 
 
 class ModbusGateway(StrictModel):

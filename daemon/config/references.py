@@ -85,10 +85,19 @@ def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
                 key = f"{meter.modbus.gateway} unit {meter.modbus.unit_id}"
                 unit_ids.append(((*here, "modbus", "unit_id"), key))
             if meter.mqtt is not None:
-                topics.append(((*here, "mqtt", "topic"), meter.mqtt.topic))
+                if meter.mqtt.topic is not None:
+                    topics.append(((*here, "mqtt", "topic"), meter.mqtt.topic))
                 if config.mqtt is None:
                     problems.append(
                         ((*here, "mqtt"), "an MQTT meter needs the top-level 'mqtt' broker section")
+                    )
+                elif meter.mqtt.topic is None and not config.mqtt.subscriptions:
+                    problems.append(
+                        (
+                            (*here, "mqtt", "topic"),
+                            "give the meter's topic, or a subscription in mqtt.subscriptions "
+                            "whose {meter} level names it",
+                        )
                     )
     problems += _duplicates(unit_ids, "Modbus address")
     problems += _duplicates(topics, "MQTT topic")

@@ -27,30 +27,16 @@ from daemon.modbus.gateway import GatewayConnection
 from daemon.modbus.profiles import MeterProfile, RegisterKind
 from daemon.modbus.sunspec import discover
 from daemon.modbus.values import ValueDecoder
+from daemon.readings import READINGS_MEASUREMENT, reading_tags
 from daemon.storage.points import FieldValue, Point
 
 log = logging.getLogger(__name__)
 
-READINGS_MEASUREMENT = "readings"
 #: how often an offline meter is tried again (at least its own interval)
 OFFLINE_RETRY_S = 60.0
 ILLEGAL_DATA_ADDRESS = 2
 
 Sink = Callable[[Sequence[Point]], None]
-
-
-def reading_tags(site: Site, meter: Meter) -> dict[str, str]:
-    """The identity every reading of a meter carries (DESIGN §2)."""
-    tags = {
-        "site": site.id,
-        "building": meter.building,
-        "meter": meter.id,
-        "medium": meter.medium.value,
-        **meter.tags,
-    }
-    if meter.seu:
-        tags["seu"] = meter.seu
-    return tags
 
 
 @dataclass

@@ -24,7 +24,7 @@ class Recording(SimulatedDevice):
         self.arrivals: list[float] = []
         self.busy_times = busy_times
 
-    async def _action(  # type: ignore[no-untyped-def]  # noqa: PLR0917 - pymodbus's signature
+    async def _action(  # type: ignore[no-untyped-def]
         self, function_code, start_address, address, count, current_registers, set_values
     ):
         self.arrivals.append(time.monotonic())

@@ -1,0 +1,1 @@
+"""MQTT collection: payload formats, topic routing, the client and the collector."""

@@ -1,0 +1,111 @@
+"""The MQTT collector: messages in, readings out, bad payloads counted per topic and reason.
+
+A bad payload -- not JSON, a missing path, a wrong type, an absurd value, an unknown topic --
+never stops the collector: it is counted in the topic's health and a sample is logged (the
+first of each kind per topic, then at most one a minute with the count since).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
+
+from daemon.deployment import Deployment
+from daemon.health import SourceHealth
+from daemon.mqtt.client import Message, MqttConnection
+from daemon.mqtt.payloads import BadPayload, Reason, decode_payload
+from daemon.mqtt.routing import Router
+from daemon.readings import READINGS_MEASUREMENT
+from daemon.storage.points import Point
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[Sequence[Point]], None]
+
+#: topics tracked one by one in health; further ones are counted together
+MAX_TOPICS = 10_000
+OTHER_TOPICS = "(other topics)"
+SAMPLE_INTERVAL_S = 60.0
+SAMPLE_BYTES = 200
+
+
+class MqttCollector:
+    def __init__(self, deployment: Deployment) -> None:
+        config = deployment.config
+        assert config.mqtt is not None
+        self.router = Router(deployment)
+        self.zone = ZoneInfo(config.portfolio.timezone)
+        self.connection = MqttConnection(config.mqtt, self.router.filters())
+        self._health: dict[str, SourceHealth] = {}
+        self._samples: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def health(self) -> list[SourceHealth]:
+        return list(self._health.values())
+
+    def _source(self, topic: str, meter: str | None) -> SourceHealth:
+        health = self._health.get(topic)
+        if health is None:
+            if len(self._health) >= MAX_TOPICS:
+                topic, meter = OTHER_TOPICS, None
+                health = self._health.get(topic)
+            if health is None:
+                health = SourceHealth("mqtt", topic, {"meter": meter} if meter else {})
+                self._health[topic] = health
+        return health
+
+    def _sample(self, topic: str, reason: str, detail: str, payload: bytes) -> None:
+        now = time.monotonic()
+        last, suppressed = self._samples.get((topic, reason), (-SAMPLE_INTERVAL_S, 0))
+        if now - last < SAMPLE_INTERVAL_S:
+            self._samples[(topic, reason)] = (last, suppressed + 1)
+            return
+        self._samples[(topic, reason)] = (now, 0)
+        more = f" ({suppressed} more since the last sample)" if suppressed else ""
+        log.warning(
+            "bad MQTT payload on %s: %s: %s%s; payload: %r",
+            topic,
+            reason,
+            detail,
+            more,
+            payload[:SAMPLE_BYTES],
+        )
+
+    def handle(self, message: Message) -> Point | None:
+        """The reading a message carries, or None (counted) if it carries none."""
+        route = self.router.route(message.topic)
+        health = self._source(message.topic, route.meter if route else None)
+        try:
+            if route is None:
+                raise BadPayload(Reason.UNKNOWN_TOPIC, "no meter or subscription pattern matches")
+            values, time_ns = decode_payload(
+                message.payload, route.fmt, received_ns=message.received_ns, zone=self.zone
+            )
+            if not values:
+                raise BadPayload(Reason.MISSING_PATH, "none of the format's values is present")
+        except BadPayload as bad:
+            health.record_failure(message.received_ns, bad.reason, f"{bad.reason}: {bad.detail}")
+            self._sample(message.topic, bad.reason, bad.detail, message.payload)
+            return None
+        age_s = max(0.0, (message.received_ns - time_ns) / 1e9)
+        health.record_success(message.received_ns, age_s, len(values))
+        return Point(READINGS_MEASUREMENT, route.tags, values, time_ns)
+
+    def handle_batch(self, messages: Sequence[Message]) -> list[Point]:
+        return [point for message in messages if (point := self.handle(message)) is not None]
+
+    async def run(self, sink: Sink, stop: asyncio.Event) -> None:
+        """Receive and hand on readings until ``stop``."""
+        self.connection.start()
+        try:
+            while not stop.is_set():
+                points = self.handle_batch(await self.connection.next_batch(stop))
+                if points:
+                    sink(points)
+        finally:
+            await asyncio.to_thread(self.connection.stop)
+            points = self.handle_batch(self.connection.drain())
+            if points:
+                sink(points)

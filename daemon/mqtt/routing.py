@@ -1,0 +1,112 @@
+"""Which meter, tags and payload format an incoming topic belongs to.
+
+Meters configured with an exact topic come first; then the subscription patterns, whose named
+levels become tags. A pattern's {meter} that names a configured meter takes that meter's
+identity (site, building, medium) from the configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from daemon.config.models import Medium, Meter, Site, ValueKind
+from daemon.deployment import Deployment
+from daemon.mqtt.formats import FieldMapping, PayloadFormat, TimestampSpec
+from daemon.mqtt.topics import TopicPattern
+from daemon.readings import reading_tags
+from daemon.units import Quantity
+
+_ROUTE_CACHE_LIMIT = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    fmt: PayloadFormat
+    tags: Mapping[str, str]
+    meter: str
+
+
+def main_field(meter: Meter) -> tuple[str, Quantity]:
+    """The field a meter's single value is stored in: energy_kwh, volume_m3, temperature_c ..."""
+    if meter.medium in (Medium.OUTDOOR_TEMPERATURE, Medium.INDOOR_TEMPERATURE):
+        return "temperature_c", Quantity.TEMPERATURE
+    volume = meter.unit in ("m3", "l")
+    if meter.kind is ValueKind.INSTANTANEOUS:
+        if meter.unit in ("m3/h", "l/s"):
+            return "flow_m3h", Quantity.FLOW
+        return "power_kw", Quantity.POWER
+    name, quantity = ("volume", Quantity.VOLUME) if volume else ("energy", Quantity.ENERGY)
+    suffix = "m3" if volume else "kwh"
+    if meter.kind is ValueKind.INTERVAL:
+        return f"{name}_delta_{suffix}", quantity
+    return f"{name}_{suffix}", quantity
+
+
+def meter_format(meter: Meter) -> PayloadFormat:
+    """The payload format of a meter configured with a value path, or a plain number."""
+    assert meter.mqtt is not None
+    field, quantity = main_field(meter)
+    mapping = FieldMapping(
+        field=field,
+        path=meter.mqtt.value_path or "",
+        quantity=quantity,
+        unit=meter.unit,
+        value_kind=meter.kind,
+    )
+    timestamp = TimestampSpec(path=meter.mqtt.timestamp_path) if meter.mqtt.timestamp_path else None
+    return PayloadFormat(
+        id=f"meter-{meter.id}",
+        description=f"configured mapping of meter {meter.id}",
+        medium=meter.medium,
+        payload="json" if meter.mqtt.value_path else "number",
+        timestamp=timestamp,
+        fields=[mapping],
+    )
+
+
+class Router:
+    def __init__(self, deployment: Deployment) -> None:
+        config = deployment.config
+        self._meters: dict[str, tuple[Site, Meter]] = {m.id: (s, m) for s, m in config.meters()}
+        self._exact: dict[str, Route] = {}
+        for site, meter in config.meters():
+            if meter.mqtt is None or meter.mqtt.topic is None:
+                continue  # no topic: it arrives through a subscription pattern
+            fmt = (
+                deployment.formats[meter.mqtt.format] if meter.mqtt.format else meter_format(meter)
+            )
+            self._exact[meter.mqtt.topic] = Route(fmt, reading_tags(site, meter), meter.id)
+        self._patterns = [
+            (TopicPattern(s.topic), deployment.formats[s.format])
+            for s in (config.mqtt.subscriptions if config.mqtt else [])
+        ]
+        self._cache: dict[str, Route | None] = {}
+
+    def filters(self) -> list[str]:
+        """Every MQTT filter to subscribe to, without duplicates."""
+        found = dict.fromkeys([*self._exact, *(p.subscription for p, _ in self._patterns)])
+        return list(found)
+
+    def route(self, topic: str) -> Route | None:
+        if topic in self._exact:
+            return self._exact[topic]
+        if topic in self._cache:
+            return self._cache[topic]
+        route = None
+        for pattern, fmt in self._patterns:
+            captured = pattern.match(topic)
+            if captured is None:
+                continue
+            tags = dict(captured)
+            configured = self._meters.get(captured["meter"])
+            if configured is not None:
+                tags.update(reading_tags(*configured))
+            elif fmt.medium is not None:
+                tags.setdefault("medium", fmt.medium.value)
+            route = Route(fmt, tags, tags["meter"])
+            break
+        if len(self._cache) >= _ROUTE_CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[topic] = route
+        return route

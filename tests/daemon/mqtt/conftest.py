@@ -1,0 +1,173 @@
+"""Real Mosquitto brokers on 127.0.0.1, a publisher, and a deployment subscribing to them."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from daemon.config.models import InfluxDBSettings
+from daemon.deployment import Deployment, load_deployment
+from tests.services import START_HINT, require_mqtt
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Broker:
+    host: str
+    port: int
+
+
+@pytest.fixture
+def broker() -> Broker:
+    host, port = require_mqtt()
+    return Broker(host, port)
+
+
+class PrivateBroker(Broker):
+    """A Mosquitto of the test's own, with persistence, that the test may stop and start."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__("127.0.0.1", _free_port())
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        if not Path(binary).exists():
+            pytest.fail(f"mosquitto is not installed; {START_HINT}", pytrace=False)
+        self.binary = binary
+        self.conf = folder / "mosquitto.conf"
+        self.conf.write_text(
+            textwrap.dedent(f"""\
+            listener {self.port} 127.0.0.1
+            allow_anonymous true
+            user root
+            persistence true
+            persistence_location {folder}/
+            autosave_interval 1
+            log_dest stderr
+            log_type error
+            max_queued_messages 200000
+            """)
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([self.binary, "-c", str(self.conf)], stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((self.host, self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("private mosquitto did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
+    require_mqtt()  # the same installation; fail with the hint if it is missing
+    instance = PrivateBroker(tmp_path)
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+class Publisher:
+    """Publishes with QoS 1 and waits for each PUBACK: the broker has the message."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.client = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}"
+        )
+        self.client.max_inflight_messages_set(1000)
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+
+    def publish(self, topic: str, payload: bytes | str, qos: int = 1) -> None:
+        self.client.publish(topic, payload, qos=qos).wait_for_publish(timeout=10)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def publisher(broker: Broker) -> Iterator[Publisher]:
+    instance = Publisher(broker)
+    yield instance
+    instance.close()
+
+
+def mqtt_config(
+    broker: Broker, influx: InfluxDBSettings, *, client_id: str, extra_subscriptions: str = ""
+) -> str:
+    """A school and a preschool whose meters report over MQTT in every shipped format."""
+    return textwrap.dedent(f"""\
+        version: 1
+        portfolio: {{name: Testkommun, timezone: Europe/Stockholm}}
+        storage:
+          backend: influxdb
+          influxdb: {{url: "{influx.url}", database: {influx.database}, create_database: true}}
+        mqtt:
+          host: {broker.host}
+          port: {broker.port}
+          client_id: {client_id}
+          subscriptions:
+            - {{topic: "shellies/{{meter}}/status/em:0", format: shelly_pro_3em}}
+            - {{topic: "shellies/{{meter}}/status/emdata:0", format: shelly_pro_3em_energy}}
+            - {{topic: "fastighet/{{building}}/{{meter}}/SENSOR", format: tasmota_energy}}
+        {extra_subscriptions}
+        sites:
+          - id: skolan
+            name: Skolan
+            buildings:
+              - {{id: skolan-a, name: Hus A, category: school, atemp_m2: 4000}}
+            meters:
+              - {{id: skolan-fjv, building: skolan-a, medium: district_heating, unit: kWh,
+                  mqtt: {{topic: "fastighet/skolan/fjv/state", format: mbus_heat_meter_json}}}}
+              - {{id: skolan-ute, building: skolan-a, medium: outdoor_temperature,
+                  kind: instantaneous, unit: °C, mqtt: {{topic: "fastighet/skolan/ute"}}}}
+              - {{id: skolan-vatten, building: skolan-a, medium: water, unit: l,
+                  mqtt: {{topic: "fastighet/skolan/vatten", value_path: reading.litres,
+                          timestamp_path: reading.time}}}}
+              - {{id: skolan-el-3em, building: skolan-a, medium: electricity, unit: kWh,
+                  mqtt: {{topic: "shellies/skolan-el-3em/status/emdata:0",
+                          format: shelly_pro_3em_energy}}}}
+          - id: solrosen
+            name: Förskolan Solrosen
+            buildings:
+              - {{id: solrosen, name: Solrosen, category: preschool, atemp_m2: 720}}
+        """)
+
+
+@pytest.fixture
+def client_id() -> str:
+    return f"enms-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def mqtt_deployment(
+    broker: Broker, influx_settings: InfluxDBSettings, tmp_path: Path, client_id: str
+) -> Deployment:
+    path = tmp_path / "site.yaml"
+    path.write_text(mqtt_config(broker, influx_settings, client_id=client_id))
+    return load_deployment(path)

@@ -1,0 +1,239 @@
+"""The MQTT collector against a real Mosquitto, writing into a real InfluxDB."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from daemon.config.models import InfluxDBSettings
+from daemon.deployment import Deployment, load_deployment
+from daemon.mqtt.collector import MqttCollector
+from daemon.storage import InfluxDBStore, SeriesSelector
+from daemon.storage.points import LatestPoint
+from daemon.writer import Writer
+from tests.daemon.mqtt.conftest import Broker, PrivateBroker, Publisher, mqtt_config
+from tests.daemon.mqtt.test_payloads import MBUS, SHELLY_EM, SHELLY_EMDATA, TASMOTA
+
+pytestmark = pytest.mark.anyio
+
+NS = 1_000_000_000
+
+
+@asynccontextmanager
+async def running(deployment: Deployment) -> AsyncIterator[tuple[MqttCollector, Writer]]:
+    """The collector and a writer to the deployment's InfluxDB, running until the block ends."""
+    assert deployment.config.storage.influxdb is not None
+    async with InfluxDBStore(deployment.config.storage.influxdb) as store:
+        collector = MqttCollector(deployment)
+        writer = Writer(store, flush_interval_s=0.1)
+        stop = asyncio.Event()
+        tasks = [
+            asyncio.create_task(writer.run(stop)),
+            asyncio.create_task(collector.run(writer.submit, stop)),
+        ]
+        try:
+            await asyncio.to_thread(collector.connection.connected.wait, 10)
+            assert collector.connection.connected.is_set(), "collector did not connect"
+            await asyncio.sleep(0.3)  # the SUBACK
+            yield collector, writer
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def readings(deployment: Deployment) -> dict[str, LatestPoint]:
+    assert deployment.config.storage.influxdb is not None
+    async with InfluxDBStore(deployment.config.storage.influxdb) as store:
+        return {p.tags["meter"]: p for p in await store.latest("readings", 0)}
+
+
+async def count(deployment: Deployment, field: str = "energy_kwh") -> int:
+    assert deployment.config.storage.influxdb is not None
+    async with InfluxDBStore(deployment.config.storage.influxdb) as store:
+        series = await store.raw(SeriesSelector("readings", field), 0, time.time_ns() + 3600 * NS)
+    return sum(len(s.values) for s in series)
+
+
+async def test_every_shipped_format_arrives_with_tags_units_and_timestamps(
+    mqtt_deployment: Deployment, publisher: Publisher
+) -> None:
+    began = time.time_ns()
+    async with running(mqtt_deployment) as (collector, writer):
+        publisher.publish("fastighet/solrosen/solrosen-el/SENSOR", json.dumps(TASMOTA))
+        publisher.publish("shellies/solrosen-3em/status/em:0", json.dumps(SHELLY_EM))
+        publisher.publish("shellies/skolan-el-3em/status/emdata:0", json.dumps(SHELLY_EMDATA))
+        publisher.publish("fastighet/skolan/fjv/state", json.dumps(MBUS))
+        publisher.publish("fastighet/skolan/ute", b"-7.5")
+        publisher.publish(
+            "fastighet/skolan/vatten",
+            json.dumps({"reading": {"litres": 123456, "time": "2024-01-15T10:00:00Z"}}),
+        )
+        await until(lambda: writer.stats.written >= 6)
+    ended = time.time_ns()
+    stored = await readings(mqtt_deployment)
+
+    tasmota = stored["solrosen-el"]
+    assert tasmota.tags == {"building": "solrosen", "meter": "solrosen-el", "medium": "electricity"}
+    assert tasmota.fields["energy_kwh"] == 1234.567
+    assert tasmota.fields["power_kw"] == pytest.approx(0.45)
+    assert tasmota.time_ns == int(datetime(2024, 1, 15, 9, 30, tzinfo=UTC).timestamp()) * NS
+
+    shelly = stored["solrosen-3em"]
+    assert shelly.fields["power_kw"] == pytest.approx(2.6127)
+    assert began <= shelly.time_ns <= ended  # receipt time
+
+    # a pattern's {meter} naming a configured meter takes the configured identity
+    energy = stored["skolan-el-3em"]
+    assert energy.tags == {
+        "site": "skolan",
+        "building": "skolan-a",
+        "meter": "skolan-el-3em",
+        "medium": "electricity",
+    }
+    assert energy.fields["energy_kwh"] == pytest.approx(6.70728)
+
+    heat = stored["skolan-fjv"]
+    assert heat.tags["medium"] == "district_heating"
+    assert heat.fields["energy_kwh"] == pytest.approx(1_234_567.0)
+    assert heat.time_ns == MBUS["ts"] * NS
+
+    assert stored["skolan-ute"].fields == {"temperature_c": -7.5}
+    water = stored["skolan-vatten"]
+    assert water.fields == {"volume_m3": pytest.approx(123.456)}
+    assert water.time_ns == int(datetime(2024, 1, 15, 10, tzinfo=UTC).timestamp()) * NS
+    assert all(h.failures == 0 for h in collector.health())
+
+
+async def test_messages_published_while_enms_is_down_arrive_when_it_returns(
+    mqtt_deployment: Deployment, publisher: Publisher
+) -> None:
+    async with running(mqtt_deployment):
+        pass  # the broker now holds a persistent session with our subscriptions
+    for i in range(50):
+        publisher.publish(
+            "fastighet/skolan/fjv/state",
+            json.dumps({"ts": 1_700_000_000 + i, "heat": {"energy_mwh": 100 + i}}),
+        )
+    async with running(mqtt_deployment) as (_, writer):
+        await until(lambda: writer.stats.written >= 50)
+    assert await count(mqtt_deployment) == 50
+
+
+async def test_a_broker_restart_is_survived(
+    private_broker: PrivateBroker,
+    influx_settings: InfluxDBSettings,
+    tmp_path: Path,
+    client_id: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    path = tmp_path / "site.yaml"
+    path.write_text(mqtt_config(private_broker, influx_settings, client_id=client_id))
+    deployment = load_deployment(path)
+    topic = "fastighet/skolan/fjv/state"
+    async with running(deployment) as (collector, writer):
+        first = Publisher(private_broker)
+        first.publish(topic, json.dumps({"ts": 1_700_000_000, "heat": {"energy_mwh": 1}}))
+        first.close()
+        await until(lambda: writer.stats.written >= 1)
+        await asyncio.to_thread(private_broker.stop)
+        await until(lambda: not collector.connection.connected.is_set())
+        await asyncio.to_thread(private_broker.start)
+        await until(lambda: collector.connection.connects >= 2, timeout_s=30)
+        second = Publisher(private_broker)
+        for i in range(1, 11):
+            second.publish(
+                topic, json.dumps({"ts": 1_700_000_000 + i, "heat": {"energy_mwh": 1 + i}})
+            )
+        second.close()
+        await until(lambda: writer.stats.written >= 11)
+    assert await count(deployment) == 11
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("connection to" in m and "lost" in m for m in messages)
+    assert any("resumed session" in m for m in messages)
+
+
+async def test_malformed_payloads_are_counted_by_reason_and_good_ones_all_stored(
+    broker: Broker,
+    influx_settings: InfluxDBSettings,
+    tmp_path: Path,
+    client_id: str,
+    publisher: Publisher,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An earlier configuration subscribed to legacy/+/state; the broker still holds that
+    # subscription in the session, so its messages reach enms as topics nothing routes.
+    path = tmp_path / "site.yaml"
+    legacy = '    - {topic: "legacy/{meter}/state", format: mbus_heat_meter_json}'
+    path.write_text(
+        mqtt_config(broker, influx_settings, client_id=client_id, extra_subscriptions=legacy)
+    )
+    async with running(load_deployment(path)):
+        pass
+    path.write_text(mqtt_config(broker, influx_settings, client_id=client_id))
+    deployment = load_deployment(path)
+
+    heat = "fastighet/skolan/fjv/state"
+    bad = [
+        (heat, b"{not json", "not_json"),
+        (heat, json.dumps({"ts": 1_700_000_000}).encode(), "missing_path"),
+        (
+            heat,
+            json.dumps({"ts": 1_700_000_000, "heat": {"energy_mwh": [1]}}).encode(),
+            "wrong_type",
+        ),
+        (
+            heat,
+            json.dumps({"ts": 1_700_000_000, "heat": {"energy_mwh": 5e20}}).encode(),
+            "absurd_value",
+        ),
+        (heat, json.dumps({"ts": "soon", "heat": {"energy_mwh": 1}}).encode(), "bad_timestamp"),
+        ("fastighet/skolan/ute", b"warm", "not_a_number"),
+        (
+            "legacy/old-meter/state",
+            json.dumps({"ts": 1, "heat": {"energy_mwh": 1}}).encode(),
+            "unknown_topic",
+        ),
+    ]
+    caplog.set_level(logging.WARNING)
+    async with running(deployment) as (collector, writer):
+        good = 0
+        for round_ in range(20):
+            for topic, payload, _ in bad:
+                publisher.publish(topic, payload)
+            publisher.publish(
+                heat, json.dumps({"ts": 1_700_000_000 + round_, "heat": {"energy_mwh": round_}})
+            )
+            good += 1
+        await until(
+            lambda: sum(h.failures + h.successes for h in collector.health()) >= 20 * (len(bad) + 1)
+        )
+        await until(lambda: writer.stats.written >= good)
+        health = {h.source: h for h in collector.health()}
+        assert collector.connection.connected.is_set()  # still running
+    assert await count(deployment) == good
+    heat_health = health[heat]
+    assert heat_health.successes == 20
+    reasons = ("not_json", "missing_path", "wrong_type", "absurd_value", "bad_timestamp")
+    assert dict(heat_health.errors) == dict.fromkeys(reasons, 20)
+    assert dict(health["fastighet/skolan/ute"].errors) == {"not_a_number": 20}
+    assert dict(health["legacy/old-meter/state"].errors) == {"unknown_topic": 20}
+    samples = [r.getMessage() for r in caplog.records if "bad MQTT payload" in r.getMessage()]
+    assert len(samples) == len(bad)  # one sample per topic and reason, not one per message
+    assert any("not_json" in s and "{not json" in s for s in samples)
