@@ -1,18 +1,26 @@
-"""The MQTT connection: paho-mqtt in its network thread, messages handed to asyncio in batches.
+"""The MQTT connection: paho-mqtt driven by the asyncio event loop.
+
+paho's own network thread would compete with the event loop for the GIL: while the loop
+decodes a batch, the thread gets the interpreter once per switch interval and reads one packet
+each time, and throughput collapses. So paho's socket is registered with the event loop
+instead (``add_reader``/``add_writer``), and every packet is handled on the loop's thread.
+Only the blocking TCP connect runs in an executor.
 
 The session is persistent (MQTT 5: clean start off and a session expiry; 3.1.1: clean session
 off), so the broker queues QoS 1 messages while enms is down and delivers them when it comes
-back. paho reconnects by itself with backoff; every (re)connect subscribes again.
+back. Lost connections are reopened with backoff, and every connect subscribes again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +35,12 @@ log = logging.getLogger(__name__)
 
 #: QoS 1 messages the broker may have in flight to us unacknowledged (MQTT 5 Receive Maximum)
 RECEIVE_MAXIMUM = 65535
-RECONNECT_MIN_S = 1
-RECONNECT_MAX_S = 60
+RECONNECT_MIN_S = 1.0
+RECONNECT_MAX_S = 60.0
+#: how often paho's housekeeping (keepalive pings, retries) runs
+HOUSEKEEPING_S = 1.0
+DISCONNECT_TIMEOUT_S = 2.0
+READS_PER_CALLBACK = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +56,7 @@ class MqttConnection:
         prefix = f"$share/{settings.shared_group}/" if settings.shared_group else ""
         self.filters = [prefix + topic for topic in filters]
         v5 = settings.protocol == "5"
-        self._client = paho.Client(
+        client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=settings.client_id,
             protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
@@ -52,21 +64,29 @@ class MqttConnection:
         )
         if settings.username is not None:
             password = settings.password.get_secret_value() if settings.password else None
-            self._client.username_pw_set(settings.username, password)
+            client.username_pw_set(settings.username, password)
         if settings.tls:
-            self._client.tls_set(
+            client.tls_set(
                 ca_certs=str(settings.ca_file) if settings.ca_file else None,
                 tls_version=ssl.PROTOCOL_TLS_CLIENT,
             )
-        self._client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_message = self._on_message
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.on_socket_open = self._on_socket_open
+        client.on_socket_close = self._on_socket_close
+        client.on_socket_register_write = self._on_register_write
+        client.on_socket_unregister_write = self._on_unregister_write
+        self._client = client
         self._inbox: deque[Message] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
         self._wake = asyncio.Event()
-        self._signalled = False
-        self._lock = threading.Lock()
+        self._lost = asyncio.Event()
+        self._opened = False
+        self._flushing = False
+        self._flush_scheduled = False
+        #: set while a session is established (CONNACK received); readable from any thread
         self.connected = threading.Event()
         self.connects = 0
         self.received = 0
@@ -75,7 +95,65 @@ class MqttConnection:
     def name(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
 
-    # ------------------------------------------------------------------ paho thread
+    # ------------------------------------------------------------------ socket callbacks
+    def _on_loop(self, function: Callable[..., object], *args: object) -> None:
+        """Run on the event loop's thread: paho calls these from the connecting executor too."""
+        assert self._loop is not None
+        if threading.get_ident() == self._loop_thread:
+            function(*args)
+        else:
+            self._loop.call_soon_threadsafe(function, *args)
+
+    def _read(self) -> None:
+        # loop_read handles one packet; keep going while messages keep coming, so a burst
+        # costs one event-loop iteration rather than one per message
+        for _ in range(READS_PER_CALLBACK):
+            before = self.received
+            if self._client.loop_read() != paho.MQTT_ERR_SUCCESS or self.received == before:
+                break
+
+    def _write(self) -> None:
+        self._flushing = True
+        try:
+            self._client.loop_write()
+        finally:
+            self._flushing = False
+
+    def _flush_soon(self) -> None:
+        """Write queued packets (PUBACKs, mostly) once per event-loop iteration, not each."""
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            assert self._loop is not None
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self._client.socket() is not None and self._client.want_write():
+            self._write()
+
+    def _on_socket_open(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        assert self._loop is not None
+        self._on_loop(self._loop.add_reader, sock, self._read)
+
+    def _on_socket_close(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        assert self._loop is not None
+        self._on_loop(self._loop.remove_reader, sock)
+        self._on_loop(self._loop.remove_writer, sock)
+
+    def _on_register_write(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        assert self._loop is not None
+        if threading.get_ident() != self._loop_thread:  # CONNECT, queued while connecting
+            self._loop.call_soon_threadsafe(self._flush_soon)
+        elif self._flushing:  # the socket took only part: wait until it is writable again
+            self._loop.add_writer(sock, self._write)
+        else:
+            self._flush_soon()
+
+    def _on_unregister_write(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        assert self._loop is not None
+        self._on_loop(self._loop.remove_writer, sock)
+
+    # ------------------------------------------------------------------ MQTT callbacks
     def _on_connect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
@@ -97,57 +175,93 @@ class MqttConnection:
     def _on_disconnect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
-        if self.connected.is_set():
+        self._on_loop(self._lost.set)
+        if self.connected.is_set() and not self._stopping:
             log.warning("MQTT connection to %s lost (%s); reconnecting", self.name, reason)
         self.connected.clear()
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         self._inbox.append(Message(message.topic, bytes(message.payload), time.time_ns()))
         self.received += 1
-        with self._lock:
-            if self._signalled or self._loop is None:
-                return
-            self._signalled = True
-        self._loop.call_soon_threadsafe(self._wake.set)
+        self._wake.set()
 
     # ------------------------------------------------------------------ asyncio side
-    def start(self) -> None:
-        """Connect in the background; paho keeps reconnecting until ``stop``."""
-        self._loop = asyncio.get_running_loop()
+    _stopping = False
+
+    def _open(self) -> None:
+        """TCP connect and queue CONNECT (blocking: runs in an executor)."""
+        if self._opened:
+            self._client.reconnect()
+            return
         properties = None
         if self.settings.protocol == "5":
             properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             properties.SessionExpiryInterval = self.settings.session_expiry_s
             properties.ReceiveMaximum = RECEIVE_MAXIMUM
-        self._client.connect_async(
+        self._client.connect(
             self.settings.host,
             self.settings.port,
             keepalive=self.settings.keepalive_s,
             clean_start=False,
             properties=properties,
         )
-        self._client.loop_start()
+        self._opened = True
+
+    async def _until(
+        self, event: asyncio.Event, stop: asyncio.Event, seconds: float | None
+    ) -> None:
+        """Wait for ``event``, ``stop`` or ``seconds``, whichever comes first."""
+        waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Keep a session to the broker until ``stop``, reconnecting with backoff."""
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        delay = RECONNECT_MIN_S
+        failing = False
+        while not stop.is_set():
+            self._lost.clear()
+            try:
+                await self._loop.run_in_executor(None, self._open)
+            except (OSError, ssl.SSLError, ValueError) as exc:
+                if not failing:
+                    log.warning("cannot connect to MQTT broker %s (%s); retrying", self.name, exc)
+                failing = True
+                await self._until(asyncio.Event(), stop, delay)
+                delay = min(delay * 2, RECONNECT_MAX_S)
+                continue
+            failing = False
+            while not self._lost.is_set() and not stop.is_set():
+                self._client.loop_misc()  # keepalive pings and retries
+                self._flush_soon()
+                await self._until(self._lost, stop, HOUSEKEEPING_S)
+                if self.connected.is_set():
+                    delay = RECONNECT_MIN_S
+            if not stop.is_set():
+                await self._until(asyncio.Event(), stop, delay)
+                delay = min(delay * 2, RECONNECT_MAX_S)
+        await self._close()
+
+    async def _close(self) -> None:
+        """Disconnect cleanly; the broker keeps the session for ``session_expiry_s``."""
+        self._stopping = True
+        if self._client.socket() is not None:
+            self._client.disconnect()  # queues DISCONNECT; the flush sends it
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._lost.wait(), DISCONNECT_TIMEOUT_S)
+        self.connected.clear()
 
     def drain(self) -> list[Message]:
-        batch = []
-        while self._inbox:
-            batch.append(self._inbox.popleft())
+        batch = list(self._inbox)
+        self._inbox.clear()
         return batch
 
     async def next_batch(self, stop: asyncio.Event, timeout_s: float = 1.0) -> list[Message]:
         """Messages received since the last call; waits for some, the stop signal or timeout."""
         if not self._inbox:
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+            await self._until(self._wake, stop, timeout_s)
         self._wake.clear()
-        with self._lock:
-            self._signalled = False  # before draining: a message arriving now signals again
         return self.drain()
-
-    def stop(self) -> None:
-        """Disconnect cleanly; the broker keeps the session for ``session_expiry_s``."""
-        self._client.disconnect()
-        self._client.loop_stop()
-        self.connected.clear()

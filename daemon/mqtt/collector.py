@@ -98,14 +98,15 @@ class MqttCollector:
 
     async def run(self, sink: Sink, stop: asyncio.Event) -> None:
         """Receive and hand on readings until ``stop``."""
-        self.connection.start()
+        connection = asyncio.create_task(self.connection.run(stop), name="mqtt-connection")
         try:
             while not stop.is_set():
                 points = self.handle_batch(await self.connection.next_batch(stop))
                 if points:
                     sink(points)
         finally:
-            await asyncio.to_thread(self.connection.stop)
+            stop.set()
+            await connection  # disconnects cleanly
             points = self.handle_batch(self.connection.drain())
             if points:
                 sink(points)

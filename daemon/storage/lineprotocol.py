@@ -60,6 +60,9 @@ class LineEncoder:
         cache_key = (measurement, tuple(tags.items()))
         key = self._series.get(cache_key)
         if key is None:
+            if measurement.startswith("#"):
+                # no escape exists: InfluxDB would read the whole line as a comment
+                raise InvalidPoint(f"measurement {measurement!r} may not start with '#'")
             parts = [_name(measurement, _MEASUREMENT_ESCAPES, "measurement")]
             for tag, value in sorted(tags.items()):  # sorted tags: InfluxDB's fast path
                 if value == "":
