@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
+from daemon.config.models import InfluxDBSettings
 from daemon.deployment import Deployment
 from daemon.health import HEALTH_MEASUREMENT
 from daemon.storage import InfluxDBStore, SeriesSelector
+from tests.daemon.modbus.conftest import Site, site_config
+from tests.daemon.mqtt.conftest import Broker, Publisher
+from tests.services import require_mqtt
 
 pytestmark = pytest.mark.anyio
 
@@ -51,3 +57,53 @@ async def test_enms_run_collects_and_flushes_on_sigterm(deployment: Deployment) 
     assert failing["el-dead"]["errors_timeout"] == failing["el-dead"]["failures"]
     assert failing["el-failing"]["errors_modbus_exception"] == failing["el-failing"]["failures"]
     assert all(p.fields["online"] for p in health if p.tags["source"] not in failing)
+
+
+async def test_one_daemon_collects_modbus_and_mqtt_through_one_writer(
+    site: Site, influx_settings: InfluxDBSettings, tmp_path: Path
+) -> None:
+    host, port = require_mqtt()
+    text = site_config(site, influx_settings)
+    mqtt = (
+        f"mqtt:\n  host: {host}\n  port: {port}\n  client_id: enms-both-{time.time_ns()}\n"
+        "  subscriptions:\n"
+        '    - {topic: "fastighet/{building}/{meter}/SENSOR", format: tasmota_energy}\n'
+    )
+    config = tmp_path / "both.yaml"
+    config.write_text(text.replace("sites:\n", mqtt + "sites:\n", 1))
+    process = subprocess.Popen(  # noqa: ASYNC220 - started once; awaited in a thread below
+        [sys.executable, "-m", "daemon.cli", "run", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    publisher = Publisher(Broker(host, port))
+    try:
+        await asyncio.sleep(2.5)  # connected and subscribed
+        for i in range(5):
+            payload = {
+                "Time": "2024-01-15T10:30:0" + str(i),
+                "ENERGY": {"Total": 10.0 + i, "Power": 100},
+            }
+            publisher.publish("fastighet/hus-b/plug-1/SENSOR", json.dumps(payload))
+        await asyncio.sleep(1.5)
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.to_thread(process.communicate, timeout=30)
+    finally:
+        publisher.close()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert f"MQTT {host}:{port} (1 topic filters)" in output
+    async with InfluxDBStore(influx_settings) as store:
+        series = await store.raw(SeriesSelector("readings", "energy_kwh"), 0, time.time_ns())
+        health = await store.latest(HEALTH_MEASUREMENT, 0)
+    meters = {s.tags["meter"]: len(s.values) for s in series}
+    assert meters["plug-1"] == 5
+    assert meters["el-main"] >= 2
+    collectors = {p.tags["collector"] for p in health}
+    assert collectors == {"modbus", "mqtt"}
+    mqtt_health = next(p for p in health if p.tags["collector"] == "mqtt")
+    assert mqtt_health.tags["source"] == "fastighet/hus-b/plug-1/SENSOR"
+    assert mqtt_health.fields["successes"] == 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -237,3 +238,67 @@ async def test_malformed_payloads_are_counted_by_reason_and_good_ones_all_stored
     samples = [r.getMessage() for r in caplog.records if "bad MQTT payload" in r.getMessage()]
     assert len(samples) == len(bad)  # one sample per topic and reason, not one per message
     assert any("not_json" in s and "{not json" in s for s in samples)
+
+
+async def test_shared_subscriptions_split_the_messages_between_instances(
+    broker: Broker, influx_settings: InfluxDBSettings, tmp_path: Path, publisher: Publisher
+) -> None:
+    group = f"g{time.time_ns() % 10**9}"
+    deployments = []
+    for index in range(2):
+        path = tmp_path / f"site{index}.yaml"
+        text = mqtt_config(broker, influx_settings, client_id=f"{group}-{index}")
+        path.write_text(text.replace("  client_id:", f"  shared_group: {group}\n  client_id:"))
+        deployments.append(load_deployment(path))
+    async with running(deployments[0]) as (_, first), running(deployments[1]) as (_, second):
+        for i in range(200):
+            publisher.publish(
+                "fastighet/skolan/fjv/state",
+                json.dumps({"ts": 1_700_000_000 + i, "heat": {"energy_mwh": i}}),
+            )
+        await until(lambda: first.stats.written + second.stats.written >= 200)
+        await asyncio.sleep(0.5)  # nothing more may come: no message is delivered twice
+    assert first.stats.written + second.stats.written == 200
+    assert first.stats.written > 0
+    assert second.stats.written > 0
+    assert await count(deployments[0]) == 200
+
+
+async def test_username_and_password_are_used_and_a_wrong_password_is_reported(
+    private_broker: PrivateBroker,
+    influx_settings: InfluxDBSettings,
+    tmp_path: Path,
+    client_id: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    passwords = tmp_path / "passwords"
+    command = ["mosquitto_passwd", "-b", "-c", str(passwords), "enms", "s3cret"]
+    await asyncio.to_thread(subprocess.run, command, check=True)
+    conf = private_broker.conf.read_text().replace(
+        "allow_anonymous true", f"allow_anonymous false\npassword_file {passwords}"
+    )
+    private_broker.conf.write_text(conf)
+    await asyncio.to_thread(private_broker.stop)
+    await asyncio.to_thread(private_broker.start)
+
+    def deployment(password: str) -> Deployment:
+        path = tmp_path / f"site-{password}.yaml"
+        text = mqtt_config(private_broker, influx_settings, client_id=client_id)
+        path.write_text(
+            text.replace(
+                "  client_id:", "  username: enms\n  password: ${MQTT_PASSWORD}\n  client_id:"
+            )
+        )
+        return load_deployment(path, environ={"MQTT_PASSWORD": password})
+
+    caplog.set_level(logging.WARNING)
+    collector = MqttCollector(deployment("wrong"))
+    stop = asyncio.Event()
+    task = asyncio.create_task(collector.run(lambda points: None, stop))
+    await until(lambda: any("refused the connection" in r.getMessage() for r in caplog.records))
+    assert not collector.connection.connected.is_set()
+    stop.set()
+    await task
+    assert not any("wrong" in r.getMessage() for r in caplog.records)  # no secret in the log
+    async with running(deployment("s3cret")) as (collector, _):
+        assert collector.connection.connected.is_set()
