@@ -1,7 +1,8 @@
-"""The daemon process: collectors, the writer and health reporting, started and stopped together.
+"""The daemon process: collectors, the store-and-forward writer, health and metrics.
 
-SIGTERM and SIGINT stop the collectors, write a last health report and flush the writer.
-Scheduled baseline and plugin runs join this process in later work.
+Shutdown (SIGTERM, SIGINT) runs in order: the collectors stop taking readings, the writer
+writes what the store takes in ``shutdown_timeout_s`` and spools the rest -- acknowledging MQTT
+messages as their readings become durable -- and only then does MQTT disconnect.
 """
 
 from __future__ import annotations
@@ -14,30 +15,43 @@ import time
 
 from daemon.deployment import Deployment
 from daemon.health import SourceHealth
+from daemon.metrics import MetricsServer, daemon_point, prometheus_text
 from daemon.modbus.poller import ModbusCollector
 from daemon.mqtt.collector import MqttCollector
+from daemon.spool import Spool
 from daemon.storage.contract import Store
 from daemon.writer import Writer
 
 log = logging.getLogger(__name__)
 
-HEALTH_INTERVAL_S = 60.0
-
 
 class Daemon:
-    def __init__(
-        self,
-        deployment: Deployment,
-        store: Store,
-        *,
-        health_interval_s: float = HEALTH_INTERVAL_S,
-    ) -> None:
+    def __init__(self, deployment: Deployment, store: Store) -> None:
         self.deployment = deployment
         self.store = store
-        self.writer = Writer(store, batch_size=_batch_size(deployment))
+        settings = deployment.config.daemon
+        self.settings = settings
+        self.spool = Spool(
+            settings.spool.path,
+            max_bytes=settings.spool.max_mb * 1_000_000,
+            when_full=settings.spool.when_full,
+        )
+        influx = deployment.config.storage.influxdb
+        self.writer = Writer(
+            store,
+            spool=self.spool,
+            max_queue=settings.max_queue,
+            batch_size=influx.batch_size if influx is not None else 5000,
+        )
         self.modbus = ModbusCollector(deployment)
         self.mqtt = MqttCollector(deployment) if deployment.config.mqtt is not None else None
-        self.health_interval_s = health_interval_s
+        self.metrics: MetricsServer | None = None
+        if settings.metrics.port is not None:
+            self.metrics = MetricsServer(
+                settings.metrics.host,
+                settings.metrics.port,
+                lambda: prometheus_text(self.writer, self.health()),
+            )
         self.stop = asyncio.Event()
 
     def health(self) -> list[SourceHealth]:
@@ -45,37 +59,40 @@ class Daemon:
 
     def _report_health(self) -> None:
         now = time.time_ns()
-        self.writer.submit([source.to_point(now) for source in self.health()])
+        points = [source.to_point(now) for source in self.health()]
+        self.writer.submit([*points, daemon_point(self.writer, now)])
 
     async def _health_loop(self) -> None:
         while not self.stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), self.health_interval_s)
+                await asyncio.wait_for(self.stop.wait(), self.settings.health_interval_s)
             self._report_health()
 
     async def run(self) -> None:
-        """Run until ``stop`` is set."""
-        config = self.deployment.config
+        """Run until ``stop`` is set, then shut down in order."""
         log.info(
-            "enms daemon started: %d Modbus meters on %d gateways, %s, storage %s",
+            "enms daemon started: %d Modbus meters on %d gateways, %s, storage %s, spool %s",
             len(self.modbus.meters),
             len(self.modbus.gateways),
             f"MQTT {self.mqtt.connection.name} ({len(self.mqtt.connection.filters)} topic filters)"
             if self.mqtt
             else "no MQTT",
             self.store.kind,
+            self.spool.path,
         )
-        if not config.meters():
-            log.warning("no meters configured; nothing to collect")
-        writer = asyncio.create_task(self.writer.run(self.stop), name="writer")
+        if self.metrics is not None:
+            await self.metrics.start()
+        writer_stop = asyncio.Event()
+        writer = asyncio.create_task(
+            self.writer.run(writer_stop, shutdown_timeout_s=self.settings.shutdown_timeout_s),
+            name="writer",
+        )
         tasks = [
             asyncio.create_task(self.modbus.run(self.writer.submit, self.stop), name="modbus"),
             asyncio.create_task(self._health_loop(), name="health"),
         ]
         if self.mqtt is not None:
-            tasks.append(
-                asyncio.create_task(self.mqtt.run(self.writer.submit, self.stop), name="mqtt")
-            )
+            tasks.append(asyncio.create_task(self.mqtt.run(self.writer, self.stop), name="mqtt"))
         try:
             await asyncio.gather(*tasks)
         finally:
@@ -83,20 +100,24 @@ class Daemon:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            writer_stop.set()
             await writer
+            if self.mqtt is not None:
+                await self.mqtt.close()
+            if self.metrics is not None:
+                await self.metrics.stop()
+            self.spool.close()
             stats = self.writer.stats
             log.info(
-                "enms daemon stopped: %d readings received, %d written, %d refused, %d dropped",
+                "enms daemon stopped: %d readings received, %d written, %d spooled "
+                "(%d still in the spool), %d refused, %d dropped",
                 stats.received,
                 stats.written,
+                stats.spooled,
+                self.spool.readings,
                 stats.rejected,
                 stats.dropped,
             )
-
-
-def _batch_size(deployment: Deployment) -> int:
-    influx = deployment.config.storage.influxdb
-    return influx.batch_size if influx is not None else 5000
 
 
 async def serve(deployment: Deployment, store: Store) -> None:

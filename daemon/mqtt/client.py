@@ -48,6 +48,9 @@ class Message:
     topic: str
     payload: bytes
     received_ns: int
+    mid: int = 0
+    qos: int = 0
+    generation: int = 0  # which connection delivered it: acknowledgements go back on that one
 
 
 class MqttConnection:
@@ -61,6 +64,9 @@ class MqttConnection:
             client_id=settings.client_id,
             protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
             clean_session=None if v5 else False,
+            # Acknowledge only once the reading is durable (written or spooled): a crash
+            # before that makes the broker deliver the message again.
+            manual_ack=True,
         )
         if settings.username is not None:
             password = settings.password.get_secret_value() if settings.password else None
@@ -86,6 +92,9 @@ class MqttConnection:
         self._opened = False
         self._flushing = False
         self._flush_scheduled = False
+        self._socket: Any = None
+        self._reading_paused = False
+        self.generation = 0
         #: set while a session is established (CONNACK received); readable from any thread
         self.connected = threading.Event()
         self.connects = 0
@@ -132,13 +141,48 @@ class MqttConnection:
             self._write()
 
     def _on_socket_open(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        self._on_loop(self._attach, sock)
+
+    def _attach(self, sock: Any) -> None:
         assert self._loop is not None
-        self._on_loop(self._loop.add_reader, sock, self._read)
+        self._socket = sock
+        self.generation += 1
+        if not self._reading_paused:
+            self._loop.add_reader(sock, self._read)
 
     def _on_socket_close(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        self._on_loop(self._detach, sock)
+
+    def _detach(self, sock: Any) -> None:
         assert self._loop is not None
-        self._on_loop(self._loop.remove_reader, sock)
-        self._on_loop(self._loop.remove_writer, sock)
+        self._loop.remove_reader(sock)
+        self._loop.remove_writer(sock)
+        if self._socket is sock:
+            self._socket = None
+
+    def pause_reading(self) -> None:
+        """Stop reading from the broker (TCP pushes back); used while the writer is saturated."""
+        if not self._reading_paused:
+            self._reading_paused = True
+            if self._socket is not None and self._loop is not None:
+                self._loop.remove_reader(self._socket)
+
+    def resume_reading(self) -> None:
+        if self._reading_paused:
+            self._reading_paused = False
+            if self._socket is not None and self._loop is not None:
+                self._loop.add_reader(self._socket, self._read)
+
+    def ack(self, messages: list[tuple[int, int]], generation: int) -> None:
+        """Acknowledge (mid, qos) pairs received on connection ``generation``.
+
+        On a newer connection the packet ids mean other messages; the broker delivers the
+        unacknowledged ones again, so they are simply not acknowledged here.
+        """
+        if generation != self.generation or not self.connected.is_set():
+            return
+        for mid, qos in messages:
+            self._client.ack(mid, qos)
 
     def _on_register_write(self, client: paho.Client, userdata: Any, sock: Any) -> None:
         assert self._loop is not None
@@ -181,7 +225,16 @@ class MqttConnection:
         self.connected.clear()
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
-        self._inbox.append(Message(message.topic, bytes(message.payload), time.time_ns()))
+        self._inbox.append(
+            Message(
+                message.topic,
+                bytes(message.payload),
+                time.time_ns(),
+                message.mid,
+                message.qos,
+                self.generation,
+            )
+        )
         self.received += 1
         self._wake.set()
 

@@ -8,9 +8,11 @@ first of each kind per topic, then at most one a minute with the count since).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from daemon.deployment import Deployment
@@ -23,13 +25,24 @@ from daemon.storage.points import Point
 
 log = logging.getLogger(__name__)
 
-Sink = Callable[[Sequence[Point]], None]
+
+class ReadingSink(Protocol):
+    """Where readings go: the writer."""
+
+    @property
+    def saturated(self) -> bool: ...
+
+    def submit(
+        self, points: Sequence[Point], on_durable: Callable[[], None] | None = None
+    ) -> None: ...
+
 
 #: topics tracked one by one in health; further ones are counted together
 MAX_TOPICS = 10_000
 OTHER_TOPICS = "(other topics)"
 SAMPLE_INTERVAL_S = 60.0
 SAMPLE_BYTES = 200
+SATURATED_POLL_S = 0.1
 
 
 class MqttCollector:
@@ -40,6 +53,8 @@ class MqttCollector:
         self.zone = ZoneInfo(config.portfolio.timezone)
         self.connection = MqttConnection(config.mqtt, self.router.filters())
         self._health: dict[str, SourceHealth] = {}
+        self._connection: asyncio.Task[None] | None = None
+        self._disconnect = asyncio.Event()
         self._samples: dict[tuple[str, str], tuple[float, int]] = {}
 
     def health(self) -> list[SourceHealth]:
@@ -96,17 +111,48 @@ class MqttCollector:
     def handle_batch(self, messages: Sequence[Message]) -> list[Point]:
         return [point for message in messages if (point := self.handle(message)) is not None]
 
-    async def run(self, sink: Sink, stop: asyncio.Event) -> None:
-        """Receive and hand on readings until ``stop``."""
-        connection = asyncio.create_task(self.connection.run(stop), name="mqtt-connection")
-        try:
-            while not stop.is_set():
-                points = self.handle_batch(await self.connection.next_batch(stop))
-                if points:
-                    sink(points)
-        finally:
-            stop.set()
-            await connection  # disconnects cleanly
-            points = self.handle_batch(self.connection.drain())
-            if points:
-                sink(points)
+    def _submit(self, writer: ReadingSink, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        points = self.handle_batch(messages)
+        # Acknowledge once durable -- bad payloads too, in order, so that PUBACKs follow the
+        # order the broker sent the messages in.
+        by_generation: dict[int, list[tuple[int, int]]] = {}
+        for message in messages:
+            if message.qos:
+                by_generation.setdefault(message.generation, []).append((message.mid, message.qos))
+        acks = [(generation, mids) for generation, mids in by_generation.items()]
+
+        def acknowledge() -> None:
+            for generation, mids in acks:
+                self.connection.ack(mids, generation)
+
+        writer.submit(points, on_durable=acknowledge)
+
+    def start(self) -> None:
+        """Connect (in the background); ``close`` disconnects."""
+        if self._connection is None:
+            self._disconnect = asyncio.Event()
+            self._connection = asyncio.create_task(
+                self.connection.run(self._disconnect), name="mqtt-connection"
+            )
+
+    async def run(self, writer: ReadingSink, stop: asyncio.Event) -> None:
+        """Receive and hand on readings until ``stop``; the connection stays up for the acks."""
+        self.start()
+        while not stop.is_set():
+            if writer.saturated:
+                self.connection.pause_reading()  # the broker holds the messages meanwhile
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), SATURATED_POLL_S)
+                continue
+            self.connection.resume_reading()
+            self._submit(writer, await self.connection.next_batch(stop))
+        self._submit(writer, self.connection.drain())
+
+    async def close(self) -> None:
+        """Disconnect cleanly (after the writer has made the last readings durable)."""
+        if self._connection is not None:
+            self._disconnect.set()
+            await self._connection
+            self._connection = None

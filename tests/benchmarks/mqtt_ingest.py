@@ -143,7 +143,7 @@ async def enms(client_id: str, messages: int) -> float:
         began = time.monotonic()
         tasks = [
             asyncio.create_task(writer.run(stop)),
-            asyncio.create_task(collector.run(writer.submit, stop)),
+            asyncio.create_task(collector.run(writer, stop)),
         ]
         while writer.stats.written < messages:
             if time.monotonic() - began > 300:
@@ -152,6 +152,7 @@ async def enms(client_id: str, messages: int) -> float:
         elapsed = time.monotonic() - began
         stop.set()
         await asyncio.gather(*tasks)
+        await collector.close()
     bad = sum(h.failures for h in collector.health())
     assert bad == 0, f"{bad} messages refused"
     return messages / elapsed

@@ -192,6 +192,7 @@ def site_config(site: Site, influx: InfluxDBSettings, *, interval_s: float = 1.0
         storage:
           backend: influxdb
           influxdb: {storage}
+        daemon: {{metrics: {{port: 0}}}}
         modbus:
           gateways:
         """)

@@ -35,19 +35,20 @@ async def running(deployment: Deployment) -> AsyncIterator[tuple[MqttCollector, 
     async with InfluxDBStore(deployment.config.storage.influxdb) as store:
         collector = MqttCollector(deployment)
         writer = Writer(store, flush_interval_s=0.1)
-        stop = asyncio.Event()
-        tasks = [
-            asyncio.create_task(writer.run(stop)),
-            asyncio.create_task(collector.run(writer.submit, stop)),
-        ]
+        stop, writer_stop = asyncio.Event(), asyncio.Event()
+        writing = asyncio.create_task(writer.run(writer_stop))
+        receiving = asyncio.create_task(collector.run(writer, stop))
         try:
             await asyncio.to_thread(collector.connection.connected.wait, 10)
             assert collector.connection.connected.is_set(), "collector did not connect"
             await asyncio.sleep(0.3)  # the SUBACK
             yield collector, writer
         finally:
-            stop.set()
-            await asyncio.gather(*tasks)
+            stop.set()  # the same order as the daemon: stop receiving, make durable, disconnect
+            await receiving
+            writer_stop.set()
+            await writing
+            await collector.close()
 
 
 async def until(condition: Callable[[], bool], timeout_s: float = 15.0) -> None:
@@ -294,11 +295,14 @@ async def test_username_and_password_are_used_and_a_wrong_password_is_reported(
     caplog.set_level(logging.WARNING)
     collector = MqttCollector(deployment("wrong"))
     stop = asyncio.Event()
-    task = asyncio.create_task(collector.run(lambda points: None, stop))
+    store = InfluxDBStore(influx_settings)
+    task = asyncio.create_task(collector.run(Writer(store), stop))
     await until(lambda: any("refused the connection" in r.getMessage() for r in caplog.records))
     assert not collector.connection.connected.is_set()
     stop.set()
     await task
+    await collector.close()
+    await store.close()
     assert not any("wrong" in r.getMessage() for r in caplog.records)  # no secret in the log
     async with running(deployment("s3cret")) as (collector, _):
         assert collector.connection.connected.is_set()

@@ -1,0 +1,135 @@
+"""The daemon's own health as metrics: Prometheus text on HTTP, and a measurement in storage."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+
+from daemon.health import SourceHealth
+from daemon.storage.points import FieldValue, Point
+from daemon.writer import Writer
+
+log = logging.getLogger(__name__)
+
+DAEMON_MEASUREMENT = "enms_daemon"
+
+
+def writer_fields(writer: Writer) -> dict[str, FieldValue]:
+    stats = writer.stats
+    spool = writer.spool
+    fields: dict[str, FieldValue] = {
+        "readings_received": stats.received,
+        "readings_written": stats.written,
+        "readings_spooled": stats.spooled,
+        "readings_replayed": stats.replayed,
+        "readings_rejected": stats.rejected,
+        "readings_dropped": stats.dropped + (spool.dropped if spool else 0),
+        "queue_depth": writer.depth,
+        "spool_readings": spool.readings if spool else 0,
+        "spool_bytes": spool.bytes if spool else 0,
+        "store_available": stats.store_available,
+    }
+    if stats.last_write_latency_s is not None:
+        fields["write_latency_ms"] = round(stats.last_write_latency_s * 1000, 3)
+    return fields
+
+
+def daemon_point(writer: Writer, now_ns: int) -> Point:
+    return Point(DAEMON_MEASUREMENT, {"store": writer.store.kind}, writer_fields(writer), now_ns)
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+_HELP = {
+    "readings_received": ("counter", "Readings handed to the writer by the collectors."),
+    "readings_written": ("counter", "Readings the store accepted (live and replayed)."),
+    "readings_spooled": (
+        "counter",
+        "Readings kept in the spool because the store could not take them.",
+    ),
+    "readings_replayed": ("counter", "Spooled readings written to the store later."),
+    "readings_rejected": ("counter", "Readings the store refused as invalid."),
+    "readings_dropped": ("counter", "Readings neither written nor spooled."),
+    "queue_depth": ("gauge", "Readings waiting in memory."),
+    "spool_readings": ("gauge", "Readings in the spool."),
+    "spool_bytes": ("gauge", "Size of the spooled readings."),
+    "store_available": ("gauge", "1 while the store answers."),
+    "write_latency_ms": ("gauge", "Duration of the last write to the store."),
+}
+
+
+def prometheus_text(writer: Writer, sources: Iterable[SourceHealth]) -> str:
+    lines: list[str] = []
+    for name, value in writer_fields(writer).items():
+        kind, text = _HELP[name]
+        metric = f"enms_{name}" + ("_total" if kind == "counter" else "")
+        lines += [f"# HELP {metric} {text}", f"# TYPE {metric} {kind}", f"{metric} {float(value)}"]
+    sources = list(sources)
+    lines += [
+        "# HELP enms_source_online 1 while a meter or topic reads without repeated failures.",
+        "# TYPE enms_source_online gauge",
+    ]
+    for source in sources:
+        labels = f'collector="{_label(source.collector)}",source="{_label(source.source)}"'
+        lines.append(f"enms_source_online{{{labels}}} {1.0 if source.online else 0.0}")
+    lines += [
+        "# HELP enms_source_errors_total Failed reads or bad payloads per source and reason.",
+        "# TYPE enms_source_errors_total counter",
+    ]
+    for source in sources:
+        for kind, count in sorted(source.errors.items()):
+            labels = (
+                f'collector="{_label(source.collector)}",source="{_label(source.source)}",'
+                f'kind="{_label(kind)}"'
+            )
+            lines.append(f"enms_source_errors_total{{{labels}}} {float(count)}")
+    return "\n".join(lines) + "\n"
+
+
+class MetricsServer:
+    """A minimal HTTP server: GET /metrics in Prometheus text format, GET /healthz."""
+
+    def __init__(self, host: str, port: int, render: Callable[[], str]) -> None:
+        self.host, self.port, self.render = host, port, render
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("metrics on http://%s:%d/metrics", self.host, self.port)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await asyncio.wait_for(reader.readline(), 5)
+            while (await asyncio.wait_for(reader.readline(), 5)) not in (b"\r\n", b"\n", b""):
+                pass  # headers are not needed
+            parts = request.decode("latin-1").split()
+            path = parts[1] if len(parts) > 1 else ""
+            if parts[:1] == ["GET"] and path == "/metrics":
+                status, body = "200 OK", self.render().encode()
+                content_type = "text/plain; version=0.0.4; charset=utf-8"
+            elif parts[:1] == ["GET"] and path == "/healthz":
+                status, body, content_type = "200 OK", b"ok\n", "text/plain"
+            else:
+                status, body, content_type = "404 Not Found", b"not found\n", "text/plain"
+            writer.write(
+                f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        except (TimeoutError, ConnectionError, UnicodeDecodeError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
