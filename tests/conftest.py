@@ -11,7 +11,8 @@ import pytest
 
 from daemon.config.models import InfluxDBSettings
 from daemon.storage import EmbeddedStore, InfluxDBStore, Store
-from tests.services import require_influxdb
+from tests.private_services import PrivateBroker, PrivateInfluxDB
+from tests.services import require_influxdb, require_mqtt
 
 
 @pytest.fixture
@@ -48,3 +49,25 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield instance
     finally:
         await instance.close()
+
+
+@pytest.fixture
+def private_influx(tmp_path: Path) -> Iterator[PrivateInfluxDB]:
+    """An InfluxDB of the test's own, which it may stop and start."""
+    require_influxdb()  # the same installation; fail with the hint if it is missing
+    instance = PrivateInfluxDB(tmp_path / "influxdb")
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
+    """A Mosquitto of the test's own, with persistence, which it may stop and start."""
+    require_mqtt()
+    folder = tmp_path / "mosquitto"
+    folder.mkdir()
+    instance = PrivateBroker(folder)
+    instance.start()
+    yield instance
+    instance.stop()

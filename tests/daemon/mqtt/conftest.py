@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import textwrap
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,13 +14,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from daemon.config.models import InfluxDBSettings
 from daemon.deployment import Deployment, load_deployment
-from tests.services import START_HINT, require_mqtt
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.private_services import PrivateBroker
+from tests.services import require_mqtt
 
 
 @dataclass
@@ -39,62 +30,10 @@ def broker() -> Broker:
     return Broker(host, port)
 
 
-class PrivateBroker(Broker):
-    """A Mosquitto of the test's own, with persistence, that the test may stop and start."""
-
-    def __init__(self, folder: Path) -> None:
-        super().__init__("127.0.0.1", _free_port())
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        if not Path(binary).exists():
-            pytest.fail(f"mosquitto is not installed; {START_HINT}", pytrace=False)
-        self.binary = binary
-        self.conf = folder / "mosquitto.conf"
-        self.conf.write_text(
-            textwrap.dedent(f"""\
-            listener {self.port} 127.0.0.1
-            allow_anonymous true
-            user root
-            persistence true
-            persistence_location {folder}/
-            autosave_interval 1
-            log_dest stderr
-            log_type error
-            max_queued_messages 200000
-            """)
-        )
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen([self.binary, "-c", str(self.conf)], stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection((self.host, self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("private mosquitto did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
-@pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
-    require_mqtt()  # the same installation; fail with the hint if it is missing
-    instance = PrivateBroker(tmp_path)
-    instance.start()
-    yield instance
-    instance.stop()
-
-
 class Publisher:
     """Publishes with QoS 1 and waits for each PUBACK: the broker has the message."""
 
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker | PrivateBroker) -> None:
         self.client = paho.Client(
             CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}"
         )
@@ -118,7 +57,11 @@ def publisher(broker: Broker) -> Iterator[Publisher]:
 
 
 def mqtt_config(
-    broker: Broker, influx: InfluxDBSettings, *, client_id: str, extra_subscriptions: str = ""
+    broker: Broker | PrivateBroker,
+    influx: InfluxDBSettings,
+    *,
+    client_id: str,
+    extra_subscriptions: str = "",
 ) -> str:
     """A school and a preschool whose meters report over MQTT in every shipped format."""
     return textwrap.dedent(f"""\

@@ -20,8 +20,9 @@ from daemon.mqtt.collector import MqttCollector
 from daemon.storage import InfluxDBStore, SeriesSelector
 from daemon.storage.points import LatestPoint
 from daemon.writer import Writer
-from tests.daemon.mqtt.conftest import Broker, PrivateBroker, Publisher, mqtt_config
+from tests.daemon.mqtt.conftest import Broker, Publisher, mqtt_config
 from tests.daemon.mqtt.test_payloads import MBUS, SHELLY_EM, SHELLY_EMDATA, TASMOTA
+from tests.private_services import PrivateBroker
 
 pytestmark = pytest.mark.anyio
 
