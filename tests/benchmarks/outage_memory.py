@@ -53,7 +53,10 @@ async def outage(readings: int, batch: int, folder: Path) -> list[tuple[int, int
         ]
         step = max(1, readings // batch // 10)
         for poll in range(readings // batch):
-            while writer.saturated:
+            deadline = time.monotonic() + 60
+            while writer.saturated:  # waits as the MQTT collector does
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the writer stayed saturated for a minute")
                 await asyncio.sleep(0.01)
             now = 1_700_000_000_000_000_000 + poll * 60_000_000_000
             writer.submit(
@@ -84,9 +87,8 @@ def main() -> None:
         samples = asyncio.run(outage(args.readings, args.batch, Path(folder)))
         spool_mb = (Path(folder) / "spool.sqlite").stat().st_size / 1e6
     elapsed = time.monotonic() - began
-    print(
-        f"store down throughout; {args.readings:,} readings in polls of {args.batch}; {elapsed:.0f} s"
-    )
+    print(f"store down throughout; {args.readings:,} readings in polls of {args.batch}")
+    print(f"elapsed: {elapsed:.0f} s")
     print("received     held (spool+queue)   RSS")
     for received, held, rss in samples:
         print(f"{received:>9,}   {held:>12,}   {rss / 1024:8.1f} MB")
