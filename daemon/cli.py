@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from daemon.config.reference import config_reference
 from daemon.deployment import Deployment, load_deployment
 from daemon.errors import ConfigError, StoreError
 from daemon.health import HEALTH_MEASUREMENT
+from daemon.logs import configure as configure_logging
 from daemon.modbus.poller import ModbusCollector, PollResult
 from daemon.service import serve
 from daemon.storage.factory import open_store
@@ -229,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"enms {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people, json (one object per line) for log collectors",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     config = commands.add_parser("config", help="check configuration files, print the reference")
@@ -270,12 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request at INFO; enms logs state changes, not traffic.
-    logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    configure_logging(verbose=args.verbose, style=args.log_format)
     code: int = args.handler(args)
     return code
 
