@@ -156,6 +156,53 @@ def _family_columns(family: str, T: FloatArray, grid: FloatArray) -> FloatArray:
     return np.maximum(T[:, None, :] - grid[None, :, None], 0.0)  # "a": above the change point
 
 
+def _solve_chunk(
+    form: ModelForm,
+    *,
+    T: FloatArray,
+    Y: FloatArray,
+    W: FloatArray,
+    X_extra: FloatArray | None,
+    points: FloatArray,
+    index: dict[str, npt.NDArray[np.intp]],
+) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """SSE of every candidate of some meters (inf where it does not qualify), and the best."""
+    families = list(index)
+    k = len(families)
+    columns = {
+        f: X_extra[:, None, :, int(f[1:])] if f.startswith("x") and X_extra is not None
+        else _family_columns(f, T, points)
+        for f in families
+    }  # fmt: skip
+    weighted = {f: c * W[:, None, :] for f, c in columns.items()}
+    candidates = index["1"].size
+    G = np.empty((T.shape[0], candidates, k, k))
+    b = np.empty((T.shape[0], candidates, k))
+    for i, fi in enumerate(families):
+        b[:, :, i] = (weighted[fi] @ Y[:, :, None])[:, index[fi], 0]
+        for j in range(i, k):
+            fj = families[j]
+            sums = weighted[fi] @ columns[fj].transpose(0, 2, 1)  # (meters, |fi|, |fj|)
+            G[:, :, i, j] = G[:, :, j, i] = sums[:, index[fi], index[fj]]
+    # enough points on each temperature-dependent side, else the candidate is out
+    active = W > 0
+    valid = np.ones(G.shape[:2], dtype=bool)
+    for family in ("h", "c", "a"):
+        if family in index:
+            side = (columns[family] > 0) & active[:, None, :]
+            valid &= side.sum(axis=2)[:, index[family]] >= MIN_ACTIVE_POINTS
+    scale = np.prod(np.diagonal(G, axis1=2, axis2=3), axis=2)
+    valid &= np.abs(np.linalg.det(G)) > 1e-10 * np.abs(scale)  # singular: degenerate candidate
+    G = np.where(valid[..., None, None], G, np.eye(k))
+    beta = np.linalg.solve(G, b[..., None])[..., 0]
+    sse = np.einsum("mn,mn->m", W * Y, Y)[:, None] - np.einsum("mck,mck->mc", beta, b)
+    names = COLUMNS[form]
+    for name in POSITIVE.get(form, ()):
+        valid &= beta[..., names.index(name)] > 0
+    sse = np.where(valid, sse, np.inf)
+    return sse, np.argmin(sse, axis=1)
+
+
 def search(
     form: ModelForm,
     temperature: npt.ArrayLike,
@@ -182,60 +229,24 @@ def search(
     Y, T = np.nan_to_num(Y), np.nan_to_num(T)
     points = np.asarray(grid, dtype=np.float64)
     X_extra = None if extra is None else np.asarray(extra, dtype=np.float64).reshape(*T.shape, -1)
-    families = list(FAMILIES[form])
     index = _candidates(form, points.size)
     if X_extra is not None:
-        families += [f"x{j}" for j in range(X_extra.shape[2])]
         index |= {f"x{j}": np.zeros_like(index["1"]) for j in range(X_extra.shape[2])}
-    k = len(families)
     meters, n = T.shape
     best = SearchResult(
         np.full(meters, math.nan), np.full(meters, math.nan), np.full(meters, np.inf)
     )
     chunk = max(1, _CHUNK_ELEMENTS // max(1, points.size * n * 3))
-    names = COLUMNS[form]
-    positive = [names.index(name) for name in POSITIVE.get(form, ())]
     for start in range(0, meters, chunk):
         rows = slice(start, start + chunk)
-        t, w, y = T[rows], W[rows], Y[rows]
-        columns = {
-            f: (
-                X_extra[rows, :, int(f[1:])][:, None, :]
-                if f.startswith("x")
-                else _family_columns(f, t, points)
-            )
-            for f in families
-        }
-        weighted = {f: c * w[:, None, :] for f, c in columns.items()}
-        m = t.shape[0]
-        G = np.empty((m, index["1"].size, k, k))
-        b = np.empty((m, index["1"].size, k))
-        for i, fi in enumerate(families):
-            b[:, :, i] = (weighted[fi] @ y[:, :, None])[:, index[fi], 0]
-            for j in range(i, k):
-                fj = families[j]
-                sums = weighted[fi] @ columns[fj].transpose(0, 2, 1)  # (m, |fi|, |fj|)
-                G[:, :, i, j] = G[:, :, j, i] = sums[:, index[fi], index[fj]]
-        # enough points on each temperature-dependent side, else the candidate is out
-        active = w > 0
-        valid = np.ones(G.shape[:2], dtype=bool)
-        for family in ("h", "c", "a"):
-            if family in index:
-                side = (columns[family] > 0) & active[:, None, :]
-                valid &= side.sum(axis=2)[:, index[family]] >= MIN_ACTIVE_POINTS
-        determinant = np.linalg.det(G)
-        scale = np.prod(np.diagonal(G, axis1=2, axis2=3), axis=2)
-        valid &= np.abs(determinant) > 1e-10 * np.abs(scale)  # singular: a degenerate candidate
-        G = np.where(valid[..., None, None], G, np.eye(k))
-        beta = np.linalg.solve(G, b[..., None])[..., 0]
-        sse = np.einsum("mn,mn->m", w * y, y)[:, None] - np.einsum("mck,mck->mc", beta, b)
-        for column in positive:
-            valid &= beta[..., column] > 0
-        sse = np.where(valid, sse, np.inf)
-        choice = np.argmin(sse, axis=1)
+        extras = None if X_extra is None else X_extra[rows]
+        sse, choice = _solve_chunk(
+            form, T=T[rows], Y=Y[rows], W=W[rows], X_extra=extras, points=points, index=index
+        )
         picked = np.take_along_axis(sse, choice[:, None], axis=1)[:, 0]
         found = np.isfinite(picked)
         best.sse[rows] = picked
+        m = picked.size
         heating = points[index["h"][choice]] if "h" in index else np.full(m, math.nan)
         cooling = points[index["c"][choice]] if "c" in index else np.full(m, math.nan)
         best.heating_c[rows] = np.where(found, heating, math.nan)
