@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
+from daemon.baseline_cli import add_commands as add_baseline_commands
 from daemon.config.loader import load_config
 from daemon.config.models import EnmsConfig
 from daemon.config.reference import config_reference
@@ -264,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--once", action="store_true", required=True, help="poll once and exit (required)"
     )
     collect.set_defaults(handler=_collect)
+
+    add_baseline_commands(commands)
 
     health = commands.add_parser("health", help="the latest health report of every source")
     health.add_argument("--config", required=True, metavar="FILE")

@@ -1,0 +1,136 @@
+"""Energy performance in a reporting period, against the baseline (ISO 50006, ASHRAE G14).
+
+Forecast mode (the default): the baseline-period model predicts what the reporting period
+would have used; avoided energy = expected - actual; improvement = avoided / expected;
+SEnPI = actual / expected (DOE). CUSUM follows ISO 50006: the running sum of
+actual - expected, so it falls while performance is better than the baseline.
+
+Backcast mode: a model of the reporting period predicts the baseline period; SEnPI =
+expected / actual there. Chaining multiplies year-on-year SEnPIs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats as distributions
+
+from baselines.stats import FloatArray, LinearFit
+
+CONFIDENCE = 0.68
+
+
+def fractional_savings_uncertainty(
+    fit: LinearFit,
+    *,
+    reporting_points: int,
+    savings_fraction: float,
+    confidence: float = CONFIDENCE,
+) -> float:
+    """ASHRAE Guideline 14 Annex B, adjusted for autocorrelated residuals.
+
+    FSU = t · 1.26 · CV · sqrt((n / n′)(1 + 2 / n′)(1 / m)) / F, with n′ = n (1 - ρ) / (1 + ρ),
+    ρ the lag-1 autocorrelation of the baseline residuals, m the reporting points,
+    F the savings fraction and t at ``confidence`` with n - p degrees of freedom.
+    """
+    if savings_fraction <= 0 or reporting_points <= 0 or fit.dof <= 0:
+        return math.inf
+    rho = min(max(fit.autocorrelation, 0.0), 0.99)
+    n = fit.n
+    n_effective = n * (1 - rho) / (1 + rho)
+    t = float(distributions.t.ppf(1 - (1 - confidence) / 2, fit.dof))
+    spread = math.sqrt((n / n_effective) * (1 + 2 / n_effective) * (1 / reporting_points))
+    return t * 1.26 * fit.cv_rmse * spread / savings_fraction
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    mode: str
+    expected_kwh: float
+    actual_kwh: float
+    avoided_kwh: float
+    improvement: float  # avoided / expected; 1 - SEnPI
+    senpi: float
+    fsu: float  # fractional savings uncertainty at 68 %
+    points: int
+    expected: FloatArray = field(repr=False)
+    actual: FloatArray = field(repr=False)
+    cusum: FloatArray = field(repr=False)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "mode": self.mode,
+            "expected_kwh": self.expected_kwh,
+            "actual_kwh": self.actual_kwh,
+            "avoided_kwh": self.avoided_kwh,
+            "improvement": self.improvement,
+            "senpi": self.senpi,
+            "fractional_savings_uncertainty": self.fsu if math.isfinite(self.fsu) else None,
+            "savings_uncertainty_kwh": abs(self.avoided_kwh) * self.fsu
+            if math.isfinite(self.fsu)
+            else None,
+            "points": self.points,
+            "cusum_kwh": [float(x) for x in self.cusum],
+        }
+
+
+def forecast(fit: LinearFit, expected: npt.ArrayLike, actual: npt.ArrayLike) -> PeriodResult:
+    """Reporting-period performance from the baseline model's predictions ``expected``."""
+    e = np.asarray(expected, dtype=np.float64)
+    a = np.asarray(actual, dtype=np.float64)
+    keep = np.isfinite(e) & np.isfinite(a)
+    e, a = e[keep], a[keep]
+    expected_total, actual_total = float(e.sum()), float(a.sum())
+    avoided = expected_total - actual_total
+    fraction = avoided / expected_total if expected_total else math.nan
+    return PeriodResult(
+        mode="forecast",
+        expected_kwh=expected_total,
+        actual_kwh=actual_total,
+        avoided_kwh=avoided,
+        improvement=fraction,
+        senpi=actual_total / expected_total if expected_total else math.nan,
+        fsu=fractional_savings_uncertainty(fit, reporting_points=e.size, savings_fraction=fraction),
+        points=int(e.size),
+        expected=e,
+        actual=a,
+        cusum=np.cumsum(a - e),
+    )
+
+
+def backcast(
+    reporting_fit: LinearFit, expected_baseline: npt.ArrayLike, actual_baseline: npt.ArrayLike
+) -> PeriodResult:
+    """DOE backcast: the reporting-period model predicts the baseline period."""
+    e = np.asarray(expected_baseline, dtype=np.float64)
+    a = np.asarray(actual_baseline, dtype=np.float64)
+    keep = np.isfinite(e) & np.isfinite(a)
+    e, a = e[keep], a[keep]
+    expected_total, actual_total = float(e.sum()), float(a.sum())
+    senpi = expected_total / actual_total if actual_total else math.nan
+    avoided = actual_total - expected_total
+    fraction = avoided / actual_total if actual_total else math.nan
+    return PeriodResult(
+        mode="backcast",
+        expected_kwh=expected_total,
+        actual_kwh=actual_total,
+        avoided_kwh=avoided,
+        improvement=1 - senpi,
+        senpi=senpi,
+        fsu=fractional_savings_uncertainty(
+            reporting_fit, reporting_points=e.size, savings_fraction=fraction
+        ),
+        points=int(e.size),
+        expected=e,
+        actual=a,
+        cusum=np.cumsum(e - a),
+    )
+
+
+def chain(senpis: Sequence[float]) -> float:
+    """Cumulative SEnPI over consecutive periods, each against the one before (chaining)."""
+    return float(np.prod(np.asarray(senpis, dtype=np.float64)))

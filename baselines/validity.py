@@ -1,0 +1,211 @@
+"""Is a baseline model good enough to claim an improvement with? Each rule, pass or fail.
+
+Gates (defaults from DOE's 50001 Ready / EnPI tool, ASHRAE Guideline 14 and CalTRACK; every
+threshold can be changed): a model failing any gate is labelled "not valid for an improvement
+claim", with the reasons.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from baselines.stats import LinearFit
+
+VALID = "valid for an improvement claim"
+NOT_VALID = "not valid for an improvement claim"
+_SLOPES = ("heating", "cooling", "temperature", "above")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_points: int = 10
+    min_r2: float = 0.5
+    max_f_p: float = 0.1
+    max_variable_p: float = 0.2
+    best_variable_p: float = 0.1
+    max_abs_nmbe: float = 0.005  # G14: 0.5 %
+    #: G14 CV(RMSE) limits by length of the reporting period: < 12, 12-60, > 60 months
+    max_cv_rmse: tuple[float, float, float] = (0.20, 0.25, 0.30)
+    max_fsu: float = 0.5  # uncertainty below 50 % of the savings at 68 % confidence
+    min_baseline_days: int = 365
+    max_missing_share: float = 0.10
+    min_temperature_coverage: float = 0.90
+
+
+@dataclass(frozen=True)
+class Gate:
+    code: str  # dotted, stable: doe.r2, g14.nmbe, caltrack.missing_days ...
+    standard: str
+    passed: bool | None  # None: could not be assessed (e.g. no reporting period yet)
+    value: float | None
+    limit: str
+    message: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "standard": self.standard,
+            "passed": self.passed,
+            "value": self.value,
+            "limit": self.limit,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Sufficiency:
+    """How complete the baseline data are (CalTRACK's data-sufficiency rules)."""
+
+    days: int
+    missing_days: int
+    temperature_coverage: float
+
+
+@dataclass(frozen=True)
+class Validity:
+    gates: tuple[Gate, ...] = field(default_factory=tuple)
+
+    @property
+    def valid(self) -> bool:
+        return all(gate.passed is not False for gate in self.gates)
+
+    @property
+    def label(self) -> str:
+        return VALID if self.valid else NOT_VALID
+
+    @property
+    def reasons(self) -> list[str]:
+        return [gate.message for gate in self.gates if gate.passed is False]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "valid": self.valid,
+            "label": self.label,
+            "reasons": self.reasons,
+            "gates": [gate.to_dict() for gate in self.gates],
+        }
+
+
+STANDARDS = {
+    "doe": "DOE 50001 Ready / EnPI tool",
+    "g14": "ASHRAE Guideline 14",
+    "caltrack": "CalTRACK",
+}
+
+
+def _gate(code: str, ok: bool | None, value: float | None, limit: str, what: str) -> Gate:
+    standard = STANDARDS[code.split(".", 1)[0]]
+    shown = "n/a" if value is None or not math.isfinite(value) else f"{value:.4g}"
+    verdict = {True: "passes", False: "fails", None: "not assessed"}[ok]
+    return Gate(code, standard, ok, value, limit, f"{what} = {shown} ({limit}): {verdict}")
+
+
+def cv_limit(reporting_months: float | None, thresholds: Thresholds) -> float:
+    low, middle, high = thresholds.max_cv_rmse
+    if reporting_months is None or reporting_months < 12:
+        return low
+    return middle if reporting_months <= 60 else high
+
+
+def assess(
+    fit: LinearFit,
+    *,
+    baseline_variable: npt.ArrayLike | None = None,
+    reporting_variable: npt.ArrayLike | None = None,
+    reporting_months: float | None = None,
+    fractional_savings_uncertainty: float | None = None,
+    sufficiency: Sufficiency | None = None,
+    thresholds: Thresholds = Thresholds(),
+) -> Validity:
+    """Every gate for a fitted baseline model; reporting-period gates once there is one."""
+    t = thresholds
+    gates = [
+        _gate("doe.points", fit.n >= t.min_points, fit.n, f">= {t.min_points}", "data points"),
+    ]
+    if fit.k > 1:
+        gates.append(_gate("doe.r2", fit.r2 >= t.min_r2, fit.r2, f">= {t.min_r2}", "R²"))
+        gates.append(
+            _gate(
+                "doe.f_test",
+                fit.f_p <= t.max_f_p,
+                fit.f_p,
+                f"<= {t.max_f_p}",
+                "model F-test p",
+            )
+        )
+        variables = [name for name in fit.names if name != "intercept"]
+        p_values = [fit.p_value(name) for name in variables]
+        worst = max(p_values)
+        best = min(p_values)
+        gates.append(
+            _gate(
+                "doe.variable_p", worst <= t.max_variable_p, worst,
+                f"each <= {t.max_variable_p}", "largest variable p",
+            )
+        )  # fmt: skip
+        gates.append(
+            _gate(
+                "doe.best_variable_p", best <= t.best_variable_p, best,
+                f"at least one <= {t.best_variable_p}", "smallest variable p",
+            )
+        )  # fmt: skip
+    if baseline_variable is not None and reporting_variable is not None:
+        base = np.asarray(baseline_variable, dtype=np.float64)
+        mean = float(np.nanmean(np.asarray(reporting_variable, dtype=np.float64)))
+        low, high = float(np.nanmin(base)), float(np.nanmax(base))
+        gates.append(
+            _gate(
+                "doe.reporting_range", low <= mean <= high, mean,
+                f"within the baseline's {low:.3g}..{high:.3g}",
+                "reporting-period mean of the variable",
+            )
+        )  # fmt: skip
+    gates.append(
+        _gate(
+            "g14.nmbe", abs(fit.nmbe) <= t.max_abs_nmbe, fit.nmbe,
+            f"|NMBE| <= {t.max_abs_nmbe:.1%}", "NMBE",
+        )
+    )  # fmt: skip
+    limit = cv_limit(reporting_months, t)
+    gates.append(
+        _gate(
+            "g14.cv_rmse", fit.cv_rmse <= limit, fit.cv_rmse,
+            f"<= {limit:.0%} for this reporting length", "CV(RMSE)",
+        )
+    )  # fmt: skip
+    fsu = fractional_savings_uncertainty
+    gates.append(
+        _gate(
+            "g14.fsu", None if fsu is None else bool(fsu < t.max_fsu), fsu,
+            f"< {t.max_fsu:.0%} of savings at 68 %", "fractional savings uncertainty",
+        )
+    )  # fmt: skip
+    if sufficiency is not None:
+        days, missing = sufficiency.days, sufficiency.missing_days
+        share = missing / days if days else 1.0
+        gates += [
+            _gate(
+                "caltrack.baseline_days", days >= t.min_baseline_days, days,
+                f">= {t.min_baseline_days}", "baseline days",
+            ),
+            _gate(
+                "caltrack.missing_days", share <= t.max_missing_share, share,
+                f"<= {t.max_missing_share:.0%}", "share of missing days",
+            ),
+            _gate(
+                "caltrack.temperature_coverage",
+                sufficiency.temperature_coverage >= t.min_temperature_coverage,
+                sufficiency.temperature_coverage, f">= {t.min_temperature_coverage:.0%}",
+                "temperature coverage",
+            ),
+        ]  # fmt: skip
+    return Validity(tuple(gates))
+
+
+def slopes(names: Sequence[str]) -> list[str]:
+    return [name for name in names if name in _SLOPES]

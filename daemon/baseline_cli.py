@@ -1,0 +1,193 @@
+"""``enms baseline fit``: a baseline analysis from two CSV files, for engineers and for checking
+enms against other tools.
+
+    enms baseline fit --consumption C.csv --temperature T.csv \\
+        --baseline 2016-01-01..2016-12-31 --reporting 2017-01-01..2017-12-31 \\
+        [--tz Europe/Stockholm] [--temperature-unit C|F] [--counter] [--format json|table]
+
+Each CSV has a time column and a value column (found by name, or named with --time-column and
+--value-column); times with an offset are exact, times without one are local to --tz.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from baselines.analysis import Analysis, Period, analyse_daily
+from baselines.changepoint import ModelForm
+from baselines.daily import daily, fahrenheit_to_celsius
+from baselines.selection import DEFAULT_FORMS, Criterion
+
+TIME_NAMES = ("time", "timestamp", "start", "dt", "date", "datetime", "tid")
+NS = 1_000_000_000
+
+
+class InputError(ValueError):
+    """A CSV file or an argument cannot be used; the message says which and why."""
+
+
+def read_series(
+    path: Path, *, tz: str, time_column: str | None, value_column: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(epoch ns, values) of a two-column CSV; 'nan' and empty values become NaN."""
+    zone = ZoneInfo(tz)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            rows = list(reader)
+    except (OSError, StopIteration, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read a CSV with a header row ({exc})") from None
+    names = [name.strip().lower() for name in header]
+    if time_column:
+        if time_column.lower() not in names:
+            raise InputError(f"{path}: no column {time_column!r} (columns: {', '.join(header)})")
+        t_index = names.index(time_column.lower())
+    else:
+        t_index = next((i for i, name in enumerate(names) if name in TIME_NAMES), 0)
+    if value_column:
+        if value_column.lower() not in names:
+            raise InputError(f"{path}: no column {value_column!r} (columns: {', '.join(header)})")
+        v_index = names.index(value_column.lower())
+    else:
+        v_index = next(i for i in range(len(names)) if i != t_index)
+    times, values = [], []
+    for line, row in enumerate(rows, start=2):
+        if not row or not row[t_index].strip():
+            continue
+        try:
+            moment = datetime.fromisoformat(row[t_index].strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"{path}:{line}: {row[t_index]!r} is not an ISO 8601 time") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        text = row[v_index].strip() if v_index < len(row) else ""
+        try:
+            value = float(text) if text else math.nan
+        except ValueError:
+            raise InputError(f"{path}:{line}: {text!r} is not a number") from None
+        times.append(int(moment.timestamp()) * NS + moment.microsecond * 1000)
+        values.append(value)
+    if not times:
+        raise InputError(f"{path}: no data rows")
+    order = np.argsort(times, kind="stable")
+    return np.asarray(times, dtype=np.int64)[order], np.asarray(values, dtype=np.float64)[order]
+
+
+def parse_period(text: str) -> Period:
+    try:
+        first, last = (date.fromisoformat(part.strip()) for part in text.split(".."))
+    except ValueError:
+        raise InputError(f"period {text!r}: write it as YYYY-MM-DD..YYYY-MM-DD") from None
+    if last < first:
+        raise InputError(f"period {text!r} ends before it starts")
+    return Period(first, last)
+
+
+def run_fit(args: argparse.Namespace) -> Analysis:
+    baseline = parse_period(args.baseline)
+    reporting = parse_period(args.reporting) if args.reporting else None
+    if args.granularity != "daily":
+        raise InputError(f"--granularity {args.granularity}: only daily models are available yet")
+    last = max(baseline.last, reporting.last if reporting else baseline.last)
+    first = min(baseline.first, reporting.first if reporting else baseline.first)
+    times, energy = read_series(
+        Path(args.consumption),
+        tz=args.tz,
+        time_column=args.time_column,
+        value_column=args.value_column,
+    )
+    t_times, temperature = read_series(
+        Path(args.temperature), tz=args.tz, time_column=args.time_column, value_column=None
+    )
+    if args.temperature_unit == "F":
+        temperature = fahrenheit_to_celsius(temperature)
+    how = "counter" if args.counter else "sum"
+    energy_days = daily(times, energy, first=first, last=last, tz=args.tz, how=how)
+    temperature_days = daily(t_times, temperature, first=first, last=last, tz=args.tz, how="mean")
+    forms = [ModelForm(f) for f in args.forms.split(",")] if args.forms else list(DEFAULT_FORMS)
+    return analyse_daily(
+        energy_days.days,
+        energy_days.values,
+        temperature_days.values,
+        baseline=baseline,
+        reporting=reporting,
+        forms=forms,
+        criterion=Criterion(args.criterion),
+    )
+
+
+def table(analysis: Analysis) -> str:
+    model = analysis.selection.chosen
+    fit = model.fit
+    lines = [
+        f"model: {model.form.value}"
+        + (f", heating balance {model.heating_c:g} °C" if model.heating_c is not None else "")
+        + (f", cooling balance {model.cooling_c:g} °C" if model.cooling_c is not None else ""),
+        f"{'coefficient':<14}{'value':>12}{'std err':>12}{'t':>9}{'p':>11}",
+    ]
+    for i, name in enumerate(fit.names):
+        lines.append(
+            f"{name:<14}{fit.coef[i]:>12.4g}{fit.se[i]:>12.4g}{fit.t[i]:>9.3g}{fit.p[i]:>11.3g}"
+        )
+    lines.append(
+        f"n {fit.n}  R² {fit.r2:.4f}  adj R² {fit.adj_r2:.4f}  CV(RMSE) {fit.cv_rmse:.2%}  "
+        f"NMBE {fit.nmbe:.3%}  ρ {fit.autocorrelation:.3f}"
+    )
+    if analysis.result is not None:
+        r = analysis.result
+        lines.append(
+            f"reporting: expected {r.expected_kwh:,.0f} kWh, actual {r.actual_kwh:,.0f} kWh, "
+            f"avoided {r.avoided_kwh:,.0f} kWh ({r.improvement:.1%}), SEnPI {r.senpi:.3f}, "
+            f"FSU {r.fsu:.1%}"
+        )
+    lines.append(f"validity: {analysis.validity.label}")
+    lines += [
+        f"  {'PASS' if g.passed else 'FAIL' if g.passed is False else ' -- '}  {g.message}"
+        for g in analysis.validity.gates
+    ]
+    return "\n".join(lines)
+
+
+def fit_command(args: argparse.Namespace) -> int:
+    try:
+        analysis = run_fit(args)
+    except (InputError, ValueError) as exc:
+        print(f"enms baseline fit: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, InputError) else 1
+    if args.format == "json":
+        print(json.dumps(analysis.to_dict(), indent=2, allow_nan=False, default=str))
+    else:
+        print(table(analysis))
+    return 0
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    baseline = commands.add_parser("baseline", help="energy baselines and EnPIs")
+    actions = baseline.add_subparsers(dest="baseline_command", required=True, metavar="ACTION")
+    fit = actions.add_parser("fit", help="fit a baseline from CSV files and report a period")
+    fit.add_argument("--consumption", required=True, metavar="CSV", help="time,value of energy")
+    fit.add_argument("--temperature", required=True, metavar="CSV", help="time,value of °C or °F")
+    fit.add_argument("--baseline", required=True, metavar="FIRST..LAST", help="baseline days")
+    fit.add_argument("--reporting", metavar="FIRST..LAST", help="reporting days")
+    fit.add_argument("--granularity", choices=("daily", "monthly", "hourly"), default="daily")
+    fit.add_argument("--tz", default="Europe/Stockholm", help="zone of local days (IANA name)")
+    fit.add_argument("--temperature-unit", choices=("C", "F"), default="C")
+    fit.add_argument("--counter", action="store_true", help="consumption is a cumulative register")
+    fit.add_argument("--time-column", help="name of the time column (default: found by name)")
+    fit.add_argument("--value-column", help="name of the consumption value column")
+    fit.add_argument(
+        "--forms", help="model forms to consider, comma-separated (default: CalTRACK's)"
+    )
+    fit.add_argument("--criterion", choices=[c.value for c in Criterion], default="adj_r2")
+    fit.add_argument("--format", choices=("json", "table"), default="table")
+    fit.set_defaults(handler=fit_command)
