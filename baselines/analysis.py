@@ -19,7 +19,7 @@ from baselines.changepoint import DEFAULT_GRID_C, ModelForm
 from baselines.daily import heating_degree_days
 from baselines.results import PeriodResult, forecast
 from baselines.selection import DEFAULT_FORMS, Criterion, Selection, select_model
-from baselines.validity import Sufficiency, Thresholds, Validity, assess
+from baselines.validity import DEFAULT_THRESHOLDS, Sufficiency, Thresholds, Validity, assess
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def analyse_daily(
     reporting: Period | None = None,
     forms: Sequence[ModelForm] = DEFAULT_FORMS,
     criterion: Criterion = Criterion.ADJUSTED_R2,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
     grid: npt.ArrayLike = DEFAULT_GRID_C,
 ) -> Analysis:
     energy = np.asarray(energy_kwh, dtype=np.float64)

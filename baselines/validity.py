@@ -37,6 +37,9 @@ class Thresholds:
     min_temperature_coverage: float = 0.90
 
 
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 @dataclass(frozen=True)
 class Gate:
     code: str  # dotted, stable: doe.r2, g14.nmbe, caltrack.missing_days ...
@@ -120,7 +123,7 @@ def assess(
     reporting_months: float | None = None,
     fractional_savings_uncertainty: float | None = None,
     sufficiency: Sufficiency | None = None,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Validity:
     """Every gate for a fitted baseline model; reporting-period gates once there is one."""
     t = thresholds

@@ -35,6 +35,29 @@ class InputError(ValueError):
     """A CSV file or an argument cannot be used; the message says which and why."""
 
 
+def _columns(
+    path: Path, header: list[str], time_column: str | None, value_column: str | None
+) -> tuple[int, int]:
+    """Indexes of the time and value columns: as named, or found by name and position."""
+    names = [name.strip().lower() for name in header]
+
+    def named(column: str) -> int:
+        if column.lower() not in names:
+            raise InputError(f"{path}: no column {column!r} (columns: {', '.join(header)})")
+        return names.index(column.lower())
+
+    if time_column:
+        t_index = named(time_column)
+    else:
+        t_index = next((i for i, name in enumerate(names) if name in TIME_NAMES), 0)
+    if value_column:
+        return t_index, named(value_column)
+    others = [i for i in range(len(names)) if i != t_index]
+    if not others:
+        raise InputError(f"{path}: needs a time column and a value column")
+    return t_index, others[0]
+
+
 def read_series(
     path: Path, *, tz: str, time_column: str | None, value_column: str | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -47,19 +70,7 @@ def read_series(
             rows = list(reader)
     except (OSError, StopIteration, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read a CSV with a header row ({exc})") from None
-    names = [name.strip().lower() for name in header]
-    if time_column:
-        if time_column.lower() not in names:
-            raise InputError(f"{path}: no column {time_column!r} (columns: {', '.join(header)})")
-        t_index = names.index(time_column.lower())
-    else:
-        t_index = next((i for i, name in enumerate(names) if name in TIME_NAMES), 0)
-    if value_column:
-        if value_column.lower() not in names:
-            raise InputError(f"{path}: no column {value_column!r} (columns: {', '.join(header)})")
-        v_index = names.index(value_column.lower())
-    else:
-        v_index = next(i for i in range(len(names)) if i != t_index)
+    t_index, v_index = _columns(path, header, time_column, value_column)
     times, values = [], []
     for line, row in enumerate(rows, start=2):
         if not row or not row[t_index].strip():
