@@ -30,7 +30,7 @@ from baselines.stats import FloatArray, LinearFit, fit_linear
 
 #: CalTRACK's balance-point range, 30..90 °F, in steps of 1 °C (finer than its 3 °F)
 DEFAULT_GRID_C = np.arange(-1.0, 32.5, 1.0)
-#: a candidate needs this many points on the temperature-dependent side
+#: a candidate needs this many points on each side of its balance point
 MIN_ACTIVE_POINTS = 10
 #: work arrays are kept below this many elements (memory, not speed, sets the chunk size)
 _CHUNK_ELEMENTS = 4_000_000
@@ -165,6 +165,7 @@ def _solve_chunk(
     X_extra: FloatArray | None,
     points: FloatArray,
     index: dict[str, npt.NDArray[np.intp]],
+    min_side_points: int,
 ) -> tuple[FloatArray, npt.NDArray[np.intp]]:
     """SSE of every candidate of some meters (inf where it does not qualify), and the best."""
     families = list(index)
@@ -184,13 +185,16 @@ def _solve_chunk(
             fj = families[j]
             sums = weighted[fi] @ columns[fj].transpose(0, 2, 1)  # (meters, |fi|, |fj|)
             G[:, :, i, j] = G[:, :, j, i] = sums[:, index[fi], index[fj]]
-    # enough points on each temperature-dependent side, else the candidate is out
+    # A change point needs data on both of its sides: with no points beyond it the "change"
+    # is not observed, and a 3P model degenerates into a 2P line.
     active = W > 0
     valid = np.ones(G.shape[:2], dtype=bool)
     for family in ("h", "c", "a"):
         if family in index:
-            side = (columns[family] > 0) & active[:, None, :]
-            valid &= side.sum(axis=2)[:, index[family]] >= MIN_ACTIVE_POINTS
+            beyond = (columns[family] > 0) & active[:, None, :]
+            within = (columns[family] == 0) & active[:, None, :]
+            valid &= beyond.sum(axis=2)[:, index[family]] >= min_side_points
+            valid &= within.sum(axis=2)[:, index[family]] >= min_side_points
     scale = np.prod(np.diagonal(G, axis1=2, axis2=3), axis=2)
     valid &= np.abs(np.linalg.det(G)) > 1e-10 * np.abs(scale)  # singular: degenerate candidate
     G = np.where(valid[..., None, None], G, np.eye(k))
@@ -211,6 +215,7 @@ def search(
     weights: npt.ArrayLike | None = None,
     extra: npt.ArrayLike | None = None,
     grid: npt.ArrayLike = DEFAULT_GRID_C,
+    min_side_points: int = MIN_ACTIVE_POINTS,
 ) -> SearchResult:
     """Best balance points of ``form`` for each row (meter) of 2-D inputs.
 
@@ -241,7 +246,14 @@ def search(
         rows = slice(start, start + chunk)
         extras = None if X_extra is None else X_extra[rows]
         sse, choice = _solve_chunk(
-            form, T=T[rows], Y=Y[rows], W=W[rows], X_extra=extras, points=points, index=index
+            form,
+            T=T[rows],
+            Y=Y[rows],
+            W=W[rows],
+            X_extra=extras,
+            points=points,
+            index=index,
+            min_side_points=min_side_points,
         )
         picked = np.take_along_axis(sse, choice[:, None], axis=1)[:, 0]
         found = np.isfinite(picked)
@@ -295,6 +307,7 @@ def fit_form(
     extra: npt.ArrayLike | None = None,
     extra_names: Sequence[str] = (),
     grid: npt.ArrayLike = DEFAULT_GRID_C,
+    min_side_points: int = MIN_ACTIVE_POINTS,
 ) -> ChangePointModel | None:
     """The best model of one form for one meter, or None if no candidate qualifies."""
     t = np.asarray(temperature, dtype=np.float64)
@@ -313,6 +326,7 @@ def fit_form(
         weights=None if w is None else w[None, keep],
         extra=None if x_extra is None else x_extra[None, keep],
         grid=grid,
+        min_side_points=min_side_points,
     )
     if not np.isfinite(found.sse[0]):
         return None
