@@ -68,7 +68,10 @@ class Selection:
         }
 
 
-def _qualify(model: ChangePointModel | None) -> str:
+def qualify(form: ModelForm, model: ChangePointModel | None) -> str:
+    """Why a candidate does not qualify; empty if it does (the intercept model always does)."""
+    if form is ModelForm.INTERCEPT and model is not None:
+        return ""
     if model is None:
         return "no balance point with enough data on the temperature-dependent side"
     for name in model.fit.names:
@@ -104,11 +107,19 @@ def select_model(
             extra_names=extra_names,
             grid=grid,
         )
-        reason = "" if form is ModelForm.INTERCEPT and model is not None else _qualify(model)
+        reason = qualify(form, model)
         candidates.append(Candidate(form, model, not reason, reason))
+    selection = choose(candidates, criterion)
+    if selection is None:
+        raise ValueError("no model could be fitted: too few valid data points")
+    return selection
+
+
+def choose(candidates: Sequence[Candidate], criterion: Criterion) -> Selection | None:
+    """The best qualifying candidate by ``criterion``; None if none qualifies."""
     qualified = [c.model for c in candidates if c.qualified and c.model is not None]
     if not qualified:
-        raise ValueError("no model could be fitted: too few valid data points")
+        return None
     if criterion is Criterion.BIC:
         chosen = min(qualified, key=lambda m: m.fit.bic)
     else:
