@@ -30,6 +30,8 @@ from baselines.stats import FloatArray, LinearFit, fit_linear
 
 #: CalTRACK's balance-point range, 30..90 °F, in steps of 1 °C (finer than its 3 °F)
 DEFAULT_GRID_C = np.arange(-1.0, 32.5, 1.0)
+#: after the grid, the balance points are refined to this step within one grid step
+REFINE_STEP_C = 0.1
 #: a candidate needs this many points on each side of its balance point
 MIN_ACTIVE_POINTS = 10
 #: work arrays are kept below this many elements (memory, not speed, sets the chunk size)
@@ -266,6 +268,17 @@ def search(
     return best
 
 
+def refine_grid(grid: npt.ArrayLike, heating_c: float, cooling_c: float) -> FloatArray | None:
+    """Candidates in ``REFINE_STEP_C`` steps within one coarse step of the coarse optimum."""
+    points = [p for p in (heating_c, cooling_c) if math.isfinite(p)]
+    if not points:
+        return None
+    coarse = np.asarray(grid, dtype=np.float64)
+    step = float(np.min(np.diff(coarse))) if coarse.size > 1 else 1.0
+    low, high = min(points) - step, max(points) + step
+    return np.round(np.arange(low, high + REFINE_STEP_C / 2, REFINE_STEP_C), 6)
+
+
 @dataclass(frozen=True)
 class ChangePointModel:
     """One fitted model: its form, balance points, extra variables and statistics."""
@@ -308,8 +321,12 @@ def fit_form(
     extra_names: Sequence[str] = (),
     grid: npt.ArrayLike = DEFAULT_GRID_C,
     min_side_points: int = MIN_ACTIVE_POINTS,
+    refine: bool = False,
 ) -> ChangePointModel | None:
-    """The best model of one form for one meter, or None if no candidate qualifies."""
+    """The best model of one form for one meter, or None if no candidate qualifies.
+
+    With ``refine``, balance points are refined to 0.1 °C around the grid's best.
+    """
     t = np.asarray(temperature, dtype=np.float64)
     y = np.asarray(energy, dtype=np.float64)
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
@@ -319,19 +336,32 @@ def fit_form(
     x_extra = None if extra is None else np.asarray(extra, dtype=np.float64).reshape(t.size, -1)
     if len(COLUMNS[form]) + len(extra_names) >= keep.sum():
         return None
-    found = search(
-        form,
-        t[None, keep],
-        y[None, keep],
-        weights=None if w is None else w[None, keep],
-        extra=None if x_extra is None else x_extra[None, keep],
-        grid=grid,
-        min_side_points=min_side_points,
-    )
-    if not np.isfinite(found.sse[0]):
+
+    def best(candidates: npt.ArrayLike) -> SearchResult:
+        return search(
+            form,
+            t[None, keep],
+            y[None, keep],
+            weights=None if w is None else w[None, keep],
+            extra=None if x_extra is None else x_extra[None, keep],
+            grid=candidates,
+            min_side_points=min_side_points,
+        )
+
+    searched = any(family in "hca" for family in FAMILIES[form])
+    found = best(grid) if searched else None  # intercept and 2P have no balance point
+    if found is None:
+        heating = cooling = None
+    elif not np.isfinite(found.sse[0]):
         return None
-    heating = None if math.isnan(found.heating_c[0]) else float(found.heating_c[0])
-    cooling = None if math.isnan(found.cooling_c[0]) else float(found.cooling_c[0])
+    else:
+        fine = refine_grid(grid, found.heating_c[0], found.cooling_c[0]) if refine else None
+        if fine is not None:
+            finer = best(fine)
+            if finer.sse[0] <= found.sse[0]:
+                found = finer
+        heating = None if math.isnan(found.heating_c[0]) else float(found.heating_c[0])
+        cooling = None if math.isnan(found.cooling_c[0]) else float(found.cooling_c[0])
     X = design(
         form,
         t[keep],

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as distributions
+from scipy import special
 
 from baselines.stats import FloatArray, LinearFit
 
@@ -42,7 +42,7 @@ def fractional_savings_uncertainty(
     rho = min(max(fit.autocorrelation, 0.0), 0.99)
     n = fit.n
     n_effective = n * (1 - rho) / (1 + rho)
-    t = float(distributions.t.ppf(1 - (1 - confidence) / 2, fit.dof))
+    t = float(special.stdtrit(fit.dof, 1 - (1 - confidence) / 2))
     spread = math.sqrt((n / n_effective) * (1 + 2 / n_effective) * (1 / reporting_points))
     return t * 1.26 * fit.cv_rmse * spread / savings_fraction
 

@@ -111,6 +111,18 @@ def test_weighted_fit_for_billing_periods_of_different_length() -> None:
     assert model.fit.coefficient("heating") == pytest.approx(4)
 
 
+def test_refinement_moves_balance_points_off_the_grid_and_never_fits_worse() -> None:
+    t = temperatures()
+    y = 150 + 11.0 * np.maximum(14.6 - t, 0) + RNG.normal(0, 4, t.size)
+    coarse = fit_form(ModelForm.THREE_P_HEATING, t, y)
+    fine = fit_form(ModelForm.THREE_P_HEATING, t, y, refine=True)
+    assert coarse is not None
+    assert fine is not None
+    assert coarse.heating_c in (14.0, 15.0)
+    assert fine.heating_c == pytest.approx(14.6, abs=0.3)
+    assert fine.fit.sse <= coarse.fit.sse
+
+
 def test_too_little_data_on_a_side_gives_no_model() -> None:
     t = np.full(50, 20.0)
     assert fit_form(ModelForm.THREE_P_HEATING, t, np.full(50, 5.0)) is None
