@@ -78,12 +78,17 @@ class PeriodResult:
         }
 
 
-def forecast(fit: LinearFit, expected: npt.ArrayLike, actual: npt.ArrayLike) -> PeriodResult:
-    """Reporting-period performance from the baseline model's predictions ``expected``."""
+def _paired(expected: npt.ArrayLike, actual: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """The points where both an expected and an actual value are known."""
     e = np.asarray(expected, dtype=np.float64)
     a = np.asarray(actual, dtype=np.float64)
     keep = np.isfinite(e) & np.isfinite(a)
-    e, a = e[keep], a[keep]
+    return e[keep], a[keep]
+
+
+def forecast(fit: LinearFit, expected: npt.ArrayLike, actual: npt.ArrayLike) -> PeriodResult:
+    """Reporting-period performance from the baseline model's predictions ``expected``."""
+    e, a = _paired(expected, actual)
     expected_total, actual_total = float(e.sum()), float(a.sum())
     avoided = expected_total - actual_total
     fraction = avoided / expected_total if expected_total else math.nan
@@ -106,10 +111,7 @@ def backcast(
     reporting_fit: LinearFit, expected_baseline: npt.ArrayLike, actual_baseline: npt.ArrayLike
 ) -> PeriodResult:
     """DOE backcast: the reporting-period model predicts the baseline period."""
-    e = np.asarray(expected_baseline, dtype=np.float64)
-    a = np.asarray(actual_baseline, dtype=np.float64)
-    keep = np.isfinite(e) & np.isfinite(a)
-    e, a = e[keep], a[keep]
+    e, a = _paired(expected_baseline, actual_baseline)
     expected_total, actual_total = float(e.sum()), float(a.sum())
     senpi = expected_total / actual_total if actual_total else math.nan
     avoided = actual_total - expected_total

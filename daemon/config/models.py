@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -32,6 +33,19 @@ Identifier = Annotated[
     ),
 ]
 TagKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+
+def _known_timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as 'Europe/Stockholm'"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
 
 
 class StrictModel(BaseModel):
@@ -125,24 +139,13 @@ class Portfolio(StrictModel):
     """The organisation whose energy performance is managed."""
 
     name: str = Field(description="e.g. 'Exempelstad kommun, fastighetsavdelningen'")
-    timezone: str = Field(
+    timezone: TimeZoneName = Field(
         "Europe/Stockholm",
         description="IANA time zone for local days, weeks and months in reports and queries",
     )
     seus: list[Seu] = Field(
         default_factory=list, description="significant energy uses that meters can feed"
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as 'Europe/Stockholm'"
-            ) from None
-        return value
 
 
 class Building(StrictModel):

@@ -8,16 +8,15 @@ add their own in the directories ``mqtt.format_dirs`` names.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from daemon.config.catalog import Catalog, builtin_files, load_catalog
-from daemon.config.models import Identifier, Medium, StrictModel, ValueKind
+from daemon.config.models import Identifier, Medium, StrictModel, TimeZoneName, ValueKind
 from daemon.units import CANONICAL, Quantity, check_field_name, conversion
 
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -43,21 +42,11 @@ class TimestampSpec(StrictModel):
 
     path: JsonPath
     format: TimestampFormat = Field(TimestampFormat.AUTO, description="how the time is written")
-    timezone: str | None = Field(
+    timezone: TimeZoneName | None = Field(
         None,
         description="zone of ISO times written without an offset (Tasmota sends local time); "
         "the portfolio's time zone if not given",
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                zoneinfo.ZoneInfo(value)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}") from None
-        return value
 
 
 class FieldMapping(StrictModel):
