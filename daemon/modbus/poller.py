@@ -22,7 +22,7 @@ from daemon.config.models import Meter, Site
 from daemon.deployment import Deployment
 from daemon.errors import MeterException, MeterReadError
 from daemon.health import SourceHealth
-from daemon.modbus.blocks import Block, bind, plan, split_at_gaps
+from daemon.modbus.blocks import Block, BoundRegister, bind, plan, split_at_gaps
 from daemon.modbus.gateway import GatewayConnection
 from daemon.modbus.profiles import MeterProfile, RegisterKind
 from daemon.modbus.sunspec import discover
@@ -72,7 +72,7 @@ class MeterPoller:
         if profile.sunspec is None:
             self._blocks = self._plan(bind(profile))
 
-    def _plan(self, registers: list) -> list[Block]:  # type: ignore[type-arg]
+    def _plan(self, registers: list[BoundRegister]) -> list[Block]:
         return plan(
             registers,
             max_count=self.profile.max_registers_per_read,

@@ -1,0 +1,56 @@
+"""The running daemon: in-memory queue, durable spool, metrics and health reporting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from daemon.config.types import StrictModel
+
+
+class SpoolSettings(StrictModel):
+    """The durable spool for readings the store cannot take yet."""
+
+    path: Path = Field(
+        Path("var/spool.sqlite"), description="spool file; relative to the configuration file"
+    )
+    max_mb: int = Field(1024, ge=1, le=1_000_000, description="largest size of the spool file")
+    when_full: Literal["refuse", "drop_oldest"] = Field(
+        "refuse",
+        description="refuse: keep what is spooled, hold new readings in memory up to "
+        "daemon.max_queue and count the rest as dropped (loudly); drop_oldest: discard the "
+        "oldest spooled readings to make room",
+    )
+
+
+class MetricsSettings(StrictModel):
+    """The daemon's own metrics in Prometheus text format."""
+
+    host: str = Field("127.0.0.1", description="address to listen on")
+    port: int | None = Field(
+        9108,
+        ge=0,
+        le=65535,
+        description="port of GET /metrics (0: any free port); leave empty to turn it off",
+    )
+
+
+class DaemonSettings(StrictModel):
+    """The running daemon: queue, spool, metrics, health reporting."""
+
+    spool: SpoolSettings = Field(default_factory=SpoolSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    max_queue: int = Field(
+        200_000, ge=1000, le=10_000_000, description="readings held in memory at most"
+    )
+    health_interval_s: float = Field(
+        60.0, ge=1, le=3600, description="how often health and daemon metrics are stored"
+    )
+    shutdown_timeout_s: float = Field(
+        10.0,
+        ge=0,
+        le=600,
+        description="time to write queued readings at shutdown; the rest is spooled",
+    )
