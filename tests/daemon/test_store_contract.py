@@ -6,6 +6,7 @@ the bucket code under test.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 from collections import defaultdict
@@ -102,9 +103,31 @@ def expected(
     }
 
 
+async def visible(store: Store, selector: SeriesSelector, expected: int) -> None:
+    """Wait (at most 10 s) until every written point is visible to an hourly query.
+
+    Once, under heavy load in CI, InfluxDB 1.6.7 (Debian's build is a release candidate)
+    answered the first hourly query straight after this 100,000-point write with 12 of a
+    bucket's 16 points, and with all of them moments later: a read racing the server's cache
+    snapshot, not a lost point. The contract is about what is stored, so it is checked once
+    the write is visible; counts are still compared exactly.
+    """
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        series = await store.aggregate(selector, START, END, Bucket.HOUR, Aggregate.COUNT, tz=TZ)
+        if sum(int(s.counts.sum()) for s in series) == expected:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(
+                f"only {sum(int(s.counts.sum()) for s in series)} of {expected} visible"
+            )
+        await asyncio.sleep(0.2)
+
+
 async def test_100k_points_read_back_aggregated_in_local_buckets(store: Store) -> None:
     assert await store.write(POINTS) == len(POINTS)
     selector = SeriesSelector("readings", "power_kw")
+    await visible(store, selector, len(POINTS))
     for bucket, group_by, agg in itertools.product(
         Bucket, [(), ("building",), ("meter",)], Aggregate
     ):
