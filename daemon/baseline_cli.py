@@ -12,11 +12,12 @@ Each CSV has a time column and a value column (found by name, or named with --ti
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import math
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,11 @@ from baselines.analysis import Analysis, Period, analyse_daily
 from baselines.changepoint import ModelForm
 from baselines.daily import daily, fahrenheit_to_celsius
 from baselines.selection import DEFAULT_FORMS, Criterion
+from daemon.deployment import load_deployment
+from daemon.enpi_run import EnpiResult, run_enpi
+from daemon.errors import ConfigError, StoreError
+from daemon.register import Register
+from daemon.storage.factory import open_store
 
 TIME_NAMES = ("time", "timestamp", "start", "dt", "date", "datetime", "tid")
 NS = 1_000_000_000
@@ -182,6 +188,55 @@ def fit_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_command(args: argparse.Namespace) -> int:
+    try:
+        deployment = load_deployment(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    config = deployment.config
+    if not config.enpis:
+        print(f"{args.config}: no EnPIs configured (the 'enpis' section)", file=sys.stderr)
+        return 1
+    zone = ZoneInfo(config.portfolio.timezone)
+    until = (
+        date.fromisoformat(args.until)
+        if args.until
+        else datetime.now(zone).date() - timedelta(days=1)
+    )
+
+    async def run() -> list[EnpiResult]:
+        register = Register(config.daemon.register_path)
+        try:
+            async with open_store(config.storage) as store:
+                return [
+                    await run_enpi(store, register, config, enpi, until=until)
+                    for enpi in config.enpis
+                ]
+        finally:
+            register.close()
+
+    try:
+        results = asyncio.run(run())
+    except (StoreError, ValueError) as exc:
+        print(f"enms baseline run: {exc}", file=sys.stderr)
+        return 1
+    for result in results:
+        b = result.baseline
+        state = "adopted now" if result.adopted_now else "in the register"
+        print(
+            f"{result.enpi.id}: baseline v{b.version} ({state}, {b.form.value}, "
+            f"{b.validity.get('label')}); {result.days_written} days written"
+        )
+        if result.reporting_days:
+            print(
+                f"  reporting {result.reporting_days} days to {until}: expected "
+                f"{result.expected_kwh:,.0f} kWh, actual {result.actual_kwh:,.0f} kWh, "
+                f"SEnPI {result.senpi:.3f}"
+            )
+    return 0
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     baseline = commands.add_parser("baseline", help="energy baselines and EnPIs")
     actions = baseline.add_subparsers(dest="baseline_command", required=True, metavar="ACTION")
@@ -202,3 +257,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     fit.add_argument("--criterion", choices=[c.value for c in Criterion], default="adj_r2")
     fit.add_argument("--format", choices=("json", "table"), default="table")
     fit.set_defaults(handler=fit_command)
+    run = actions.add_parser(
+        "run", help="compute the configured EnPIs from stored data and write the series back"
+    )
+    run.add_argument("--config", required=True, metavar="FILE")
+    run.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="last day to compute (default: yesterday)"
+    )
+    run.set_defaults(handler=run_command)

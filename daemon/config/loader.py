@@ -172,10 +172,13 @@ def _anchor_paths(config: EnmsConfig, base: Path) -> EnmsConfig:
         update={"profile_dirs": [base / directory for directory in config.modbus.profile_dirs]}
     )
     spool = config.daemon.spool.model_copy(update={"path": base / config.daemon.spool.path})
+    daemon = config.daemon.model_copy(
+        update={"spool": spool, "register_path": base / config.daemon.register_path}
+    )
     update: dict[str, object] = {
         "storage": storage.model_copy(update={"embedded": embedded}),
         "modbus": modbus,
-        "daemon": config.daemon.model_copy(update={"spool": spool}),
+        "daemon": daemon,
     }
     if config.mqtt is not None:
         dirs = [base / directory for directory in config.mqtt.format_dirs]

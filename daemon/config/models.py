@@ -21,6 +21,7 @@ from daemon.config.connections import (
     MqttSubscription,
     StorageSettings,
 )
+from daemon.config.enpis import BaselinePeriod, EnpiDefinition
 from daemon.config.portfolio import (
     ENERGY_UNITS,
     FLOW_UNITS,
@@ -49,11 +50,13 @@ __all__ = [
     "POWER_UNITS",
     "TEMPERATURE_UNITS",
     "VOLUME_UNITS",
+    "BaselinePeriod",
     "Building",
     "BuildingCategory",
     "DaemonSettings",
     "EmbeddedSettings",
     "EnmsConfig",
+    "EnpiDefinition",
     "Identifier",
     "InfluxDBSettings",
     "Medium",
@@ -88,6 +91,9 @@ class EnmsConfig(StrictModel):
     mqtt: MqttBroker | None = Field(None, description="required when any meter uses MQTT")
     modbus: ModbusSettings = Field(default_factory=ModbusSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    enpis: list[EnpiDefinition] = Field(
+        default_factory=list, description="energy performance indicators and their baselines"
+    )
     sites: list[Site] = Field(min_length=1, description="the properties and their meters")
 
     def buildings(self) -> list[tuple[Site, Building]]:

@@ -101,6 +101,39 @@ def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
                     )
     problems += _duplicates(unit_ids, "Modbus address")
     problems += _duplicates(topics, "MQTT topic")
+    problems += _enpi_problems(config)
+    return problems
+
+
+def _enpi_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
+    meters = {meter.id: meter for _, meter in config.meters()}
+    buildings = {building.id for _, building in config.buildings()}
+    seus = {seu.id for seu in config.portfolio.seus}
+    problems: list[tuple[Path, str]] = list(
+        _duplicates(((("enpis", i, "id"), e.id) for i, e in enumerate(config.enpis)), "EnPI id")
+    )
+    for i, enpi in enumerate(config.enpis):
+        here: Path = ("enpis", i)
+        if enpi.building and enpi.building not in buildings:
+            problems.append(((*here, "building"), f"unknown building {enpi.building!r}"))
+        if enpi.seu and enpi.seu not in seus:
+            problems.append(((*here, "seu"), f"unknown SEU {enpi.seu!r}"))
+        for j, meter_id in enumerate(enpi.meters or []):
+            if meter_id not in meters:
+                problems.append(((*here, "meters", j), f"unknown meter {meter_id!r}"))
+        thermometer = meters.get(enpi.temperature_meter)
+        if thermometer is None:
+            problems.append(
+                ((*here, "temperature_meter"), f"unknown meter {enpi.temperature_meter!r}")
+            )
+        elif thermometer.medium.value != "outdoor_temperature":
+            problems.append(
+                (
+                    (*here, "temperature_meter"),
+                    f"meter {thermometer.id!r} measures {thermometer.medium.value}, "
+                    "not outdoor_temperature",
+                )
+            )
     return problems
 
 

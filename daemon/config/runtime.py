@@ -41,6 +41,11 @@ class DaemonSettings(StrictModel):
     """The running daemon: queue, spool, metrics, health reporting."""
 
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
+    register_path: Path = Field(
+        Path("var/register.sqlite"),
+        description="the management-system register (baseline versions); relative to the "
+        "configuration file",
+    )
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     max_queue: int = Field(
         200_000, ge=1000, le=10_000_000, description="readings held in memory at most"

@@ -32,6 +32,7 @@ from daemon.storage.points import (
     RawSeries,
     SeriesSelector,
     group_key,
+    plain,
 )
 
 _SCHEMA = """
@@ -59,6 +60,13 @@ _TRUE, _FALSE = b"\x01", b"\x00"
 
 
 def _to_column(point: Point, key: str, value: FieldValue) -> float | int | str | bytes:
+    if type(value) is not float:  # the common case stays fast; the rest is made plain
+        try:
+            value = plain(value)
+        except TypeError:
+            raise InvalidPoint(
+                f"field {key!r} has unsupported type {type(value).__name__}"
+            ) from None
     if isinstance(value, bool):
         return _TRUE if value else _FALSE
     if isinstance(value, float) and not math.isfinite(value):
@@ -92,8 +100,10 @@ class EmbeddedStore(Store):
         self._load_series()
 
     def _load_series(self) -> None:
+        """Read series rows not yet known: other processes (the daemon, the CLI) add series."""
+        known = max(self._series.values(), default=0)
         for series_id, measurement, tags in self._db.execute(
-            "SELECT id, measurement, tags FROM series"
+            "SELECT id, measurement, tags FROM series WHERE id > ?", (known,)
         ):
             self._series[(measurement, tuple(sorted(json.loads(tags).items())))] = series_id
 
@@ -152,6 +162,7 @@ class EmbeddedStore(Store):
 
     # --------------------------------------------------------------- reading
     def _matching(self, selector: SeriesSelector) -> list[tuple[int, dict[str, str]]]:
+        self._load_series()
         wanted = selector.tag_values()
         matches = []
         for (measurement, tags_key), series_id in self._series.items():

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 from daemon.errors import InvalidPoint
-from daemon.storage.points import FieldValue, Point
+from daemon.storage.points import FieldValue, Point, plain
 
 _MEASUREMENT_ESCAPES = str.maketrans({",": "\\,", " ": "\\ "})
 _KEY_ESCAPES = str.maketrans({",": "\\,", "=": "\\=", " ": "\\ "})
@@ -21,6 +21,10 @@ def _name(text: str, table: dict[int, str], what: str) -> str:
 
 
 def _field_value(key: str, value: FieldValue) -> str:
+    try:
+        value = plain(value)  # NumPy scalars and other numbers come through here
+    except TypeError:
+        raise InvalidPoint(f"field {key!r} has unsupported type {type(value).__name__}") from None
     # bool before int: bool is a subclass of int
     if isinstance(value, bool):
         return "true" if value else "false"

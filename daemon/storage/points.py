@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,6 +106,22 @@ class LatestPoint:
     tags: Mapping[str, str]
     time_ns: int
     fields: Mapping[str, FieldValue]
+
+
+def plain(value: object) -> FieldValue:
+    """A field value as a plain Python value: NumPy scalars (np.float64, np.int64) included.
+
+    NumPy 2 writes ``repr(np.float64(1.5))`` as ``np.float64(1.5)``, which no store can read.
+    """
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    raise TypeError(f"unsupported field type {type(value).__name__}")
 
 
 def group_key(tags: Mapping[str, str], group_by: Sequence[str]) -> tuple[str, ...]:

@@ -12,13 +12,14 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
 from daemon.errors import InvalidPoint
-from daemon.storage import Aggregate, Bucket, Point, SeriesSelector, Store
+from daemon.storage import Aggregate, Bucket, EmbeddedStore, Point, SeriesSelector, Store
 
 pytestmark = pytest.mark.anyio
 
@@ -369,3 +370,29 @@ async def test_latest_returns_the_newest_point_of_each_series_with_all_fields(st
     only = await store.latest("collector_health", 0, {"source": "m3"})
     assert [p.tags["source"] for p in only] == ["m3"]
     assert await store.raw(SeriesSelector("collector_health", "online"), 0, 2 * 10**18) == []
+
+
+async def test_series_written_through_another_connection_are_found(tmp_path: Path) -> None:
+    reader = EmbeddedStore(tmp_path / "shared.sqlite")  # opened first, as the API would be
+    writer = EmbeddedStore(tmp_path / "shared.sqlite")  # the daemon, in another process
+    await writer.write([Point("readings", {"meter": "new"}, {"v": 1.0}, 10 * NS)])
+    (series,) = await reader.raw(SeriesSelector("readings", "v"), 0, 100 * NS)
+    assert series.tags == {"meter": "new"}
+    await reader.close()
+    await writer.close()
+
+
+async def test_numpy_numbers_are_stored_as_plain_numbers(store: Store) -> None:
+    point = Point(
+        "readings",
+        {"meter": "np"},
+        {"energy_kwh": np.float64(12.5), "pulses": np.int64(7), "ok": np.bool_(True)},
+        np.int64(10**18).item(),
+    )
+    await store.write([point])
+    (energy,) = await store.raw(SeriesSelector("readings", "energy_kwh"), 0, 2 * 10**18)
+    (pulses,) = await store.raw(SeriesSelector("readings", "pulses"), 0, 2 * 10**18)
+    assert energy.values.tolist() == [12.5]
+    assert pulses.values.tolist() == [7.0]
+    (latest,) = await store.latest("readings", 0)
+    assert latest.fields["ok"] is True

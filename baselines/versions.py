@@ -1,0 +1,159 @@
+"""Energy baselines as the documented information ISO 50001 asks to retain.
+
+An adopted energy baseline (EnB) never changes: its model, statistics and validity are kept as
+they were when it was adopted. Revising it (ISO 50001:2018 6.5) adopts a new version and
+records the trigger -- the EnPIs no longer reflect performance, a major change to static
+factors (Atemp, a building added or sold), or a predetermined method -- and the reason.
+Non-routine adjustments (ISO 50015) are recorded with their reason and size.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from baselines.changepoint import ChangePointModel, ModelForm, design
+from baselines.stats import FloatArray
+
+
+class RevisionTrigger(StrEnum):
+    INITIAL = "initial"  # the first baseline of an EnPI
+    ENPI_NO_LONGER_REFLECTS = "enpi_no_longer_reflects_performance"
+    STATIC_FACTOR_CHANGE = "major_static_factor_change"
+    PREDETERMINED_METHOD = "predetermined_method"
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A non-routine adjustment: a change the model does not know about, sized and explained."""
+
+    first: date
+    last: date
+    kwh: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class EnergyBaseline:
+    """One adopted version of an EnPI's energy baseline."""
+
+    enpi: str
+    version: int
+    first: date
+    last: date
+    adopted_at: str
+    trigger: RevisionTrigger
+    reason: str
+    form: ModelForm
+    heating_c: float | None
+    cooling_c: float | None
+    coefficients: tuple[tuple[str, float], ...]
+    statistics: dict[str, Any] = field(hash=False)
+    validity: dict[str, Any] = field(hash=False)
+    adjustments: tuple[Adjustment, ...] = ()
+
+    @classmethod
+    def adopt(
+        cls,
+        *,
+        enpi: str,
+        version: int,
+        model: ChangePointModel,
+        first: date,
+        last: date,
+        adopted_at: str,
+        trigger: RevisionTrigger,
+        reason: str,
+        validity: dict[str, Any],
+    ) -> EnergyBaseline:
+        if model.extra_names:
+            raise ValueError("a stored baseline holds temperature models only (no extra variables)")
+        return cls(
+            enpi=enpi,
+            version=version,
+            first=first,
+            last=last,
+            adopted_at=adopted_at,
+            trigger=trigger,
+            reason=reason,
+            form=model.form,
+            heating_c=model.heating_c,
+            cooling_c=model.cooling_c,
+            coefficients=tuple(zip(model.fit.names, map(float, model.fit.coef), strict=True)),
+            statistics=model.to_dict(),
+            validity=validity,
+        )
+
+    def predict(self, temperature_c: npt.ArrayLike) -> FloatArray:
+        """Expected consumption per day at the given daily mean temperatures."""
+        coef = np.array([value for _, value in self.coefficients])
+        X = design(self.form, temperature_c, heating_c=self.heating_c, cooling_c=self.cooling_c)
+        result: FloatArray = X @ coef
+        return result
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.validity.get("valid"))
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "enpi": self.enpi,
+                "version": self.version,
+                "first": self.first.isoformat(),
+                "last": self.last.isoformat(),
+                "adopted_at": self.adopted_at,
+                "trigger": self.trigger.value,
+                "reason": self.reason,
+                "form": self.form.value,
+                "heating_c": self.heating_c,
+                "cooling_c": self.cooling_c,
+                "coefficients": dict(self.coefficients),
+                "statistics": self.statistics,
+                "validity": self.validity,
+                "adjustments": [
+                    {
+                        "first": a.first.isoformat(),
+                        "last": a.last.isoformat(),
+                        "kwh": a.kwh,
+                        "reason": a.reason,
+                    }
+                    for a in self.adjustments
+                ],
+            },
+            allow_nan=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> EnergyBaseline:
+        data = json.loads(text)
+        return cls(
+            enpi=data["enpi"],
+            version=data["version"],
+            first=date.fromisoformat(data["first"]),
+            last=date.fromisoformat(data["last"]),
+            adopted_at=data["adopted_at"],
+            trigger=RevisionTrigger(data["trigger"]),
+            reason=data["reason"],
+            form=ModelForm(data["form"]),
+            heating_c=data["heating_c"],
+            cooling_c=data["cooling_c"],
+            coefficients=tuple((k, float(v)) for k, v in data["coefficients"].items()),
+            statistics=data["statistics"],
+            validity=data["validity"],
+            adjustments=tuple(
+                Adjustment(
+                    date.fromisoformat(a["first"]),
+                    date.fromisoformat(a["last"]),
+                    a["kwh"],
+                    a["reason"],
+                )
+                for a in data["adjustments"]
+            ),
+        )

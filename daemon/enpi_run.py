@@ -1,0 +1,192 @@
+"""Computing the configured EnPIs from stored readings, and writing the results back.
+
+For each EnPI: daily consumption of its boundary (derived from the meters' cumulative
+registers) and daily mean outdoor temperature are read from storage; its energy baseline is
+taken from the register -- or, the first time, fitted on the baseline period and adopted as
+version 1 -- and the expected consumption, residual, CUSUM and kWh per m² Atemp of every day are
+written back as the ``enpi`` measurement, tagged with the baseline version, so Grafana and the
+API read them like any other series.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from baselines.analysis import Analysis, Period, analyse_daily
+from baselines.changepoint import ModelForm
+from baselines.selection import DEFAULT_FORMS
+from baselines.stats import FloatArray
+from baselines.versions import EnergyBaseline, RevisionTrigger
+from daemon.config.models import EnmsConfig, EnpiDefinition, Meter, ValueKind
+from daemon.readings import READINGS_MEASUREMENT
+from daemon.register import Register, now_text
+from daemon.storage.contract import Store
+from daemon.storage.points import Aggregate, Bucket, Point, SeriesSelector
+
+log = logging.getLogger(__name__)
+
+ENPI_MEASUREMENT = "enpi"
+#: a day counts only if its meters' intervals cover all of it
+FULL_DAY = 0.999
+
+
+@dataclass(frozen=True)
+class EnpiResult:
+    enpi: EnpiDefinition
+    baseline: EnergyBaseline
+    adopted_now: bool
+    days_written: int
+    reporting_days: int
+    expected_kwh: float
+    actual_kwh: float
+
+    @property
+    def senpi(self) -> float:
+        return self.actual_kwh / self.expected_kwh if self.expected_kwh else float("nan")
+
+
+def boundary_meters(config: EnmsConfig, enpi: EnpiDefinition) -> list[Meter]:
+    """The cumulative meters of the EnPI's energy carrier inside its boundary."""
+    chosen = []
+    for _, meter in config.meters():
+        if meter.medium is not enpi.medium or meter.kind is not ValueKind.COUNTER:
+            continue
+        if enpi.building and meter.building != enpi.building:
+            continue
+        if enpi.seu and meter.seu != enpi.seu:
+            continue
+        if enpi.meters and meter.id not in enpi.meters:
+            continue
+        chosen.append(meter)
+    return chosen
+
+
+def boundary_area_m2(config: EnmsConfig, meters: list[Meter], enpi: EnpiDefinition) -> float:
+    """Atemp of the buildings in the boundary: all of them for the portfolio."""
+    if not (enpi.building or enpi.seu or enpi.meters):
+        return sum(building.atemp_m2 for _, building in config.buildings())
+    served = {enpi.building} if enpi.building else {meter.building for meter in meters}
+    return sum(building.atemp_m2 for _, building in config.buildings() if building.id in served)
+
+
+async def daily_inputs(
+    store: Store, config: EnmsConfig, enpi: EnpiDefinition, first: date, last: date
+) -> tuple[list[date], FloatArray, FloatArray]:
+    """(days, consumption kWh, mean outdoor °C) per local day, NaN where not fully known."""
+    zone = ZoneInfo(config.portfolio.timezone)
+    start = datetime(first.year, first.month, first.day, tzinfo=zone)
+    end_day = last + timedelta(days=1)
+    end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=zone)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    energy = np.full(len(days), np.nan)
+    meters = boundary_meters(config, enpi)
+    if meters:
+        selector = SeriesSelector(
+            READINGS_MEASUREMENT, "energy_kwh", {"meter": [m.id for m in meters]}
+        )
+        groups = await store.counter_consumption(
+            selector, start, end, Bucket.DAY, tz=config.portfolio.timezone
+        )  # no group_by: one series, the boundary's meters summed
+        coverage = groups[0].coverage if groups else None
+        if coverage is not None:
+            energy = np.where(coverage >= FULL_DAY, groups[0].values, np.nan)[: len(days)]
+    selector = SeriesSelector(
+        READINGS_MEASUREMENT, "temperature_c", {"meter": enpi.temperature_meter}
+    )
+    series = await store.aggregate(
+        selector, start, end, Bucket.DAY, Aggregate.MEAN, tz=config.portfolio.timezone
+    )
+    temperature = series[0].values[: len(days)] if series else np.full(len(days), np.nan)
+    return days, energy, temperature
+
+
+def _forms(enpi: EnpiDefinition) -> list[ModelForm]:
+    return (
+        list(DEFAULT_FORMS)
+        if enpi.model == "auto"
+        else [ModelForm.INTERCEPT, ModelForm(enpi.model)]
+    )
+
+
+async def run_enpi(
+    store: Store, register: Register, config: EnmsConfig, enpi: EnpiDefinition, *, until: date
+) -> EnpiResult:
+    """Compute one EnPI up to ``until`` (included) and write its daily series back."""
+    first, last = enpi.baseline.first, enpi.baseline.last
+    days, energy, temperature = await daily_inputs(store, config, enpi, first, max(last, until))
+    baseline = register.current(enpi.id)
+    adopted_now = False
+    if baseline is None or (baseline.first, baseline.last) != (first, last):
+        analysis: Analysis = analyse_daily(
+            days, energy, temperature, baseline=Period(first, last), forms=_forms(enpi)
+        )
+        trigger, reason = RevisionTrigger.INITIAL, "first baseline of this EnPI"
+        if baseline is not None:
+            trigger = RevisionTrigger.PREDETERMINED_METHOD
+            reason = f"baseline period changed in the configuration to {first}..{last}"
+        baseline = EnergyBaseline.adopt(
+            enpi=enpi.id,
+            version=register.next_version(enpi.id),
+            model=analysis.selection.chosen,
+            first=first,
+            last=last,
+            adopted_at=now_text(),
+            trigger=trigger,
+            reason=reason,
+            validity=analysis.validity.to_dict(),
+        )
+        register.adopt(baseline)
+        adopted_now = True
+        log.info(
+            "EnPI %s: adopted baseline version %d (%s, %s)",
+            enpi.id, baseline.version, baseline.form.value, analysis.validity.label,
+        )  # fmt: skip
+    expected = baseline.predict(np.nan_to_num(temperature, nan=0.0))
+    known = np.isfinite(energy) & np.isfinite(temperature)
+    reporting = np.array([d > last for d in days]) & known
+    residual = energy - expected
+    cusum = np.cumsum(np.where(reporting, residual, 0.0))
+    meters = boundary_meters(config, enpi)
+    area = boundary_area_m2(config, meters, enpi)
+    zone = ZoneInfo(config.portfolio.timezone)
+    tags = {
+        "enpi": enpi.id,
+        "baseline_version": str(baseline.version),
+        "medium": enpi.medium.value,
+        **({"building": enpi.building} if enpi.building else {}),
+        **({"seu": enpi.seu} if enpi.seu else {}),
+    }
+    points = []
+    for i, day in enumerate(days):
+        if not known[i]:
+            continue
+        fields: dict[str, float | int | bool | str] = {
+            "actual_kwh": float(energy[i]),
+            "expected_kwh": float(expected[i]),
+            "residual_kwh": float(residual[i]),
+            "temperature_c": float(temperature[i]),
+            "reporting": bool(reporting[i]),
+        }
+        if reporting[i]:
+            fields["cusum_kwh"] = float(cusum[i])
+        if area > 0:
+            fields["actual_kwh_per_m2"] = float(energy[i]) / area
+        midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+        points.append(
+            Point(ENPI_MEASUREMENT, tags, fields, int(midnight.timestamp()) * 1_000_000_000)
+        )
+    await store.write(points)
+    return EnpiResult(
+        enpi=enpi,
+        baseline=baseline,
+        adopted_now=adopted_now,
+        days_written=len(points),
+        reporting_days=int(reporting.sum()),
+        expected_kwh=float(expected[reporting].sum()),
+        actual_kwh=float(energy[reporting].sum()),
+    )

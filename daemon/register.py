@@ -1,0 +1,97 @@
+"""The management-system register: documented information ISO 50001 asks to retain.
+
+Baseline versions live here (other records -- nonconformities, targets, review decisions --
+join later). Rows are only ever added: an adopted baseline is never edited, a revision adds the
+next version and marks the previous one superseded.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from baselines.versions import EnergyBaseline
+from daemon.errors import EnmsError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS baseline_versions (
+    enpi TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    adopted_at TEXT NOT NULL,
+    superseded_at TEXT,
+    record TEXT NOT NULL,      -- the EnergyBaseline as JSON, never changed
+    PRIMARY KEY (enpi, version)
+);
+"""
+
+
+class RegisterError(EnmsError):
+    """The register file cannot be used."""
+
+
+def now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Register:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise RegisterError(f"register {path}: cannot open: {exc}") from exc
+
+    def current(self, enpi: str) -> EnergyBaseline | None:
+        """The adopted baseline of an EnPI that has not been superseded."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT record FROM baseline_versions WHERE enpi = ? AND superseded_at IS NULL "
+                "ORDER BY version DESC LIMIT 1",
+                (enpi,),
+            ).fetchone()
+        return None if row is None else EnergyBaseline.from_json(row[0])
+
+    def versions(self, enpi: str) -> list[EnergyBaseline]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT record FROM baseline_versions WHERE enpi = ? ORDER BY version", (enpi,)
+            ).fetchall()
+        return [EnergyBaseline.from_json(row[0]) for row in rows]
+
+    def next_version(self, enpi: str) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT coalesce(max(version), 0) FROM baseline_versions WHERE enpi = ?", (enpi,)
+            ).fetchone()
+        return int(row[0]) + 1
+
+    def adopt(self, baseline: EnergyBaseline) -> None:
+        """Record a new version; the previous current one becomes superseded."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(
+                    "UPDATE baseline_versions SET superseded_at = ? "
+                    "WHERE enpi = ? AND superseded_at IS NULL",
+                    (baseline.adopted_at, baseline.enpi),
+                )
+                self._db.execute(
+                    "INSERT INTO baseline_versions (enpi, version, adopted_at, record) "
+                    "VALUES (?, ?, ?, ?)",
+                    (baseline.enpi, baseline.version, baseline.adopted_at, baseline.to_json()),
+                )
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise RegisterError(f"register {self.path}: cannot record: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
