@@ -10,15 +10,19 @@ API read them like any other series.
 
 from __future__ import annotations
 
+import calendar
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 from baselines.analysis import Analysis, Period, analyse_daily
 from baselines.changepoint import ModelForm
+from baselines.daily import heating_degree_days
+from baselines.enpi import normal_year_corrected
 from baselines.selection import DEFAULT_FORMS
 from baselines.stats import FloatArray
 from baselines.versions import EnergyBaseline, RevisionTrigger
@@ -31,6 +35,7 @@ from daemon.storage.points import Aggregate, Bucket, Point, SeriesSelector
 log = logging.getLogger(__name__)
 
 ENPI_MEASUREMENT = "enpi"
+YEAR_MEASUREMENT = "enpi_year"
 #: a day counts only if its meters' intervals cover all of it
 FULL_DAY = 0.999
 
@@ -103,6 +108,63 @@ async def daily_inputs(
     )
     temperature = series[0].values[: len(days)] if series else np.full(len(days), np.nan)
     return days, energy, temperature
+
+
+@dataclass(frozen=True)
+class DailyData:
+    """An EnPI's inputs per local day; NaN where a day is not fully known."""
+
+    days: list[date]
+    energy: FloatArray
+    temperature: FloatArray
+
+    @property
+    def known(self) -> npt.NDArray[np.bool_]:
+        return np.isfinite(self.energy) & np.isfinite(self.temperature)
+
+
+def year_points(
+    enpi: EnpiDefinition,
+    baseline: EnergyBaseline,
+    data: DailyData,
+    *,
+    area: float,
+    tags: dict[str, str],
+    zone: ZoneInfo,
+) -> list[Point]:
+    """One point per complete calendar year: the yearly EnPI, normal-year corrected if asked.
+
+    Normal-year correction (normalårskorrigering) scales the heating-dependent part -- what
+    the baseline model attributes to heating -- by normal over actual degree days (17 °C).
+    """
+    points = []
+    known = data.known
+    for year in sorted({d.year for d in data.days}):
+        in_year = np.array([d.year == year for d in data.days])
+        if in_year.sum() < (366 if calendar.isleap(year) else 365) or not known[in_year].all():
+            continue  # a partial year is no yearly figure
+        actual = float(data.energy[in_year].sum())
+        temperature = data.temperature[in_year]
+        heating = 0.0
+        if baseline.heating_c is not None:
+            slope = dict(baseline.coefficients).get("heating", 0.0)
+            heating = float(slope * np.maximum(baseline.heating_c - temperature, 0).sum())
+        hdd = float(heating_degree_days(temperature).sum())
+        fields: dict[str, float | int | bool | str] = {
+            "actual_kwh": actual,
+            "heating_kwh": heating,
+            "heating_degree_days": hdd,
+        }
+        if area > 0:
+            fields["actual_kwh_per_m2"] = actual / area
+        if enpi.normal_year_hdd is not None:
+            corrected = normal_year_corrected(actual, heating, hdd, enpi.normal_year_hdd)
+            fields["normal_year_corrected_kwh"] = corrected
+            if area > 0:
+                fields["normal_year_corrected_kwh_per_m2"] = corrected / area
+        start = datetime(year, 1, 1, tzinfo=zone)
+        points.append(Point(YEAR_MEASUREMENT, tags, fields, int(start.timestamp()) * 1_000_000_000))
+    return points
 
 
 def _forms(enpi: EnpiDefinition) -> list[ModelForm]:
@@ -180,6 +242,8 @@ async def run_enpi(
         points.append(
             Point(ENPI_MEASUREMENT, tags, fields, int(midnight.timestamp()) * 1_000_000_000)
         )
+    data = DailyData(days, energy, temperature)
+    points += year_points(enpi, baseline, data, area=area, tags=tags, zone=zone)
     await store.write(points)
     return EnpiResult(
         enpi=enpi,

@@ -12,12 +12,17 @@ import contextlib
 import logging
 import signal
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from daemon.deployment import Deployment
+from daemon.enpi_run import run_enpi
+from daemon.errors import EnmsError
 from daemon.health import SourceHealth
 from daemon.metrics import MetricsServer, daemon_point, prometheus_text
 from daemon.modbus.poller import ModbusCollector
 from daemon.mqtt.collector import MqttCollector
+from daemon.register import Register
 from daemon.spool import Spool
 from daemon.storage.contract import Store
 from daemon.writer import Writer
@@ -52,6 +57,7 @@ class Daemon:
                 settings.metrics.port,
                 lambda: prometheus_text(self.writer, self.health()),
             )
+        self.register = Register(settings.register_path)
         self.stop = asyncio.Event()
 
     def health(self) -> list[SourceHealth]:
@@ -67,6 +73,25 @@ class Daemon:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), self.settings.health_interval_s)
             self._report_health()
+
+    async def _enpi_loop(self) -> None:
+        """Compute the configured EnPIs now and then every ``enpi_interval_s``."""
+        config = self.deployment.config
+        zone = ZoneInfo(config.portfolio.timezone)
+        while not self.stop.is_set():
+            until = datetime.now(zone).date() - timedelta(days=1)
+            for enpi in config.enpis:
+                try:
+                    result = await run_enpi(self.store, self.register, config, enpi, until=until)
+                except (EnmsError, ValueError) as exc:
+                    log.error("EnPI %s could not be computed: %s", enpi.id, exc)
+                    continue
+                if result.adopted_now:
+                    log.info(
+                        "EnPI %s: baseline version %d adopted", enpi.id, result.baseline.version
+                    )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), self.settings.enpi_interval_s)
 
     async def run(self) -> None:
         """Run until ``stop`` is set, then shut down in order."""
@@ -93,6 +118,8 @@ class Daemon:
         ]
         if self.mqtt is not None:
             tasks.append(asyncio.create_task(self.mqtt.run(self.writer, self.stop), name="mqtt"))
+        if self.deployment.config.enpis:
+            tasks.append(asyncio.create_task(self._enpi_loop(), name="enpis"))
         try:
             await asyncio.gather(*tasks)
         finally:
@@ -107,6 +134,7 @@ class Daemon:
             if self.metrics is not None:
                 await self.metrics.stop()
             self.spool.close()
+            self.register.close()
             stats = self.writer.stats
             log.info(
                 "enms daemon stopped: %d readings received, %d written, %d spooled "

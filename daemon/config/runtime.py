@@ -50,6 +50,12 @@ class DaemonSettings(StrictModel):
     max_queue: int = Field(
         200_000, ge=1000, le=10_000_000, description="readings held in memory at most"
     )
+    enpi_interval_s: float = Field(
+        3600.0,
+        ge=10,
+        le=7 * 86400,
+        description="how often the configured EnPIs are computed (up to yesterday)",
+    )
     health_interval_s: float = Field(
         60.0, ge=1, le=3600, description="how often health and daemon metrics are stored"
     )

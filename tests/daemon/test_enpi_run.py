@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import textwrap
 from collections.abc import AsyncIterator
 from datetime import date, datetime
@@ -20,8 +21,11 @@ import pytest
 from baselines.versions import RevisionTrigger
 from daemon.cli import main
 from daemon.config.models import InfluxDBSettings
+from daemon.deployment import load_deployment
 from daemon.register import Register
+from daemon.service import Daemon
 from daemon.storage import EmbeddedStore, InfluxDBStore, Point, SeriesSelector, Store
+from tests.services import require_mqtt
 
 pytestmark = pytest.mark.anyio
 
@@ -217,3 +221,55 @@ def test_enpi_references_are_checked(tmp_path: Path, capsys: pytest.CaptureFixtu
         "enpis[0].temperature_meter: meter 'fjv' measures district_heating, not outdoor_temperature"
         in err
     )
+
+
+async def test_complete_years_get_a_normal_year_corrected_enpi(
+    deployment_file: tuple[Path, Store], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, store = deployment_file
+    config.write_text(config.read_text().replace(
+        "baseline: {first: 2023-01-01", "normal_year_hdd: 3000\n    baseline: {first: 2023-01-01"
+    ))  # fmt: skip
+    await store.write(POINTS)
+    assert (
+        await asyncio.to_thread(
+            main, ["baseline", "run", "--config", str(config), "--until", "2024-06-30"]
+        )
+        == 0
+    )
+    (year,) = await store.latest("enpi_year", 0)  # 2023 only: 2024 is not complete
+    fields = year.fields
+    assert year.time_ns == int(datetime(2023, 1, 1, tzinfo=ZONE).timestamp()) * NS
+    assert fields["actual_kwh_per_m2"] == pytest.approx(fields["actual_kwh"] / 4000)
+    expected = fields["actual_kwh"] - fields["heating_kwh"] * (
+        1 - 3000 / fields["heating_degree_days"]
+    )
+    assert fields["normal_year_corrected_kwh"] == pytest.approx(expected)
+    assert 0 < fields["heating_kwh"] < fields["actual_kwh"]
+
+
+async def test_the_daemon_computes_the_enpis_on_its_schedule(
+    deployment_file: tuple[Path, Store], caplog: pytest.LogCaptureFixture
+) -> None:
+    host, port = require_mqtt()
+    config, store = deployment_file
+    text = config.read_text().replace(
+        "mqtt: {host: 127.0.0.1}", f"mqtt: {{host: {host}, port: {port}}}"
+    )
+    config.write_text(
+        text.replace("sites:\n", "daemon: {metrics: {port: 0}, enpi_interval_s: 3600}\nsites:\n", 1)
+    )
+    await store.write(POINTS)
+    caplog.set_level(logging.INFO)
+    daemon = Daemon(load_deployment(config), store)
+    running = asyncio.create_task(daemon.run())
+    deadline = asyncio.get_running_loop().time() + 30
+    while not any("baseline version 1 adopted" in r.getMessage() for r in caplog.records):
+        assert asyncio.get_running_loop().time() < deadline, "the daemon computed no EnPI"
+        await asyncio.sleep(0.1)
+    daemon.stop.set()
+    await running
+    series = await store.raw(
+        SeriesSelector("enpi", "expected_kwh", {"enpi": "hus-a-fjv"}), 0, 2 * 10**18
+    )
+    assert len(series[0].values) == DAYS  # every known day up to yesterday (the data end mid-2024)
