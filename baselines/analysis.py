@@ -19,6 +19,7 @@ from baselines.changepoint import DEFAULT_GRID_C, ModelForm
 from baselines.daily import heating_degree_days
 from baselines.results import PeriodResult, forecast
 from baselines.selection import DEFAULT_FORMS, Criterion, Selection, select_model
+from baselines.stats import FloatArray
 from baselines.validity import DEFAULT_THRESHOLDS, Sufficiency, Thresholds, Validity, assess
 
 
@@ -109,6 +110,118 @@ def analyse_daily(
         baseline_variable=base_temperature[usable] if reporting is not None else None,
         reporting_variable=reporting_temperature,
         reporting_months=months,
+        fractional_savings_uncertainty=None if result is None else result.fsu,
+        sufficiency=sufficiency,
+        thresholds=thresholds,
+    )
+    finite = base_temperature[np.isfinite(base_temperature)]
+    return Analysis(
+        baseline=baseline,
+        reporting=reporting,
+        selection=selection,
+        validity=validity,
+        sufficiency=sufficiency,
+        result=result,
+        temperature_range_c=(
+            float(finite.min()) if finite.size else math.nan,
+            float(finite.max()) if finite.size else math.nan,
+        ),
+        heating_degree_days=float(np.nansum(heating_degree_days(base_temperature))),
+    )
+
+
+#: billing data: a change point needs this many periods with degrees on its active side
+MIN_PERIODS_PER_SIDE = 3
+
+
+def months(days: Sequence[date], period: Period) -> list[list[int]]:
+    """Indexes of ``days`` per calendar month, for the whole months inside ``period``."""
+    by_month: dict[tuple[int, int], list[int]] = {}
+    for index, day in enumerate(days):
+        if period.first <= day <= period.last:
+            by_month.setdefault((day.year, day.month), []).append(index)
+    whole = []
+    for (year, month), indexes in sorted(by_month.items()):
+        length = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
+        if len(indexes) == length:
+            whole.append(indexes)
+    return whole
+
+
+def _period_arrays(
+    groups: list[list[int]], energy: FloatArray, temperature: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per period: kWh per day, daily temperatures (NaN-padded), and the number of days.
+
+    A period counts only if every day's consumption is known (a bill covers every day).
+    """
+    width = max((len(g) for g in groups), default=1)
+    per_day = np.full(len(groups), np.nan)
+    temps = np.full((len(groups), width), np.nan)
+    lengths = np.zeros(len(groups))
+    for i, group in enumerate(groups):
+        values = energy[group]
+        temps[i, : len(group)] = temperature[group]
+        lengths[i] = len(group)
+        if np.isfinite(values).all() and np.isfinite(temperature[group]).any():
+            per_day[i] = values.sum() / len(group)
+    return per_day, temps, lengths
+
+
+def analyse_monthly(
+    days: Sequence[date],
+    energy_kwh: npt.ArrayLike,
+    temperature_c: npt.ArrayLike,
+    *,
+    baseline: Period,
+    reporting: Period | None = None,
+    forms: Sequence[ModelForm] = DEFAULT_FORMS,
+    criterion: Criterion = Criterion.ADJUSTED_R2,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    grid: npt.ArrayLike = DEFAULT_GRID_C,
+) -> Analysis:
+    """The analysis on calendar months, as for monthly bills (PRISM / ASHRAE G14).
+
+    The model is of kWh per day against each month's average daily degrees, weighted by the
+    month's length; a month's expected consumption is its days times the model's per-day value.
+    """
+    energy = np.asarray(energy_kwh, dtype=np.float64)
+    temperature = np.asarray(temperature_c, dtype=np.float64)
+    base_groups = months(days, baseline)
+    per_day, temps, lengths = _period_arrays(base_groups, energy, temperature)
+    usable = np.isfinite(per_day)
+    selection = select_model(
+        temps[usable],
+        per_day[usable],
+        weights=lengths[usable],
+        forms=forms,
+        criterion=criterion,
+        grid=grid,
+        min_side_points=MIN_PERIODS_PER_SIDE,
+    )
+    model = selection.chosen
+    result = None
+    reporting_mean = None
+    reporting_months = None
+    if reporting is not None:
+        rep_groups = months(days, reporting)
+        rep_per_day, rep_temps, rep_lengths = _period_arrays(rep_groups, energy, temperature)
+        expected = model.predict(rep_temps) * rep_lengths
+        result = forecast(model.fit, expected, rep_per_day * rep_lengths)
+        reporting_mean = np.nanmean(rep_temps, axis=1)
+        reporting_months = float(len(rep_groups))
+    base_days = baseline.mask(days)
+    base_temperature = temperature[base_days]
+    sufficiency = Sufficiency(
+        days=baseline.days,
+        missing_days=baseline.days - int(np.isfinite(energy[base_days]).sum()),
+        temperature_coverage=float(np.isfinite(base_temperature).sum()) / baseline.days,
+    )
+    validity = assess(
+        model.fit,
+        baseline_variable=np.nanmean(temps[usable], axis=1) if reporting is not None else None,
+        reporting_variable=reporting_mean,
+        reporting_months=reporting_months,
         fractional_savings_uncertainty=None if result is None else result.fsu,
         sufficiency=sufficiency,
         thresholds=thresholds,

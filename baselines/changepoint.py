@@ -19,6 +19,7 @@ columns of every candidate.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -93,13 +94,22 @@ def design(
     cooling_c: float | None = None,
     extra: npt.ArrayLike | None = None,
 ) -> FloatArray:
-    """The design matrix of one model at given balance points."""
+    """The design matrix of one model at given balance points.
+
+    ``temperature`` is one value per point, or -- for billing periods -- a row of daily values
+    per point (NaN-padded): degrees are then taken per day and averaged over the period, the
+    PRISM/ASHRAE way, so a period's heating degrees are not those of its mean temperature.
+    """
     t = np.asarray(temperature, dtype=np.float64)
     h = np.asarray(math.nan if heating_c is None else heating_c)
     c = np.asarray(math.nan if cooling_c is None else cooling_c)
     columns = _columns(form, t, h, c)
+    if t.ndim == 2:
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: unknown periods
+            columns = [np.nanmean(column, axis=1) for column in columns]
     if extra is not None:
-        more = np.asarray(extra, dtype=np.float64).reshape(t.size, -1)
+        more = np.asarray(extra, dtype=np.float64).reshape(t.shape[0], -1)
         columns += [more[:, j] for j in range(more.shape[1])]
     return np.column_stack(columns)
 
@@ -146,16 +156,23 @@ class SearchResult:
 
 
 def _family_columns(family: str, T: FloatArray, grid: FloatArray) -> FloatArray:
-    """(meters, columns, points) for one family."""
+    """(meters, columns, points) for one family; T is (meters, points[, days])."""
+    by_day = T.ndim == 3
+    t = T[:, None, :, :] if by_day else T[:, None, :]
+    g = grid[None, :, None, None] if by_day else grid[None, :, None]
     if family == "1":
-        return np.ones_like(T)[:, None, :]
+        return np.ones((T.shape[0], 1, T.shape[1]))
     if family == "t":
-        return T[:, None, :]
-    if family == "h":
-        return np.maximum(grid[None, :, None] - T[:, None, :], 0.0)
-    if family == "c":
-        return np.maximum(T[:, None, :] - grid[None, :, None], 0.0)
-    return np.maximum(T[:, None, :] - grid[None, :, None], 0.0)  # "a": above the change point
+        values = t
+    elif family == "h":
+        values = np.maximum(g - t, 0.0)
+    else:  # "c" cooling degrees, "a" degrees above a single change point: the same columns
+        values = np.maximum(t - g, 0.0)
+    if by_day:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: unknown periods
+            values = np.nanmean(values, axis=3)
+    return np.nan_to_num(values)  # unknown points carry weight 0
 
 
 def _solve_chunk(
@@ -187,16 +204,18 @@ def _solve_chunk(
             fj = families[j]
             sums = weighted[fi] @ columns[fj].transpose(0, 2, 1)  # (meters, |fi|, |fj|)
             G[:, :, i, j] = G[:, :, j, i] = sums[:, index[fi], index[fj]]
-    # A change point needs data on both of its sides: with no points beyond it the "change"
-    # is not observed, and a 3P model degenerates into a 2P line.
+    # A change point needs daily data on both of its sides: with no days beyond it the
+    # "change" is not observed, and a 3P model degenerates into a 2P line. Billing periods
+    # average daily degrees, so few periods have none at all: for them, the active side only.
     active = W > 0
     valid = np.ones(G.shape[:2], dtype=bool)
     for family in ("h", "c", "a"):
         if family in index:
             beyond = (columns[family] > 0) & active[:, None, :]
-            within = (columns[family] == 0) & active[:, None, :]
             valid &= beyond.sum(axis=2)[:, index[family]] >= min_side_points
-            valid &= within.sum(axis=2)[:, index[family]] >= min_side_points
+            if T.ndim == 2:
+                within = (columns[family] == 0) & active[:, None, :]
+                valid &= within.sum(axis=2)[:, index[family]] >= min_side_points
     scale = np.prod(np.diagonal(G, axis1=2, axis2=3), axis=2)
     valid &= np.abs(np.linalg.det(G)) > 1e-10 * np.abs(scale)  # singular: degenerate candidate
     G = np.where(valid[..., None, None], G, np.eye(k))
@@ -229,21 +248,26 @@ def search(
     families; each candidate then picks its entries by index and the small systems are solved
     together.
     """
-    T = np.atleast_2d(np.asarray(temperature, dtype=np.float64))
+    T = np.asarray(temperature, dtype=np.float64)
     Y = np.atleast_2d(np.asarray(energy, dtype=np.float64))
+    T = T.reshape(Y.shape[0], Y.shape[1], -1) if T.ndim == 3 else np.atleast_2d(T)
     W = np.ones_like(Y) if weights is None else np.atleast_2d(np.asarray(weights, dtype=np.float64))
-    W = np.where(np.isfinite(Y) & np.isfinite(T), W, 0.0)
-    Y, T = np.nan_to_num(Y), np.nan_to_num(T)
+    known_t = np.isfinite(T).any(axis=2) if T.ndim == 3 else np.isfinite(T)
+    W = np.where(np.isfinite(Y) & known_t, W, 0.0)
+    Y = np.nan_to_num(Y)
+    if T.ndim == 2:
+        T = np.nan_to_num(T)
     points = np.asarray(grid, dtype=np.float64)
     X_extra = None if extra is None else np.asarray(extra, dtype=np.float64).reshape(*T.shape, -1)
     index = _candidates(form, points.size)
     if X_extra is not None:
         index |= {f"x{j}": np.zeros_like(index["1"]) for j in range(X_extra.shape[2])}
-    meters, n = T.shape
+    meters, n = Y.shape
     best = SearchResult(
         np.full(meters, math.nan), np.full(meters, math.nan), np.full(meters, np.inf)
     )
-    chunk = max(1, _CHUNK_ELEMENTS // max(1, points.size * n * 3))
+    days = T.shape[2] if T.ndim == 3 else 1
+    chunk = max(1, _CHUNK_ELEMENTS // max(1, points.size * n * days * 3))
     for start in range(0, meters, chunk):
         rows = slice(start, start + chunk)
         extras = None if X_extra is None else X_extra[rows]
@@ -330,10 +354,10 @@ def fit_form(
     t = np.asarray(temperature, dtype=np.float64)
     y = np.asarray(energy, dtype=np.float64)
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
-    keep = np.isfinite(t) & np.isfinite(y)
+    keep = (np.isfinite(t).any(axis=1) if t.ndim == 2 else np.isfinite(t)) & np.isfinite(y)
     if w is not None:
         keep &= w > 0
-    x_extra = None if extra is None else np.asarray(extra, dtype=np.float64).reshape(t.size, -1)
+    x_extra = None if extra is None else np.asarray(extra, dtype=np.float64).reshape(t.shape[0], -1)
     if len(COLUMNS[form]) + len(extra_names) >= keep.sum():
         return None
 

@@ -16,7 +16,13 @@ from enum import StrEnum
 
 import numpy.typing as npt
 
-from baselines.changepoint import DEFAULT_GRID_C, ChangePointModel, ModelForm, fit_form
+from baselines.changepoint import (
+    DEFAULT_GRID_C,
+    MIN_ACTIVE_POINTS,
+    ChangePointModel,
+    ModelForm,
+    fit_form,
+)
 
 #: CalTRACK's daily candidate set; 2P and 4P (ASHRAE) are available on request
 DEFAULT_FORMS = (
@@ -94,6 +100,7 @@ def select_model(
     forms: Sequence[ModelForm] = DEFAULT_FORMS,
     criterion: Criterion = Criterion.ADJUSTED_R2,
     grid: npt.ArrayLike = DEFAULT_GRID_C,
+    min_side_points: int = MIN_ACTIVE_POINTS,
 ) -> Selection:
     """Fit every form and choose; the intercept-only model always qualifies as a fallback."""
     candidates = []
@@ -106,6 +113,7 @@ def select_model(
             extra=extra,
             extra_names=extra_names,
             grid=grid,
+            min_side_points=min_side_points,
         )
         reason = qualify(form, model)
         candidates.append(Candidate(form, model, not reason, reason))

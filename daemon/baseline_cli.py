@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from baselines.analysis import Analysis, Period, analyse_daily
+from baselines.analysis import Analysis, Period, analyse_daily, analyse_monthly
 from baselines.changepoint import ModelForm
 from baselines.daily import daily, fahrenheit_to_celsius
 from baselines.selection import DEFAULT_FORMS, Criterion
@@ -113,8 +113,8 @@ def parse_period(text: str) -> Period:
 def run_fit(args: argparse.Namespace) -> Analysis:
     baseline = parse_period(args.baseline)
     reporting = parse_period(args.reporting) if args.reporting else None
-    if args.granularity != "daily":
-        raise InputError(f"--granularity {args.granularity}: only daily models are available yet")
+    if args.granularity == "hourly":
+        raise InputError("--granularity hourly: the hourly model is not available yet")
     last = max(baseline.last, reporting.last if reporting else baseline.last)
     first = min(baseline.first, reporting.first if reporting else baseline.first)
     times, energy = read_series(
@@ -132,7 +132,8 @@ def run_fit(args: argparse.Namespace) -> Analysis:
     energy_days = daily(times, energy, first=first, last=last, tz=args.tz, how=how)
     temperature_days = daily(t_times, temperature, first=first, last=last, tz=args.tz, how="mean")
     forms = [ModelForm(f) for f in args.forms.split(",")] if args.forms else list(DEFAULT_FORMS)
-    return analyse_daily(
+    analyse = analyse_monthly if args.granularity == "monthly" else analyse_daily
+    return analyse(
         energy_days.days,
         energy_days.values,
         temperature_days.values,
