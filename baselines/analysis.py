@@ -20,6 +20,7 @@ from baselines.daily import heating_degree_days
 from baselines.results import PeriodResult, forecast
 from baselines.selection import DEFAULT_FORMS, Criterion, Selection, select_model
 from baselines.stats import FloatArray
+from baselines.towt import TowtModel, fit_towt
 from baselines.validity import DEFAULT_THRESHOLDS, Sufficiency, Thresholds, Validity, assess
 
 
@@ -240,3 +241,64 @@ def analyse_monthly(
         ),
         heating_degree_days=float(np.nansum(heating_degree_days(base_temperature))),
     )
+
+
+@dataclass(frozen=True)
+class HourlyAnalysis:
+    """The hourly (TOWT) analysis: the same gates and reporting results as the daily one."""
+
+    baseline: Period
+    reporting: Period | None
+    model: TowtModel
+    validity: Validity
+    result: PeriodResult | None
+    hours: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "baseline_period": self.baseline.to_dict(),
+            "reporting_period": None if self.reporting is None else self.reporting.to_dict(),
+            "model": self.model.to_dict(),
+            "data": {"baseline_hours": self.hours},
+            "validity": self.validity.to_dict(),
+            "reporting": None if self.result is None else self.result.to_dict(),
+        }
+
+
+def analyse_hourly(
+    hours_ns: npt.ArrayLike,
+    hour_of_week: npt.ArrayLike,
+    energy_kwh: npt.ArrayLike,
+    temperature_c: npt.ArrayLike,
+    *,
+    days: Sequence[date],
+    baseline: Period,
+    reporting: Period | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> HourlyAnalysis:
+    """The analysis on local hours with the time-of-week-and-temperature model.
+
+    ``days`` gives each hour's local date (to place it in the baseline or reporting period).
+    """
+    energy = np.asarray(energy_kwh, dtype=np.float64)
+    temperature = np.asarray(temperature_c, dtype=np.float64)
+    how = np.asarray(hour_of_week, dtype=np.int64)
+    in_base = baseline.mask(days)
+    model = fit_towt(how[in_base], temperature[in_base], energy[in_base])
+    result = None
+    reporting_months = None
+    if reporting is not None:
+        in_rep = reporting.mask(days)
+        expected = model.predict(how[in_rep], np.nan_to_num(temperature[in_rep]))
+        expected = np.where(np.isfinite(temperature[in_rep]), expected, np.nan)
+        result = forecast(model.fit, expected, energy[in_rep])
+        reporting_months = round(reporting.days * 12 / 365, 1)
+    validity = assess(
+        model.fit,
+        baseline_variable=temperature[in_base] if reporting is not None else None,
+        reporting_variable=None if reporting is None else temperature[reporting.mask(days)],
+        reporting_months=reporting_months,
+        fractional_savings_uncertainty=None if result is None else result.fsu,
+        thresholds=thresholds,
+    )
+    return HourlyAnalysis(baseline, reporting, model, validity, result, int(model.fit.n))

@@ -86,6 +86,53 @@ def daily(
     return DailySeries(days, result)
 
 
+def hour_bounds(first: date, last: date, tz: str) -> npt.NDArray[np.int64]:
+    """Starts of every local hour from ``first`` to the end of ``last`` (epoch ns), and the end.
+
+    Zones whose offsets are whole hours (all of Europe) have local hours on UTC hours, so the
+    repeated autumn hour and the missing spring hour come out right by stepping in UTC.
+    """
+    days = day_bounds(first, last, tz)
+    return np.arange(days[0], days[-1] + 1, 3_600 * NS, dtype=np.int64)
+
+
+def hourly(
+    times_ns: npt.ArrayLike,
+    values: npt.ArrayLike,
+    *,
+    first: date,
+    last: date,
+    tz: str,
+    how: str,
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """(hour starts, values) per local hour, as ``daily`` does per day."""
+    t = np.asarray(times_ns, dtype=np.int64)
+    v = np.asarray(values, dtype=np.float64)
+    bounds = hour_bounds(first, last, tz)
+    if how == "counter":
+        result, coverage = distribute(counter_intervals(t, v), bounds)
+        result = np.where(coverage >= 0.999, result, np.nan)
+    elif how in ("sum", "mean"):
+        result = _per_day(t, v, bounds, mean=how == "mean")
+    else:
+        raise ValueError(f"how must be 'sum', 'mean' or 'counter', not {how!r}")
+    return bounds[:-1], result
+
+
+def hour_of_week(hours_ns: npt.ArrayLike, tz: str) -> npt.NDArray[np.int64]:
+    """0 for Monday 00-01 local time ... 167 for Sunday 23-24."""
+    zone = ZoneInfo(tz)
+    return np.array(
+        [
+            (moment.weekday() * 24 + moment.hour)
+            for moment in (
+                datetime.fromtimestamp(int(ns) / NS, zone) for ns in np.asarray(hours_ns)
+            )
+        ],
+        dtype=np.int64,
+    )
+
+
 def heating_degree_days(daily_mean_c: npt.ArrayLike, base_c: float = HEATING_BASE_C) -> FloatArray:
     return np.maximum(base_c - np.asarray(daily_mean_c, dtype=np.float64), 0.0)
 

@@ -23,9 +23,16 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from baselines.analysis import Analysis, Period, analyse_daily, analyse_monthly
+from baselines.analysis import (
+    Analysis,
+    HourlyAnalysis,
+    Period,
+    analyse_daily,
+    analyse_hourly,
+    analyse_monthly,
+)
 from baselines.changepoint import ModelForm
-from baselines.daily import daily, fahrenheit_to_celsius
+from baselines.daily import daily, fahrenheit_to_celsius, hour_of_week, hourly
 from baselines.selection import DEFAULT_FORMS, Criterion
 from daemon.deployment import load_deployment
 from daemon.enpi_run import EnpiResult, run_enpi
@@ -110,11 +117,9 @@ def parse_period(text: str) -> Period:
     return Period(first, last)
 
 
-def run_fit(args: argparse.Namespace) -> Analysis:
+def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
     baseline = parse_period(args.baseline)
     reporting = parse_period(args.reporting) if args.reporting else None
-    if args.granularity == "hourly":
-        raise InputError("--granularity hourly: the hourly model is not available yet")
     last = max(baseline.last, reporting.last if reporting else baseline.last)
     first = min(baseline.first, reporting.first if reporting else baseline.first)
     times, energy = read_series(
@@ -129,6 +134,22 @@ def run_fit(args: argparse.Namespace) -> Analysis:
     if args.temperature_unit == "F":
         temperature = fahrenheit_to_celsius(temperature)
     how = "counter" if args.counter else "sum"
+    if args.granularity == "hourly":
+        hours, energy_hours = hourly(times, energy, first=first, last=last, tz=args.tz, how=how)
+        _, temperature_hours = hourly(
+            t_times, temperature, first=first, last=last, tz=args.tz, how="mean"
+        )
+        zone = ZoneInfo(args.tz)
+        days = [datetime.fromtimestamp(int(ns) / NS, zone).date() for ns in hours]
+        return analyse_hourly(
+            hours,
+            hour_of_week(hours, args.tz),
+            energy_hours,
+            temperature_hours,
+            days=days,
+            baseline=baseline,
+            reporting=reporting,
+        )
     energy_days = daily(times, energy, first=first, last=last, tz=args.tz, how=how)
     temperature_days = daily(t_times, temperature, first=first, last=last, tz=args.tz, how="mean")
     forms = [ModelForm(f) for f in args.forms.split(",")] if args.forms else list(DEFAULT_FORMS)
@@ -144,7 +165,16 @@ def run_fit(args: argparse.Namespace) -> Analysis:
     )
 
 
-def table(analysis: Analysis) -> str:
+def table(analysis: Analysis | HourlyAnalysis) -> str:
+    if isinstance(analysis, HourlyAnalysis):
+        fit = analysis.model.fit
+        lines = [
+            f"model: time of week and temperature (hourly), "
+            f"{int(analysis.model.occupied.sum())} occupied hours of the week",
+            f"n {fit.n}  R² {fit.r2:.4f}  adj R² {fit.adj_r2:.4f}  CV(RMSE) {fit.cv_rmse:.2%}  "
+            f"NMBE {fit.nmbe:.3%}  ρ {fit.autocorrelation:.3f}",
+        ]
+        return "\n".join(lines + _reporting_lines(analysis))
     model = analysis.selection.chosen
     fit = model.fit
     lines = [
@@ -161,6 +191,11 @@ def table(analysis: Analysis) -> str:
         f"n {fit.n}  R² {fit.r2:.4f}  adj R² {fit.adj_r2:.4f}  CV(RMSE) {fit.cv_rmse:.2%}  "
         f"NMBE {fit.nmbe:.3%}  ρ {fit.autocorrelation:.3f}"
     )
+    return "\n".join(lines + _reporting_lines(analysis))
+
+
+def _reporting_lines(analysis: Analysis | HourlyAnalysis) -> list[str]:
+    lines = []
     if analysis.result is not None:
         r = analysis.result
         lines.append(
@@ -173,7 +208,7 @@ def table(analysis: Analysis) -> str:
         f"  {'PASS' if g.passed else 'FAIL' if g.passed is False else ' -- '}  {g.message}"
         for g in analysis.validity.gates
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def fit_command(args: argparse.Namespace) -> int:

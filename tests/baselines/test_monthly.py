@@ -55,5 +55,3 @@ def test_baseline_fit_command_on_monthly_granularity(
     assert document["model"]["n"] == 12
     assert document["model"]["form"] == "3p_heating"
     assert document["reporting"]["improvement"] == pytest.approx(0.10, abs=0.03)
-    assert main([*fit(consumption, temperature), "--granularity", "hourly"]) == 2
-    assert "hourly model is not available yet" in capsys.readouterr().err
