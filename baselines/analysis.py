@@ -8,7 +8,7 @@ results (expected, avoided, improvement, SEnPI, CUSUM, uncertainty) and every va
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -81,35 +81,58 @@ def analyse_daily(
     criterion: Criterion = Criterion.ADJUSTED_R2,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     grid: npt.ArrayLike = DEFAULT_GRID_C,
+    variables: Mapping[str, npt.ArrayLike] | None = None,
 ) -> Analysis:
+    """The daily analysis; ``variables`` are further relevant variables per day (occupancy,
+    opening days, production), entering every model as extra regressors."""
     energy = np.asarray(energy_kwh, dtype=np.float64)
     temperature = np.asarray(temperature_c, dtype=np.float64)
+    names = tuple(variables or {})
+    extra = (
+        np.column_stack([np.asarray(v, dtype=np.float64) for v in (variables or {}).values()])
+        if names
+        else np.empty((len(days), 0))
+    )
     in_baseline = baseline.mask(days)
     base_energy, base_temperature = energy[in_baseline], temperature[in_baseline]
     usable = np.isfinite(base_energy) & np.isfinite(base_temperature)
+    usable &= np.isfinite(extra[in_baseline]).all(axis=1)
     sufficiency = Sufficiency(
         days=baseline.days,
         missing_days=baseline.days - int(usable.sum()),
         temperature_coverage=float(np.isfinite(base_temperature).sum()) / baseline.days,
     )
+    base_extra = extra[in_baseline][usable]
     selection = select_model(
-        base_temperature[usable], base_energy[usable], forms=forms, criterion=criterion, grid=grid
+        base_temperature[usable],
+        base_energy[usable],
+        extra=base_extra if names else None,
+        extra_names=names,
+        forms=forms,
+        criterion=criterion,
+        grid=grid,
     )
     model = selection.chosen
     result = None
-    reporting_temperature = None
+    ranges: dict[str, tuple[npt.ArrayLike, npt.ArrayLike]] = {}
     months = None
     if reporting is not None:
         in_reporting = reporting.mask(days)
         reporting_temperature = temperature[in_reporting]
-        expected = model.predict(np.nan_to_num(reporting_temperature, nan=np.nan))
-        expected = np.where(np.isfinite(reporting_temperature), expected, np.nan)
+        reporting_extra = extra[in_reporting]
+        expected = model.predict(
+            np.nan_to_num(reporting_temperature), np.nan_to_num(reporting_extra) if names else None
+        )
+        known = np.isfinite(reporting_temperature) & np.isfinite(reporting_extra).all(axis=1)
+        expected = np.where(known, expected, np.nan)
         result = forecast(model.fit, expected, energy[in_reporting])
         months = round(reporting.days * 12 / 365, 1)  # 365 days are 12 months for G14
+        ranges["temperature"] = (base_temperature[usable], reporting_temperature)
+        for j, name in enumerate(names):
+            ranges[name] = (base_extra[:, j], reporting_extra[:, j])
     validity = assess(
         model.fit,
-        baseline_variable=base_temperature[usable] if reporting is not None else None,
-        reporting_variable=reporting_temperature,
+        variables=ranges,
         reporting_months=months,
         fractional_savings_uncertainty=None if result is None else result.fsu,
         sufficiency=sufficiency,
@@ -220,8 +243,11 @@ def analyse_monthly(
     )
     validity = assess(
         model.fit,
-        baseline_variable=np.nanmean(temps[usable], axis=1) if reporting is not None else None,
-        reporting_variable=reporting_mean,
+        variables=(
+            {"temperature": (np.nanmean(temps[usable], axis=1), reporting_mean)}
+            if reporting_mean is not None
+            else None
+        ),
         reporting_months=reporting_months,
         fractional_savings_uncertainty=None if result is None else result.fsu,
         sufficiency=sufficiency,
@@ -295,8 +321,11 @@ def analyse_hourly(
         reporting_months = round(reporting.days * 12 / 365, 1)
     validity = assess(
         model.fit,
-        baseline_variable=temperature[in_base] if reporting is not None else None,
-        reporting_variable=None if reporting is None else temperature[reporting.mask(days)],
+        variables=(
+            None
+            if reporting is None
+            else {"temperature": (temperature[in_base], temperature[reporting.mask(days)])}
+        ),
         reporting_months=reporting_months,
         fractional_savings_uncertainty=None if result is None else result.fsu,
         thresholds=thresholds,

@@ -8,7 +8,7 @@ claim", with the reasons.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,14 +118,17 @@ def cv_limit(reporting_months: float | None, thresholds: Thresholds) -> float:
 def assess(
     fit: LinearFit,
     *,
-    baseline_variable: npt.ArrayLike | None = None,
-    reporting_variable: npt.ArrayLike | None = None,
+    variables: Mapping[str, tuple[npt.ArrayLike, npt.ArrayLike]] | None = None,
     reporting_months: float | None = None,
     fractional_savings_uncertainty: float | None = None,
     sufficiency: Sufficiency | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Validity:
-    """Every gate for a fitted baseline model; reporting-period gates once there is one."""
+    """Every gate for a fitted baseline model; reporting-period gates once there is one.
+
+    ``variables`` maps each relevant variable's name to its (baseline, reporting) values: DOE
+    wants every variable's reporting-period mean inside the range the model was fitted on.
+    """
     t = thresholds
     gates = [
         _gate("doe.points", fit.n >= t.min_points, fit.n, f">= {t.min_points}", "data points"),
@@ -141,8 +144,8 @@ def assess(
                 "model F-test p",
             )
         )
-        variables = [name for name in fit.names if name != "intercept"]
-        p_values = [fit.p_value(name) for name in variables]
+        regressors = [name for name in fit.names if name != "intercept"]
+        p_values = [fit.p_value(name) for name in regressors]
         worst = max(p_values)
         best = min(p_values)
         gates.append(
@@ -157,17 +160,20 @@ def assess(
                 f"at least one <= {t.best_variable_p}", "smallest variable p",
             )
         )  # fmt: skip
-    if baseline_variable is not None and reporting_variable is not None:
-        base = np.asarray(baseline_variable, dtype=np.float64)
-        mean = float(np.nanmean(np.asarray(reporting_variable, dtype=np.float64)))
+    for name, (baseline_values, reporting_values) in (variables or {}).items():
+        base = np.asarray(baseline_values, dtype=np.float64)
+        mean = float(np.nanmean(np.asarray(reporting_values, dtype=np.float64)))
         low, high = float(np.nanmin(base)), float(np.nanmax(base))
+        code = "doe.reporting_range" if name == "temperature" else f"doe.reporting_range.{name}"
         gates.append(
             _gate(
-                "doe.reporting_range", low <= mean <= high, mean,
+                code,
+                low <= mean <= high,
+                mean,
                 f"within the baseline's {low:.3g}..{high:.3g}",
-                "reporting-period mean of the variable",
+                f"reporting-period mean of {name}",
             )
-        )  # fmt: skip
+        )
     gates.append(
         _gate(
             "g14.nmbe", abs(fit.nmbe) <= t.max_abs_nmbe, fit.nmbe,

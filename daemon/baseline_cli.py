@@ -34,6 +34,7 @@ from baselines.analysis import (
 from baselines.changepoint import ModelForm
 from baselines.daily import daily, fahrenheit_to_celsius, hour_of_week, hourly
 from baselines.selection import DEFAULT_FORMS, Criterion
+from baselines.versions import Adjustment
 from daemon.deployment import load_deployment
 from daemon.enpi_run import EnpiResult, run_enpi
 from daemon.errors import ConfigError, StoreError
@@ -153,8 +154,23 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
     energy_days = daily(times, energy, first=first, last=last, tz=args.tz, how=how)
     temperature_days = daily(t_times, temperature, first=first, last=last, tz=args.tz, how="mean")
     forms = [ModelForm(f) for f in args.forms.split(",")] if args.forms else list(DEFAULT_FORMS)
-    analyse = analyse_monthly if args.granularity == "monthly" else analyse_daily
-    return analyse(
+    if args.granularity == "monthly":
+        if args.variable:
+            raise InputError("--variable works with daily granularity only")
+        return analyse_monthly(
+            energy_days.days,
+            energy_days.values,
+            temperature_days.values,
+            baseline=baseline,
+            reporting=reporting,
+            forms=forms,
+            criterion=Criterion(args.criterion),
+        )
+    variables = {
+        name: daily(v_times, v_values, first=first, last=last, tz=args.tz, how=how_v).values
+        for name, (v_times, v_values, how_v) in _variables(args).items()
+    }
+    return analyse_daily(
         energy_days.days,
         energy_days.values,
         temperature_days.values,
@@ -162,7 +178,21 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
         reporting=reporting,
         forms=forms,
         criterion=Criterion(args.criterion),
+        variables=variables,
     )
+
+
+def _variables(args: argparse.Namespace) -> dict[str, tuple[np.ndarray, np.ndarray, str]]:
+    """--variable NAME=CSV[,sum]: another relevant variable, averaged (or summed) per day."""
+    found = {}
+    for text in args.variable or []:
+        name, _, rest = text.partition("=")
+        path, _, how = rest.partition(",")
+        if not name.isidentifier() or not path or how not in ("", "sum", "mean"):
+            raise InputError(f"--variable {text!r}: write NAME=FILE.csv, or NAME=FILE.csv,sum")
+        times, values = read_series(Path(path), tz=args.tz, time_column=None, value_column=None)
+        found[name] = (times, values, how or "mean")
+    return found
 
 
 def table(analysis: Analysis | HourlyAnalysis) -> str:
@@ -273,6 +303,39 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def adjust_command(args: argparse.Namespace) -> int:
+    try:
+        deployment = load_deployment(args.config)
+        period = parse_period(args.period)
+    except (ConfigError, InputError) as exc:
+        print(exc, file=sys.stderr)
+        return 1 if isinstance(exc, ConfigError) else 2
+    if args.enpi not in {e.id for e in deployment.config.enpis}:
+        print(f"unknown EnPI {args.enpi!r}", file=sys.stderr)
+        return 2
+    register = Register(deployment.config.daemon.register_path)
+    try:
+        baseline = register.current(args.enpi)
+        if baseline is None:
+            print(
+                f"EnPI {args.enpi!r} has no adopted baseline yet: run 'enms baseline run'",
+                file=sys.stderr,
+            )
+            return 1
+        register.add_adjustment(
+            args.enpi,
+            baseline.version,
+            Adjustment(period.first, period.last, args.kwh, args.reason),
+        )
+    finally:
+        register.close()
+    print(
+        f"{args.enpi}: adjustment of {args.kwh:+,.0f} kWh over {period.first}..{period.last} "
+        f"recorded against baseline v{baseline.version}"
+    )
+    return 0
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     baseline = commands.add_parser("baseline", help="energy baselines and EnPIs")
     actions = baseline.add_subparsers(dest="baseline_command", required=True, metavar="ACTION")
@@ -290,6 +353,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     fit.add_argument(
         "--forms", help="model forms to consider, comma-separated (default: CalTRACK's)"
     )
+    fit.add_argument(
+        "--variable",
+        action="append",
+        metavar="NAME=CSV[,sum]",
+        help="another relevant variable (occupancy, opening days), averaged or summed per day",
+    )
     fit.add_argument("--criterion", choices=[c.value for c in Criterion], default="adj_r2")
     fit.add_argument("--format", choices=("json", "table"), default="table")
     fit.set_defaults(handler=fit_command)
@@ -301,3 +370,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "--until", metavar="YYYY-MM-DD", help="last day to compute (default: yesterday)"
     )
     run.set_defaults(handler=run_command)
+    adjust = actions.add_parser(
+        "adjust", help="record a non-routine adjustment (ISO 50015) to an EnPI's baseline"
+    )
+    adjust.add_argument("--config", required=True, metavar="FILE")
+    adjust.add_argument("--enpi", required=True, metavar="ID")
+    adjust.add_argument("--period", required=True, metavar="FIRST..LAST", help="days it covers")
+    adjust.add_argument("--kwh", required=True, type=float, help="energy added to what is expected")
+    adjust.add_argument("--reason", required=True, help="why, for the audit trail")
+    adjust.set_defaults(handler=adjust_command)

@@ -110,6 +110,16 @@ async def daily_inputs(
     return days, energy, temperature
 
 
+def adjustments_per_day(baseline: EnergyBaseline, days: list[date]) -> FloatArray:
+    """Each non-routine adjustment spread evenly over its days (kWh added to what is expected)."""
+    per_day = np.zeros(len(days))
+    for adjustment in baseline.adjustments:
+        length = (adjustment.last - adjustment.first).days + 1
+        inside = np.array([adjustment.first <= d <= adjustment.last for d in days])
+        per_day[inside] += adjustment.kwh / length
+    return per_day
+
+
 @dataclass(frozen=True)
 class DailyData:
     """An EnPI's inputs per local day; NaN where a day is not fully known."""
@@ -209,6 +219,8 @@ async def run_enpi(
             enpi.id, baseline.version, baseline.form.value, analysis.validity.label,
         )  # fmt: skip
     expected = baseline.predict(np.nan_to_num(temperature, nan=0.0))
+    adjustment = adjustments_per_day(baseline, days)
+    expected = expected + adjustment
     known = np.isfinite(energy) & np.isfinite(temperature)
     reporting = np.array([d > last for d in days]) & known
     residual = energy - expected
@@ -236,6 +248,8 @@ async def run_enpi(
         }
         if reporting[i]:
             fields["cusum_kwh"] = float(cusum[i])
+        if adjustment[i]:
+            fields["adjustment_kwh"] = float(adjustment[i])
         if area > 0:
             fields["actual_kwh_per_m2"] = float(energy[i]) / area
         midnight = datetime(day.year, day.month, day.day, tzinfo=zone)

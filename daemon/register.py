@@ -1,18 +1,20 @@
 """The management-system register: documented information ISO 50001 asks to retain.
 
-Baseline versions live here (other records -- nonconformities, targets, review decisions --
-join later). Rows are only ever added: an adopted baseline is never edited, a revision adds the
-next version and marks the previous one superseded.
+Baseline versions and their non-routine adjustments live here (other records --
+nonconformities, targets, review decisions -- join later). Rows are only ever added: an adopted
+baseline is never edited, a revision adds the next version and marks the previous one
+superseded, and an adjustment is its own record, with its reason and size.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from baselines.versions import EnergyBaseline
+from baselines.versions import Adjustment, EnergyBaseline
 from daemon.errors import EnmsError
 
 _SCHEMA = """
@@ -23,6 +25,15 @@ CREATE TABLE IF NOT EXISTS baseline_versions (
     superseded_at TEXT,
     record TEXT NOT NULL,      -- the EnergyBaseline as JSON, never changed
     PRIMARY KEY (enpi, version)
+);
+CREATE TABLE IF NOT EXISTS adjustments (
+    enpi TEXT NOT NULL,
+    version INTEGER NOT NULL,  -- the baseline version the adjustment applies to
+    first TEXT NOT NULL,
+    last TEXT NOT NULL,
+    kwh REAL NOT NULL,
+    reason TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
 );
 """
 
@@ -56,7 +67,39 @@ class Register:
                 "ORDER BY version DESC LIMIT 1",
                 (enpi,),
             ).fetchone()
-        return None if row is None else EnergyBaseline.from_json(row[0])
+        if row is None:
+            return None
+        baseline = EnergyBaseline.from_json(row[0])
+        return replace(baseline, adjustments=tuple(self.adjustments(enpi, baseline.version)))
+
+    def adjustments(self, enpi: str, version: int) -> list[Adjustment]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT first, last, kwh, reason FROM adjustments WHERE enpi = ? AND version = ? "
+                "ORDER BY rowid",
+                (enpi, version),
+            ).fetchall()
+        return [
+            Adjustment(date.fromisoformat(first), date.fromisoformat(last), kwh, reason)
+            for first, last, kwh, reason in rows
+        ]
+
+    def add_adjustment(self, enpi: str, version: int, adjustment: Adjustment) -> None:
+        """Record a non-routine adjustment (ISO 50015) to a baseline version's expectations."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO adjustments (enpi, version, first, last, kwh, reason, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    enpi,
+                    version,
+                    adjustment.first.isoformat(),
+                    adjustment.last.isoformat(),
+                    adjustment.kwh,
+                    adjustment.reason,
+                    now_text(),
+                ),
+            )
 
     def versions(self, enpi: str) -> list[EnergyBaseline]:
         with self._lock:

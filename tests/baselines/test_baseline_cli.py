@@ -106,3 +106,31 @@ def test_bad_input_is_reported_with_file_and_line(
     assert f"{consumption}:6: 'lots' is not a number" in capsys.readouterr().err
     assert main([*fit(consumption, temperature)[:-4], "--baseline", "2016-12-31..2016-01-01"]) == 2
     assert "ends before it starts" in capsys.readouterr().err
+
+
+def test_relevant_variables_beyond_temperature(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A school: 60 kWh more on opening days; the variable enters the model and its gates."""
+    consumption, temperature = write_fixture(tmp_path)
+    rows = consumption.read_text().splitlines()
+    opening = ["time,open"]
+    adjusted = [rows[0]]
+    for row in rows[1:]:
+        moment, value = row.split(",")
+        is_open = datetime.fromisoformat(moment).weekday() < 5
+        opening.append(f"{moment},{int(is_open)}")
+        adjusted.append(f"{moment},{float(value) + (60 if is_open else 0):.3f}")
+    consumption.write_text("\n".join(adjusted) + "\n")
+    open_days = tmp_path / "open.csv"
+    open_days.write_text("\n".join(opening) + "\n")
+    args = [*fit(consumption, temperature), "--variable", f"open={open_days}", "--format", "json"]
+    assert main(args) == 0
+    document = json.loads(capsys.readouterr().out)
+    coefficients = document["model"]["coefficients"]
+    assert coefficients["open"]["value"] == pytest.approx(60, abs=3)
+    assert coefficients["open"]["p"] < 1e-10
+    codes = {gate["code"] for gate in document["validity"]["gates"]}
+    assert "doe.reporting_range.open" in codes
+    assert main([*fit(consumption, temperature), "--variable", "open"]) == 2
+    assert "write NAME=FILE.csv" in capsys.readouterr().err

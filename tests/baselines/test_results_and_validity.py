@@ -83,8 +83,7 @@ def test_validity_gates_report_each_rule_and_label_the_model() -> None:
     model, t, _ = baseline_fit()
     good = assess(
         model.fit,
-        baseline_variable=t,
-        reporting_variable=t[:200],
+        variables={"temperature": (t, t[:200])},
         reporting_months=12,
         fractional_savings_uncertainty=0.2,
         sufficiency=Sufficiency(365, 0, 1.0),
@@ -97,8 +96,7 @@ def test_validity_gates_report_each_rule_and_label_the_model() -> None:
     }  # fmt: skip
     bad = assess(
         model.fit,
-        baseline_variable=t,
-        reporting_variable=t + 40,  # a reporting climate far outside the baseline's
+        variables={"temperature": (t, t + 40)},  # a reporting climate far outside the baseline's
         fractional_savings_uncertainty=0.8,
         sufficiency=Sufficiency(300, 60, 0.8),
     )

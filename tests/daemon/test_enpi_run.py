@@ -273,3 +273,34 @@ async def test_the_daemon_computes_the_enpis_on_its_schedule(
         SeriesSelector("enpi", "expected_kwh", {"enpi": "hus-a-fjv"}), 0, 2 * 10**18
     )
     assert len(series[0].values) == DAYS  # every known day up to yesterday (the data end mid-2024)
+
+
+async def test_a_non_routine_adjustment_is_recorded_and_raises_what_is_expected(
+    deployment_file: tuple[Path, Store], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, store = deployment_file
+    await store.write(POINTS)
+    run = ["baseline", "run", "--config", str(config), "--until", "2024-06-30"]
+    assert await asyncio.to_thread(main, run) == 0
+    before = (await store.raw(SeriesSelector("enpi", "expected_kwh"), 0, 2 * 10**18))[0].values
+    adjust = [
+        "baseline", "adjust", "--config", str(config), "--enpi", "hus-a-fjv",
+        "--period", "2024-03-01..2024-03-10", "--kwh", "500",
+        "--reason", "temporary classrooms heated from the school's substation",
+    ]  # fmt: skip
+    assert await asyncio.to_thread(main, adjust) == 0
+    assert (
+        "adjustment of +500 kWh over 2024-03-01..2024-03-10 recorded against baseline v1"
+        in capsys.readouterr().out
+    )
+    assert await asyncio.to_thread(main, run) == 0
+    after = (await store.raw(SeriesSelector("enpi", "expected_kwh"), 0, 2 * 10**18))[0].values
+    march_1 = (date(2024, 3, 1) - FIRST).days
+    np.testing.assert_allclose(
+        after - before, np.r_[np.zeros(march_1), np.full(10, 50.0), np.zeros(DAYS - march_1 - 10)]
+    )
+    register = Register(config.parent / "var" / "register.sqlite")
+    (adjustment,) = register.adjustments("hus-a-fjv", 1)
+    register.close()
+    assert adjustment.reason == "temporary classrooms heated from the school's substation"
+    assert adjustment.kwh == 500
