@@ -70,6 +70,32 @@ class Analysis:
         }
 
 
+def _analysis(
+    *,
+    baseline: Period,
+    reporting: Period | None,
+    selection: Selection,
+    validity: Validity,
+    sufficiency: Sufficiency,
+    result: PeriodResult | None,
+    base_temperature: FloatArray,
+) -> Analysis:
+    finite = base_temperature[np.isfinite(base_temperature)]
+    return Analysis(
+        baseline=baseline,
+        reporting=reporting,
+        selection=selection,
+        validity=validity,
+        sufficiency=sufficiency,
+        result=result,
+        temperature_range_c=(
+            float(finite.min()) if finite.size else math.nan,
+            float(finite.max()) if finite.size else math.nan,
+        ),
+        heating_degree_days=float(np.nansum(heating_degree_days(base_temperature))),
+    )
+
+
 def analyse_daily(
     days: Sequence[date],
     energy_kwh: npt.ArrayLike,
@@ -138,19 +164,14 @@ def analyse_daily(
         sufficiency=sufficiency,
         thresholds=thresholds,
     )
-    finite = base_temperature[np.isfinite(base_temperature)]
-    return Analysis(
+    return _analysis(
         baseline=baseline,
         reporting=reporting,
         selection=selection,
         validity=validity,
         sufficiency=sufficiency,
         result=result,
-        temperature_range_c=(
-            float(finite.min()) if finite.size else math.nan,
-            float(finite.max()) if finite.size else math.nan,
-        ),
-        heating_degree_days=float(np.nansum(heating_degree_days(base_temperature))),
+        base_temperature=base_temperature,
     )
 
 
@@ -253,19 +274,14 @@ def analyse_monthly(
         sufficiency=sufficiency,
         thresholds=thresholds,
     )
-    finite = base_temperature[np.isfinite(base_temperature)]
-    return Analysis(
+    return _analysis(
         baseline=baseline,
         reporting=reporting,
         selection=selection,
         validity=validity,
         sufficiency=sufficiency,
         result=result,
-        temperature_range_c=(
-            float(finite.min()) if finite.size else math.nan,
-            float(finite.max()) if finite.size else math.nan,
-        ),
-        heating_degree_days=float(np.nansum(heating_degree_days(base_temperature))),
+        base_temperature=base_temperature,
     )
 
 

@@ -46,7 +46,7 @@ class DailySeries:
         return len(self.days)
 
 
-def _per_day(
+def _per_bucket(
     times_ns: npt.NDArray[np.int64], values: FloatArray, bounds: npt.NDArray[np.int64], mean: bool
 ) -> FloatArray:
     index = np.searchsorted(bounds, times_ns, side="right") - 1
@@ -56,6 +56,20 @@ def _per_day(
     with np.errstate(invalid="ignore", divide="ignore"):
         result = total / count if mean else total
     return np.where(count > 0, result, np.nan)
+
+
+def _aggregate(
+    times_ns: npt.ArrayLike, values: npt.ArrayLike, bounds: npt.NDArray[np.int64], how: str
+) -> FloatArray:
+    """Values per bucket of ``bounds``: summed, averaged, or differenced from a register."""
+    t = np.asarray(times_ns, dtype=np.int64)
+    v = np.asarray(values, dtype=np.float64)
+    if how == "counter":
+        result, coverage = distribute(counter_intervals(t, v), bounds)
+        return np.where(coverage >= 0.999, result, np.nan)  # a partly known bucket is unknown
+    if how in ("sum", "mean"):
+        return _per_bucket(t, v, bounds, mean=how == "mean")
+    raise ValueError(f"how must be 'sum', 'mean' or 'counter', not {how!r}")
 
 
 def daily(
@@ -72,18 +86,9 @@ def daily(
     ``how``: "sum" for consumption per interval, "mean" for temperatures, "counter" for a
     cumulative register (differenced, resets handled, split across midnights).
     """
-    t = np.asarray(times_ns, dtype=np.int64)
-    v = np.asarray(values, dtype=np.float64)
     bounds = day_bounds(first, last, tz)
-    if how == "counter":
-        result, coverage = distribute(counter_intervals(t, v), bounds)
-        result = np.where(coverage >= 0.999, result, np.nan)  # a partly known day is not a day
-    elif how in ("sum", "mean"):
-        result = _per_day(t, v, bounds, mean=how == "mean")
-    else:
-        raise ValueError(f"how must be 'sum', 'mean' or 'counter', not {how!r}")
     days = tuple(first + timedelta(days=i) for i in range(bounds.size - 1))
-    return DailySeries(days, result)
+    return DailySeries(days, _aggregate(times_ns, values, bounds, how))
 
 
 def hour_bounds(first: date, last: date, tz: str) -> npt.NDArray[np.int64]:
@@ -106,17 +111,8 @@ def hourly(
     how: str,
 ) -> tuple[npt.NDArray[np.int64], FloatArray]:
     """(hour starts, values) per local hour, as ``daily`` does per day."""
-    t = np.asarray(times_ns, dtype=np.int64)
-    v = np.asarray(values, dtype=np.float64)
     bounds = hour_bounds(first, last, tz)
-    if how == "counter":
-        result, coverage = distribute(counter_intervals(t, v), bounds)
-        result = np.where(coverage >= 0.999, result, np.nan)
-    elif how in ("sum", "mean"):
-        result = _per_day(t, v, bounds, mean=how == "mean")
-    else:
-        raise ValueError(f"how must be 'sum', 'mean' or 'counter', not {how!r}")
-    return bounds[:-1], result
+    return bounds[:-1], _aggregate(times_ns, values, bounds, how)
 
 
 def hour_of_week(hours_ns: npt.ArrayLike, tz: str) -> npt.NDArray[np.int64]:
