@@ -27,6 +27,7 @@ from daemon.service import serve
 from daemon.storage.factory import open_store
 from daemon.storage.points import LatestPoint
 from daemon.writer import Writer, WriterStats
+from plugins.evaluate_cli import add_commands as add_evaluate_commands
 
 
 def _version() -> str:
@@ -267,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     collect.set_defaults(handler=_collect)
 
     add_baseline_commands(commands)
+    add_evaluate_commands(commands)
 
     health = commands.add_parser("health", help="the latest health report of every source")
     health.add_argument("--config", required=True, metavar="FILE")

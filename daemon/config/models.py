@@ -22,6 +22,7 @@ from daemon.config.connections import (
     StorageSettings,
 )
 from daemon.config.enpis import BaselinePeriod, EnpiDefinition
+from daemon.config.plugins import PluginSettings
 from daemon.config.portfolio import (
     ENERGY_UNITS,
     FLOW_UNITS,
@@ -68,6 +69,7 @@ __all__ = [
     "MqttBroker",
     "MqttSource",
     "MqttSubscription",
+    "PluginSettings",
     "Portfolio",
     "Seu",
     "Site",
@@ -95,6 +97,9 @@ class EnmsConfig(StrictModel):
         default_factory=list, description="energy performance indicators and their baselines"
     )
     sites: list[Site] = Field(min_length=1, description="the properties and their meters")
+    plugins: PluginSettings = Field(
+        default_factory=PluginSettings, description="the management-review evaluations"
+    )
 
     def buildings(self) -> list[tuple[Site, Building]]:
         return [(site, building) for site in self.sites for building in site.buildings]

@@ -1,0 +1,1 @@
+"""The evaluations enms ships, registered like any installed plugin."""

@@ -1,0 +1,328 @@
+"""Data quality and meter coverage (ISO 50001:2018 6.6, 9.1.1).
+
+For every configured meter in the review period: completeness (the share of the period covered
+by readings no further apart than ``max_gap_h``, counting a counter's unusable intervals as not
+covered), gaps, values stuck for ``stuck_h`` or longer, and counter resets, rollovers,
+replacements and jumps (classified by ``baselines.counters``). An EnPI whose meters fall below
+``completeness_min`` is reported as not reportable for the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from baselines.counters import IntervalFlag, counter_intervals
+from daemon.config.models import Meter, ValueKind
+from plugins.context import EvaluationContext
+from plugins.findings import (
+    Evidence,
+    Finding,
+    Kind,
+    Perspective,
+    Phase,
+    ReviewInput,
+    Scope,
+    Severity,
+)
+from plugins.hookspecs import hookimpl
+
+NAME = "data_quality"
+NS_PER_H = 3_600_000_000_000
+REFERENCES = ("ISO 50001:2018 6.6", "ISO 50001:2018 9.1.1")
+
+
+class DataQualitySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    completeness_min: float = Field(0.95, gt=0, le=1, description="below this, a meter deviates")
+    max_gap_h: float = Field(3.0, gt=0, description="readings further apart leave a gap")
+    stuck_h: float = Field(48.0, gt=0, description="an unchanged value this long is stuck")
+
+
+@dataclass(frozen=True, slots=True)
+class MeterQuality:
+    readings: int
+    completeness: float
+    gaps: int
+    longest_gap_h: float
+    longest_stuck_h: float
+    resets: int  # restarts from zero and rollovers: consumption still known
+    breaks: int  # replacements and jumps: consumption over the interval unknown
+
+
+def assess(
+    times_ns: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    start_ns: int,
+    end_ns: int,
+    *,
+    counter: bool,
+    max_gap_h: float,
+) -> MeterQuality:
+    """The quality of one meter's readings over [start_ns, end_ns)."""
+    span = end_ns - start_ns
+    keep = np.isfinite(values) & (times_ns >= start_ns) & (times_ns < end_ns)
+    t, v = times_ns[keep], values[keep]
+    if t.size == 0:
+        return MeterQuality(0, 0.0, 1, span / NS_PER_H, 0.0, 0, 0)
+    max_gap_ns = max_gap_h * NS_PER_H
+    edges = np.concatenate(([start_ns], t, [end_ns]))
+    lengths = np.diff(edges).astype(np.float64)
+    usable = lengths <= max_gap_ns
+    resets = breaks = 0
+    unchanged = np.zeros(max(t.size - 1, 0), dtype=bool)
+    if t.size >= 2:
+        if counter:
+            intervals = counter_intervals(t, v)
+            flags = intervals.flags
+            resets = int(np.sum((flags == IntervalFlag.RESET) | (flags == IntervalFlag.ROLLOVER)))
+            breaks = int(np.sum((flags == IntervalFlag.REPLACED) | (flags == IntervalFlag.JUMP)))
+            usable[1:-1] &= intervals.valid
+            unchanged = (intervals.consumption == 0) & (flags == IntervalFlag.OK)
+        else:
+            unchanged = np.diff(v) == 0
+    covered = float(np.sum(lengths[usable]))
+    gap_lengths = lengths[lengths > max_gap_ns]
+    return MeterQuality(
+        readings=int(t.size),
+        completeness=covered / span if span > 0 else 0.0,
+        gaps=int(gap_lengths.size),
+        longest_gap_h=float(gap_lengths.max()) / NS_PER_H if gap_lengths.size else 0.0,
+        longest_stuck_h=_longest_run(unchanged, np.diff(t).astype(np.float64)) / NS_PER_H,
+        resets=resets,
+        breaks=breaks,
+    )
+
+
+def _longest_run(flags: npt.NDArray[np.bool_], lengths: npt.NDArray[np.float64]) -> float:
+    """The longest total length of consecutive flagged intervals."""
+    best = current = 0.0
+    for flagged, length in zip(flags.tolist(), lengths.tolist(), strict=True):
+        current = current + length if flagged else 0.0
+        best = max(best, current)
+    return best
+
+
+def settings_of(context: EvaluationContext) -> DataQualitySettings:
+    try:
+        return DataQualitySettings.model_validate(dict(context.settings))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"plugins.settings.{NAME}.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ValueError(problems) from None
+
+
+def _finding(
+    context: EvaluationContext,
+    meter: Meter | None,
+    key: str,
+    title: str,
+    *,
+    kind: Kind,
+    severity: Severity,
+    metrics: dict[str, object],
+    review_input: ReviewInput = ReviewInput.MONITORING,
+    scope: Scope | None = None,
+) -> Finding:
+    field = context.main_field(meter) if meter is not None else None
+    return Finding(
+        id=f"{key}.{meter.id}" if meter is not None else key,
+        plugin=NAME,
+        title=title,
+        kind=kind,
+        severity=severity,
+        scope=scope or (Scope(level="meter", id=meter.id) if meter else Scope(level="portfolio")),
+        period=context.period.label,
+        references=REFERENCES,
+        perspective=Perspective.PROCESS,
+        phase=Phase.CHECK,
+        review_input=review_input,
+        metrics=metrics,
+        evidence=Evidence(
+            first=context.period.first,
+            last=context.period.last,
+            measurement="readings",
+            query=f"readings.{field} where meter = {meter.id}" if meter and field else None,
+        ),
+    )
+
+
+def meter_findings(
+    context: EvaluationContext, meter: Meter, quality: MeterQuality, settings: DataQualitySettings
+) -> list[Finding]:
+    label = meter.name or meter.id
+    found: list[Finding] = []
+    share = round(quality.completeness * 100, 2)
+    if quality.readings == 0:
+        found.append(
+            _finding(
+                context,
+                meter,
+                "no-readings",
+                f"No readings from {label}",
+                kind=Kind.DEVIATION,
+                severity=Severity.HIGH,
+                metrics={"readings": 0, "completeness_pct": 0.0},
+            )
+        )
+        return found
+    if quality.completeness < settings.completeness_min:
+        found.append(
+            _finding(
+                context,
+                meter,
+                "completeness",
+                f"{label}: readings cover {share:g} % of the period "
+                f"(at least {settings.completeness_min * 100:g} % expected)",
+                kind=Kind.DEVIATION,
+                severity=Severity.HIGH if quality.completeness < 0.5 else Severity.MEDIUM,
+                metrics={
+                    "completeness_pct": share,
+                    "gaps": quality.gaps,
+                    "longest_gap_h": round(quality.longest_gap_h, 2),
+                    "readings": quality.readings,
+                },
+            )
+        )
+    elif quality.gaps:
+        found.append(
+            _finding(
+                context,
+                meter,
+                "gaps",
+                f"{label}: {quality.gaps} gap(s) in the readings, the longest "
+                f"{quality.longest_gap_h:.1f} h",
+                kind=Kind.OBSERVATION,
+                severity=Severity.LOW,
+                metrics={
+                    "gaps": quality.gaps,
+                    "longest_gap_h": round(quality.longest_gap_h, 2),
+                    "completeness_pct": share,
+                },
+            )
+        )
+    if quality.longest_stuck_h >= settings.stuck_h:
+        found.append(
+            _finding(
+                context,
+                meter,
+                "stuck",
+                f"{label}: value unchanged for {quality.longest_stuck_h:.0f} h",
+                kind=Kind.DEVIATION,
+                severity=Severity.MEDIUM,
+                metrics={
+                    "longest_stuck_h": round(quality.longest_stuck_h, 2),
+                    "stuck_h": settings.stuck_h,
+                },
+            )
+        )
+    if quality.breaks:
+        found.append(
+            _finding(
+                context,
+                meter,
+                "counter-breaks",
+                f"{label}: {quality.breaks} counter replacement(s) or jump(s); "
+                "consumption over those intervals is unknown",
+                kind=Kind.DEVIATION,
+                severity=Severity.MEDIUM,
+                metrics={"breaks": quality.breaks},
+            )
+        )
+    if quality.resets:
+        found.append(
+            _finding(
+                context,
+                meter,
+                "counter-resets",
+                f"{label}: counter reset or rolled over {quality.resets} time(s)",
+                kind=Kind.OBSERVATION,
+                severity=Severity.LOW,
+                metrics={"resets": quality.resets},
+            )
+        )
+    return found
+
+
+@hookimpl
+async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
+    settings = settings_of(context)
+    start, end = context.window()
+    start_ns = int(start.timestamp() * 1e9)
+    end_ns = int(end.timestamp() * 1e9)
+    qualities: dict[str, MeterQuality] = {}
+    found: list[Finding] = []
+    for _, meter in context.meters():
+        series = await context.meter_readings(meter)
+        if series is None:
+            quality = assess(
+                np.empty(0, np.int64),
+                np.empty(0),
+                start_ns,
+                end_ns,
+                counter=False,
+                max_gap_h=settings.max_gap_h,
+            )
+        else:
+            quality = assess(
+                series.times_ns,
+                series.values,
+                start_ns,
+                end_ns,
+                counter=meter.kind is ValueKind.COUNTER,
+                max_gap_h=settings.max_gap_h,
+            )
+        qualities[meter.id] = quality
+        found += meter_findings(context, meter, quality, settings)
+    for enpi in context.config.enpis:
+        meters = [m.id for m in context.enpi_meters(enpi)] + [enpi.temperature_meter]
+        low = {
+            m: qualities[m].completeness
+            for m in meters
+            if m in qualities and qualities[m].completeness < settings.completeness_min
+        }
+        if low:
+            found.append(
+                _finding(
+                    context,
+                    None,
+                    f"enpi-not-reportable.{enpi.id}",
+                    f"EnPI {enpi.id} is not reportable for {context.period.label}: "
+                    f"{len(low)} of its meters fall below "
+                    f"{settings.completeness_min * 100:g} % completeness",
+                    kind=Kind.DEVIATION,
+                    severity=Severity.HIGH,
+                    metrics={
+                        "reportable": False,
+                        "completeness_pct": {m: round(c * 100, 2) for m, c in sorted(low.items())},
+                    },
+                    review_input=ReviewInput.ENERGY_PERFORMANCE,
+                    scope=Scope(level="enpi", id=enpi.id),
+                )
+            )
+    if qualities:
+        below = sum(q.completeness < settings.completeness_min for q in qualities.values())
+        mean = float(np.mean([q.completeness for q in qualities.values()])) * 100
+        found.append(
+            _finding(
+                context,
+                None,
+                "summary",
+                f"{len(qualities)} meters, mean completeness {mean:.1f} %, "
+                f"{below} below {settings.completeness_min * 100:g} %",
+                kind=Kind.POSITIVE if below == 0 else Kind.OBSERVATION,
+                severity=Severity.INFO,
+                metrics={
+                    "meters": len(qualities),
+                    "mean_completeness_pct": round(mean, 2),
+                    "meters_below": below,
+                },
+            )
+        )
+    return found

@@ -1,0 +1,117 @@
+"""What an evaluation is given: the period, the configuration, its settings, the stored data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from daemon.config.models import EnmsConfig, EnpiDefinition, Meter, Site
+from daemon.enpi_run import boundary_meters
+from daemon.mqtt.routing import main_field
+from daemon.readings import READINGS_MEASUREMENT
+from daemon.storage.contract import Store
+from daemon.storage.points import RawSeries, SeriesSelector
+
+_YEAR = re.compile(r"^(\d{4})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPeriod:
+    """The days a review covers, both ends included, in the portfolio's local calendar."""
+
+    label: str
+    first: date
+    last: date
+
+    @classmethod
+    def parse(cls, text: str) -> ReviewPeriod:
+        """'2025', '2025-03' or '2025-01-01..2025-06-30'; ``ValueError`` says what is accepted."""
+        text = text.strip()
+        try:
+            if match := _YEAR.match(text):
+                year = int(match[1])
+                return cls(text, date(year, 1, 1), date(year, 12, 31))
+            if match := _MONTH.match(text):
+                year, month = int(match[1]), int(match[2])
+                following = date(year + month // 12, month % 12 + 1, 1)
+                return cls(text, date(year, month, 1), following - timedelta(days=1))
+            if match := _RANGE.match(text):
+                first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
+                if last < first:
+                    raise ValueError(f"period {text!r} ends before it starts")
+                return cls(text, first, last)
+        except ValueError as exc:
+            if "period" in str(exc):
+                raise
+            raise ValueError(f"period {text!r}: {exc}") from None
+        raise ValueError(
+            f"period {text!r} is not a year (2025), a month (2025-03) or a range "
+            "(2025-01-01..2025-06-30)"
+        )
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+@dataclass(frozen=True)
+class EvaluationContext:
+    """Given to ``enms_evaluate``: everything a plugin may read, and nothing it may change."""
+
+    plugin: str
+    period: ReviewPeriod
+    config: EnmsConfig
+    store: Store
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    #: the end of what can have been measured; a period reaching past it is cut here
+    now: datetime = field(default_factory=lambda: datetime.now().astimezone())
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.config.portfolio.timezone)
+
+    def window(self) -> tuple[datetime, datetime]:
+        """[start, end) of the period as instants: local midnights, the end cut at ``now``."""
+        first = self.period.first
+        start = datetime(first.year, first.month, first.day, tzinfo=self.zone)
+        after = self.period.last + timedelta(days=1)
+        end = datetime(after.year, after.month, after.day, tzinfo=self.zone)
+        return start, min(end, self.now.astimezone(self.zone))
+
+    def meters(self) -> list[tuple[Site, Meter]]:
+        return self.config.meters()
+
+    @staticmethod
+    def main_field(meter: Meter) -> str:
+        """The field a meter's own value is stored in: energy_kwh, volume_m3, temperature_c ..."""
+        return main_field(meter)[0]
+
+    async def meter_readings(self, meter: Meter) -> RawSeries | None:
+        """The stored values of a meter's main field in the period; None when it has none."""
+        start, end = self.window()
+        if end <= start:
+            return None
+        selector = SeriesSelector(READINGS_MEASUREMENT, self.main_field(meter), {"meter": meter.id})
+        series = await self.store.raw(selector, start, end)
+        series = [s for s in series if s.values.size]
+        if not series:
+            return None
+        if len(series) == 1:
+            return series[0]
+        # a meter whose tags changed within the period: one series, in time order
+        times = np.concatenate([s.times_ns for s in series])
+        values = np.concatenate([s.values for s in series])
+        order = np.argsort(times, kind="stable")
+        return RawSeries({"meter": meter.id}, times[order], values[order])
+
+    def enpi_meters(self, enpi: EnpiDefinition) -> list[Meter]:
+        """The counters whose consumption an EnPI sums (its boundary)."""
+        return boundary_meters(self.config, enpi)

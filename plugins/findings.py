@@ -1,0 +1,105 @@
+"""Findings: what an evaluation tells the management review (DESIGN §5).
+
+A finding is shaped for the management systems the municipality runs side by side: its kind
+(nonconformity, deviation, observation, opportunity, positive), the clauses it refers to, the
+balanced-scorecard perspective and PDCA phase it belongs to, the ISO 50001 9.3 review input it
+feeds, the numbers behind it, and the evidence an auditor can follow back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Kind(StrEnum):
+    NONCONFORMITY = "nonconformity"
+    DEVIATION = "deviation"
+    OBSERVATION = "observation"
+    OPPORTUNITY = "opportunity"
+    POSITIVE = "positive"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Perspective(StrEnum):
+    """Balanced-scorecard perspectives as Swedish municipalities use them."""
+
+    CUSTOMER = "kund"
+    EMPLOYEES = "medarbetare"
+    ECONOMY = "ekonomi"
+    SOCIETY_ENVIRONMENT = "samhälle och miljö"
+    PROCESS = "verksamhet och process"
+
+
+class Phase(StrEnum):
+    """PDCA: planera, genomföra, följa upp, förbättra."""
+
+    PLAN = "plan"
+    DO = "do"
+    CHECK = "check"
+    ACT = "act"
+
+
+class ReviewInput(StrEnum):
+    """The inputs to the management review, ISO 50001:2018 9.3."""
+
+    PREVIOUS_ACTIONS = "9.3 a) status of actions from previous reviews"
+    ISSUES_RISKS = "9.3 b) changes in issues, risks and opportunities"
+    NONCONFORMITIES = "9.3 c) 1) nonconformities and corrective actions"
+    MONITORING = "9.3 c) 2) monitoring and measurement results"
+    AUDITS = "9.3 c) 3) audit results"
+    COMPLIANCE = "9.3 c) 4) compliance evaluation"
+    OPPORTUNITIES = "9.3 d) opportunities for continual improvement"
+    POLICY = "9.3 e) energy policy"
+    OBJECTIVES = "9.3 f) objectives and energy targets"
+    ENERGY_PERFORMANCE = "9.3 g) energy performance and improvement based on EnPIs"
+    ACTION_PLANS = "9.3 h) status of action plans"
+
+
+class Scope(BaseModel):
+    """What a finding is about: the portfolio, a site, a building, an SEU or a meter."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    level: str = Field(description="portfolio, site, building, seu, meter or plugin")
+    id: str | None = Field(None, description="the id at that level")
+
+
+class Evidence(BaseModel):
+    """Where the figures come from, so every number links back to its data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first: date | None = None
+    last: date | None = None
+    measurement: str | None = None
+    query: str | None = Field(None, description="the series selection behind the figures")
+    baseline_version: int | None = None
+    notes: str | None = None
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="stable within a plugin and period, e.g. 'gap.meter-el-1'")
+    plugin: str
+    title: str
+    kind: Kind
+    severity: Severity
+    scope: Scope
+    period: str = Field(description="the period evaluated, e.g. '2025'")
+    references: tuple[str, ...] = Field(default=(), description="e.g. 'ISO 50001:2018 6.6'")
+    perspective: Perspective
+    phase: Phase
+    review_input: ReviewInput
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    evidence: Evidence = Field(default_factory=Evidence)

@@ -1,0 +1,33 @@
+"""The hook specifications: every way a plugin can extend enms.
+
+Each hook is called by the core at a stated moment; a plugin implements the hooks it needs
+with ``@hookimpl``. Plugins reach enms only through these hooks' arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from plugins.context import EvaluationContext
+    from plugins.findings import Finding
+
+PROJECT = "enms"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def enms_evaluate(context: EvaluationContext) -> list[Finding] | Awaitable[list[Finding]]:
+    """Evaluate a period for the management review and return findings.
+
+    Called once per enabled plugin by ``enms evaluate``, with a context that knows the period,
+    the configuration, the plugin's own settings and how to read stored data. Return a list of
+    ``Finding``, or a coroutine giving one (to read data). Each plugin runs on its own, under a
+    time limit: one that raises or runs too long becomes a finding about itself, and the other
+    plugins' findings stand.
+    """
+    raise NotImplementedError  # a specification: the registered plugins implement it

@@ -1,0 +1,62 @@
+"""The plugin manager: the built-in plugins and every installed ``enms.plugins`` package."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import pluggy
+
+from plugins import hookspecs
+from plugins.builtin import data_quality
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "enms.plugins"
+BUILTIN: dict[str, ModuleType] = {"data_quality": data_quality}
+
+
+@dataclass
+class Plugins:
+    """The registered plugins, and the installed ones that could not be loaded."""
+
+    manager: pluggy.PluginManager
+    #: plugin name -> why it could not be loaded
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        registered = (name for name, _ in self.manager.list_name_plugin())
+        return sorted({*registered, *self.failed})
+
+
+def load_plugins(*, installed: bool = True) -> Plugins:
+    """The built-in plugins and, unless ``installed`` is false, every installed package's.
+
+    An installed plugin that cannot be imported or does not fit the hook specifications is
+    kept in ``failed`` with the reason, so the review reports it instead of stopping.
+    """
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    for name, module in BUILTIN.items():
+        manager.register(module, name=name)
+    plugins = Plugins(manager)
+    if not installed:
+        return plugins
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in BUILTIN or manager.has_plugin(entry.name):
+            plugins.failed[entry.name] = (
+                f"entry point {entry.value!r} uses a name that is already taken"
+            )
+            continue
+        try:
+            manager.register(entry.load(), name=entry.name)
+            manager.check_pending()
+        except Exception as exc:
+            registered = manager.get_plugin(entry.name)
+            if registered is not None:
+                manager.unregister(registered)
+            plugins.failed[entry.name] = f"cannot load {entry.value!r}: {type(exc).__name__}: {exc}"
+            log.warning("plugin %s: %s", entry.name, plugins.failed[entry.name])
+    return plugins

@@ -1,0 +1,174 @@
+"""Running the evaluations: each plugin on its own, under a time limit.
+
+A plugin that raises, runs too long, returns something other than findings, or could not be
+loaded becomes a finding about itself; the other plugins' findings stand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from daemon.config.plugins import PluginSettings
+from plugins.context import EvaluationContext, ReviewPeriod
+from plugins.findings import (
+    Evidence,
+    Finding,
+    Kind,
+    Perspective,
+    Phase,
+    ReviewInput,
+    Scope,
+    Severity,
+)
+from plugins.manager import Plugins
+
+
+@dataclass(frozen=True, slots=True)
+class PluginRun:
+    """How one plugin's evaluation went."""
+
+    plugin: str
+    status: str  # ok, failed, disabled
+    findings: int
+    seconds: float
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    period: ReviewPeriod
+    findings: list[Finding]
+    runs: list[PluginRun]
+
+
+class UnknownPlugin(ValueError):
+    """The configuration names a plugin that is not installed."""
+
+
+def check_names(plugins: Plugins, settings: PluginSettings) -> None:
+    """Every plugin named in the configuration exists; the error lists the known ones."""
+    known = set(plugins.names())
+    for where, names in (
+        ("plugins.disabled", settings.disabled),
+        ("plugins.settings", settings.settings),
+    ):
+        for name in names:
+            if name not in known:
+                raise UnknownPlugin(
+                    f"{where}: no plugin named {name!r}; installed: {', '.join(sorted(known))}"
+                )
+
+
+def failure(plugin: str, period: ReviewPeriod, title: str, error: str) -> Finding:
+    """The finding that reports a plugin which could not evaluate."""
+    return Finding(
+        id=f"plugin-failed.{plugin}",
+        plugin=plugin,
+        title=title,
+        kind=Kind.DEVIATION,
+        severity=Severity.HIGH,
+        scope=Scope(level="plugin", id=plugin),
+        period=period.label,
+        references=("ISO 50001:2018 9.1.1",),
+        perspective=Perspective.PROCESS,
+        phase=Phase.CHECK,
+        review_input=ReviewInput.MONITORING,
+        metrics={"error": error},
+        evidence=Evidence(
+            first=period.first,
+            last=period.last,
+            notes="this evaluation is missing from the review until the plugin is fixed",
+        ),
+    )
+
+
+async def _in_thread(function: Callable[..., Any], context: EvaluationContext) -> Any:
+    """Run a blocking hook in a daemon thread, so one that never returns cannot hold the exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def deliver(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def target() -> None:
+        try:
+            result = function(context=context)
+        except BaseException as exc:
+            loop.call_soon_threadsafe(deliver, None, exc)
+        else:
+            loop.call_soon_threadsafe(deliver, result, None)
+
+    threading.Thread(target=target, name=f"plugin-{context.plugin}", daemon=True).start()
+    return await future
+
+
+async def _call(function: Callable[..., Any], context: EvaluationContext) -> Any:
+    if inspect.iscoroutinefunction(function):
+        return await function(context=context)
+    result = await _in_thread(function, context)
+    if inspect.isawaitable(result):
+        return await result
+    return result
+
+
+def _checked(plugin: str, result: Any) -> list[Finding]:
+    if not isinstance(result, list | tuple) or not all(isinstance(f, Finding) for f in result):
+        raise TypeError(f"returned {type(result).__name__}, not a list of Finding")
+    return [f if f.plugin == plugin else f.model_copy(update={"plugin": plugin}) for f in result]
+
+
+async def evaluate(
+    plugins: Plugins,
+    settings: PluginSettings,
+    period: ReviewPeriod,
+    make_context: Callable[[str], EvaluationContext],
+) -> Evaluation:
+    """Every enabled plugin's findings for ``period``, plugins one after another."""
+    check_names(plugins, settings)
+    findings: list[Finding] = []
+    runs: list[PluginRun] = []
+    for name, reason in sorted(plugins.failed.items()):
+        if name in settings.disabled:
+            runs.append(PluginRun(name, "disabled", 0, 0.0))
+            continue
+        findings.append(failure(name, period, f"Plugin {name} could not be loaded", reason))
+        runs.append(PluginRun(name, "failed", 0, 0.0, reason))
+    for impl in plugins.manager.hook.enms_evaluate.get_hookimpls():
+        name = plugins.manager.get_name(impl.plugin) or repr(impl.plugin)
+        if name in settings.disabled:
+            runs.append(PluginRun(name, "disabled", 0, 0.0))
+            continue
+        began = time.perf_counter()
+        try:
+            context = make_context(name)
+            result = await asyncio.wait_for(_call(impl.function, context), settings.timeout_s)
+            found = _checked(name, result)
+        except TimeoutError:
+            error = f"took longer than plugins.timeout_s = {settings.timeout_s:g} s"
+            findings.append(failure(name, period, f"Plugin {name} timed out", error))
+            runs.append(PluginRun(name, "failed", 0, time.perf_counter() - began, error))
+            continue
+        except Exception as exc:
+            where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+            error = f"{type(exc).__name__}: {exc}" + (
+                f" ({where.filename}:{where.lineno})" if where else ""
+            )
+            findings.append(failure(name, period, f"Plugin {name} failed", error))
+            runs.append(PluginRun(name, "failed", 0, time.perf_counter() - began, error))
+            continue
+        findings.extend(found)
+        runs.append(PluginRun(name, "ok", len(found), time.perf_counter() - began))
+    runs.sort(key=lambda run: run.plugin)
+    return Evaluation(period, findings, runs)

@@ -1,0 +1,75 @@
+"""Night load: the share of each electricity meter's use between 22:00 and 06:00 local time.
+
+A school or an office that uses much of its electricity at night has ventilation, lighting or
+heating running outside its hours: an opportunity for the management review (ISO 50001 9.3 d).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+
+from daemon.config.models import Medium, ValueKind
+from plugins.context import EvaluationContext
+from plugins.findings import (
+    Evidence,
+    Finding,
+    Kind,
+    Perspective,
+    Phase,
+    ReviewInput,
+    Scope,
+    Severity,
+)
+from plugins.hookspecs import hookimpl
+
+NIGHT_HOURS = {22, 23, 0, 1, 2, 3, 4, 5}
+HOUR_NS = 3_600_000_000_000
+
+
+@hookimpl
+async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
+    limit = float(context.settings.get("night_share_max", 0.35))
+    findings = []
+    for _, meter in context.meters():
+        if meter.medium is not Medium.ELECTRICITY or meter.kind is not ValueKind.COUNTER:
+            continue
+        series = await context.meter_readings(meter)
+        if series is None or series.values.size < 2:
+            continue
+        used = np.diff(series.values)
+        # only intervals of an hour or less can be put in an hour of the day
+        ok = np.isfinite(used) & (used >= 0) & (np.diff(series.times_ns) <= HOUR_NS)
+        hours = np.array(
+            [datetime.fromtimestamp(t / 1e9, context.zone).hour for t in series.times_ns[:-1]]
+        )
+        night = np.isin(hours, list(NIGHT_HOURS)) & ok
+        total = float(used[ok].sum())
+        if total <= 0:
+            continue
+        share = float(used[night].sum()) / total
+        if share > limit:
+            label = meter.name or meter.id
+            findings.append(
+                Finding(
+                    id=f"night-load.{meter.id}",
+                    plugin="night_load",
+                    title=f"{label}: {share * 100:.0f} % of the electricity is used at night",
+                    kind=Kind.OPPORTUNITY,
+                    severity=Severity.LOW,
+                    scope=Scope(level="meter", id=meter.id),
+                    period=context.period.label,
+                    references=("ISO 50001:2018 6.3", "ISO 50001:2018 9.3 d)"),
+                    perspective=Perspective.ECONOMY,
+                    phase=Phase.ACT,
+                    review_input=ReviewInput.OPPORTUNITIES,
+                    metrics={"night_share": round(share, 3), "night_share_max": limit},
+                    evidence=Evidence(
+                        first=context.period.first,
+                        last=context.period.last,
+                        measurement="readings",
+                    ),
+                )
+            )
+    return findings

@@ -1,0 +1,156 @@
+"""A third-party plugin, installed as a package, is found through its entry point.
+
+The example package next to this file (the one docs/plugins.md builds) is installed with pip
+into a directory of the test's own -- offline, no index -- and ``enms evaluate`` is run as a
+separate process that sees that directory, as a user's installation would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from daemon.storage import EmbeddedStore
+from tests.plugins.test_data_quality import config_text, month_of_readings
+
+EXAMPLE = Path(__file__).parent / "example_package"
+REPO = Path(__file__).parents[2]
+
+
+def pip_install(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Install ``package`` into a new directory, offline; return the directory."""
+    target = tmp_path_factory.mktemp("site-packages")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(package),
+        ],
+        check=True,
+        timeout=300,
+        cwd=tmp_path_factory.mktemp("build"),
+    )
+    return target
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return pip_install(EXAMPLE, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return pip_install(Path(__file__).parent / "broken_package", tmp_path_factory)
+
+
+def enms(
+    config: Path, *args: str, site: Path | None, more: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    paths = [str(p) for p in (site, more) if p]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, str(REPO)])}
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "evaluate", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Path:
+    async def write() -> None:
+        store = EmbeddedStore(tmp_path / "data.sqlite")
+        try:
+            await store.write(month_of_readings())
+        finally:
+            await store.close()
+
+    asyncio.run(write())
+    path = tmp_path / "site.yaml"
+    path.write_text(
+        config_text("{backend: embedded, embedded: {path: data.sqlite}}")
+        + "plugins: {settings: {night_load: {night_share_max: 0.3}}}\n"
+    )
+    return path
+
+
+def test_the_installed_example_plugin_is_discovered_and_its_findings_reported(
+    installed: Path, deployment: Path
+) -> None:
+    done = enms(deployment, "--period", "2025-03", "--format", "json", site=installed)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {run["name"]: run["status"] for run in report["plugins"]} == {
+        "data_quality": "ok",
+        "night_load": "ok",
+    }
+    night = [f for f in report["findings"] if f["plugin"] == "night_load"]
+    # el-ok and el-gap use as much each hour of the day: 8 of 24 hours are night
+    assert sorted(f["id"] for f in night) == ["night-load.el-gap", "night-load.el-ok"]
+    for finding in night:
+        assert finding["kind"] == "opportunity"
+        assert finding["metrics"]["night_share"] == pytest.approx(8 / 24, abs=0.02)
+    assert any(f["id"] == "summary" for f in report["findings"])  # the built-in ones still run
+
+    table = enms(deployment, "--period", "2025-03", site=installed)
+    row = (
+        r"low\s+opportunity\s+night_load\s+meter:el-ok\s+"
+        r"el-ok: 3\d % of the electricity is used at night"
+    )
+    assert re.search(row, table.stdout), table.stdout
+    assert "plugin night_load: ok, 2 findings" in table.stdout
+
+
+def test_without_the_package_its_settings_are_an_error(deployment: Path) -> None:
+    done = enms(deployment, "--period", "2025-03", site=None)
+    assert done.returncode == 1
+    assert "plugins.settings: no plugin named 'night_load'" in done.stderr
+
+
+def test_no_installed_runs_the_built_in_plugins_only(installed: Path, deployment: Path) -> None:
+    deployment.write_text(
+        deployment.read_text()
+        .replace("night_load", "data_quality")
+        .replace("night_share_max: 0.3", "completeness_min: 0.9")
+    )
+    done = enms(
+        deployment, "--period", "2025-03", "--format", "json", "--no-installed", site=installed
+    )
+    assert done.returncode == 0, done.stderr
+    assert [run["name"] for run in json.loads(done.stdout)["plugins"]] == ["data_quality"]
+
+
+def test_a_package_that_cannot_be_loaded_is_reported_and_the_rest_run(
+    installed: Path, broken: Path, deployment: Path
+) -> None:
+    done = enms(deployment, "--period", "2025-03", "--format", "json", site=installed, more=broken)
+    assert done.returncode == 3, done.stderr  # evaluated, but not every plugin could
+    report = json.loads(done.stdout)
+    assert {run["name"]: run["status"] for run in report["plugins"]} == {
+        "broken": "failed",
+        "data_quality": "ok",
+        "night_load": "ok",
+    }
+    (failed,) = [f for f in report["findings"] if f["plugin"] == "broken"]
+    assert failed["id"] == "plugin-failed.broken"
+    assert failed["severity"] == "high"
+    assert "ModuleNotFoundError" in failed["metrics"]["error"]
+    assert "enms_tariff_tables" in failed["metrics"]["error"]
+    assert sum(f["plugin"] == "night_load" for f in report["findings"]) == 2
