@@ -71,3 +71,23 @@ def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
     instance.start()
     yield instance
     instance.stop()
+
+
+@pytest.fixture(params=["embedded", "influxdb"])
+def configured_store(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Store]:
+    """A store and the ``storage:`` YAML that opens it from a configuration file in tmp_path.
+
+    Once with the embedded store, once with a fresh database on the real InfluxDB; the caller
+    closes the store.
+    """
+    if request.param == "embedded":
+        return (
+            "{backend: embedded, embedded: {path: data.sqlite}}",
+            EmbeddedStore(tmp_path / "data.sqlite"),
+        )
+    settings: InfluxDBSettings = request.getfixturevalue("influx_settings")
+    storage = (
+        f'{{backend: influxdb, influxdb: {{url: "{settings.url}", database: '
+        f"{settings.database}, create_database: true}}}}"
+    )
+    return storage, InfluxDBStore(settings)

@@ -20,11 +20,10 @@ import pytest
 
 from baselines.versions import RevisionTrigger
 from daemon.cli import main
-from daemon.config.models import InfluxDBSettings
 from daemon.deployment import load_deployment
 from daemon.register import Register
 from daemon.service import Daemon
-from daemon.storage import EmbeddedStore, InfluxDBStore, Point, SeriesSelector, Store
+from daemon.storage import Point, SeriesSelector, Store
 from tests.services import require_mqtt
 
 pytestmark = pytest.mark.anyio
@@ -97,20 +96,11 @@ def config_text(storage: str, baseline_last: str = "2023-12-31") -> str:
         """)
 
 
-@pytest.fixture(params=["embedded", "influxdb"])
+@pytest.fixture
 async def deployment_file(
-    request: pytest.FixtureRequest, tmp_path: Path
+    configured_store: tuple[str, Store], tmp_path: Path
 ) -> AsyncIterator[tuple[Path, Store]]:
-    if request.param == "embedded":
-        storage = "{backend: embedded, embedded: {path: data.sqlite}}"
-        store: Store = EmbeddedStore(tmp_path / "data.sqlite")
-    else:
-        settings: InfluxDBSettings = request.getfixturevalue("influx_settings")
-        storage = (
-            f'{{backend: influxdb, influxdb: {{url: "{settings.url}", database: '
-            f"{settings.database}, create_database: true}}}}"
-        )
-        store = InfluxDBStore(settings)
+    storage, store = configured_store
     path = tmp_path / "site.yaml"
     path.write_text(config_text(storage))
     yield path, store

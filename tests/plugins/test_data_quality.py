@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import textwrap
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,7 @@ import numpy as np
 import pytest
 
 from daemon.cli import main
-from daemon.config.models import InfluxDBSettings
-from daemon.storage import EmbeddedStore, InfluxDBStore, Point, Store
+from daemon.storage import Point, Store
 from plugins.builtin.data_quality import assess
 
 pytestmark = pytest.mark.anyio
@@ -97,18 +95,9 @@ def config_text(storage: str) -> str:
         """)
 
 
-@pytest.fixture(params=["embedded", "influxdb"])
-async def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Path]:
-    if request.param == "embedded":
-        storage = "{backend: embedded, embedded: {path: data.sqlite}}"
-        store: Store = EmbeddedStore(tmp_path / "data.sqlite")
-    else:
-        settings: InfluxDBSettings = request.getfixturevalue("influx_settings")
-        storage = (
-            f'{{backend: influxdb, influxdb: {{url: "{settings.url}", database: '
-            f"{settings.database}, create_database: true}}}}"
-        )
-        store = InfluxDBStore(settings)
+@pytest.fixture
+async def deployment(configured_store: tuple[str, Store], tmp_path: Path) -> Path:
+    storage, store = configured_store
     try:
         await store.write(month_of_readings())
     finally:
