@@ -189,6 +189,11 @@ class Meter(StrictModel):
     )
     unit: Unit = Field(description="unit of the value as enms stores it")
     seu: Identifier | None = Field(None, description="id of the SEU the meter feeds, if any")
+    parent: Identifier | None = Field(
+        None,
+        description="id of the meter this one is a sub-meter of (same site and medium): the "
+        "share of a main meter's consumption its sub-meters cover is checked",
+    )
     tags: dict[TagKey, str] = Field(
         default_factory=dict, description="extra tags stored with every reading"
     )

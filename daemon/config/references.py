@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from daemon.config.models import EnmsConfig
+from daemon.config.models import EnmsConfig, Meter, ValueKind
 
 Path = tuple[str | int, ...]
 
@@ -102,6 +102,43 @@ def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
     problems += _duplicates(unit_ids, "Modbus address")
     problems += _duplicates(topics, "MQTT topic")
     problems += _enpi_problems(config)
+    problems += _parent_problems(config)
+    return problems
+
+
+def _parent_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
+    """A sub-meter's main meter is a consumption meter of the same site and medium; no loops."""
+    problems: list[tuple[Path, str]] = []
+    consumption = (ValueKind.COUNTER, ValueKind.INTERVAL)
+    for i, site in enumerate(config.sites):
+        meters = {meter.id: meter for meter in site.meters}
+        for j, meter in enumerate(site.meters):
+            if meter.parent is None:
+                continue
+            here: Path = ("sites", i, "meters", j, "parent")
+            parent = meters.get(meter.parent)
+            if parent is None:
+                problems.append((here, f"unknown meter {meter.parent!r} in site {site.id!r}"))
+            elif parent.medium is not meter.medium:
+                problems.append(
+                    (
+                        here,
+                        f"meter {parent.id!r} measures {parent.medium.value}, "
+                        f"not {meter.medium.value}",
+                    )
+                )
+            elif parent.kind not in consumption or meter.kind not in consumption:
+                problems.append((here, "a main meter and its sub-meters measure consumption"))
+            else:
+                seen = {meter.id}
+                ancestor: Meter | None = parent
+                while ancestor is not None and ancestor.id not in seen:
+                    seen.add(ancestor.id)
+                    ancestor = meters.get(ancestor.parent) if ancestor.parent else None
+                if ancestor is not None and ancestor.id == meter.id:  # loops elsewhere are
+                    problems.append(  # reported at the meters in them
+                        (here, f"meter {meter.id!r} is its own main meter, through its parents")
+                    )
     return problems
 
 

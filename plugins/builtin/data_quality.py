@@ -41,6 +41,12 @@ class DataQualitySettings(BaseModel):
     completeness_min: float = Field(0.95, gt=0, le=1, description="below this, a meter deviates")
     max_gap_h: float = Field(3.0, gt=0, description="readings further apart leave a gap")
     stuck_h: float = Field(48.0, gt=0, description="an unchanged value this long is stuck")
+    submeter_coverage_min: float = Field(
+        0.8, ge=0, le=1, description="share of a main meter's use its sub-meters should cover"
+    )
+    submeter_tolerance: float = Field(
+        0.02, ge=0, le=1, description="how far sub-meters may sum above their main meter"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,8 @@ class MeterQuality:
     longest_stuck_h: float
     resets: int  # restarts from zero and rollovers: consumption still known
     breaks: int  # replacements and jumps: consumption over the interval unknown
+    #: what the readings show was used (counters and interval meters), where it is known
+    consumption: float | None = None
 
 
 def assess(
@@ -60,10 +68,11 @@ def assess(
     start_ns: int,
     end_ns: int,
     *,
-    counter: bool,
+    kind: ValueKind,
     max_gap_h: float,
 ) -> MeterQuality:
     """The quality of one meter's readings over [start_ns, end_ns)."""
+    counter = kind is ValueKind.COUNTER
     span = end_ns - start_ns
     keep = np.isfinite(values) & (times_ns >= start_ns) & (times_ns < end_ns)
     t, v = times_ns[keep], values[keep]
@@ -75,6 +84,7 @@ def assess(
     usable = lengths <= max_gap_ns
     resets = breaks = 0
     unchanged = np.zeros(max(t.size - 1, 0), dtype=bool)
+    consumption = float(np.sum(v)) if kind is ValueKind.INTERVAL else None
     if t.size >= 2:
         if counter:
             intervals = counter_intervals(t, v)
@@ -83,6 +93,7 @@ def assess(
             breaks = int(np.sum((flags == IntervalFlag.REPLACED) | (flags == IntervalFlag.JUMP)))
             usable[1:-1] &= intervals.valid
             unchanged = (intervals.consumption == 0) & (flags == IntervalFlag.OK)
+            consumption = float(np.nansum(intervals.consumption))
         else:
             unchanged = np.diff(v) == 0
     covered = float(np.sum(lengths[usable]))
@@ -95,6 +106,7 @@ def assess(
         longest_stuck_h=_longest_run(unchanged, np.diff(t).astype(np.float64)) / NS_PER_H,
         resets=resets,
         breaks=breaks,
+        consumption=consumption,
     )
 
 
@@ -250,36 +262,11 @@ def meter_findings(
     return found
 
 
-@hookimpl
-async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
-    settings = settings_of(context)
-    start, end = context.window()
-    start_ns = int(start.timestamp() * 1e9)
-    end_ns = int(end.timestamp() * 1e9)
-    qualities: dict[str, MeterQuality] = {}
-    found: list[Finding] = []
-    for _, meter in context.meters():
-        series = await context.meter_readings(meter)
-        if series is None:
-            quality = assess(
-                np.empty(0, np.int64),
-                np.empty(0),
-                start_ns,
-                end_ns,
-                counter=False,
-                max_gap_h=settings.max_gap_h,
-            )
-        else:
-            quality = assess(
-                series.times_ns,
-                series.values,
-                start_ns,
-                end_ns,
-                counter=meter.kind is ValueKind.COUNTER,
-                max_gap_h=settings.max_gap_h,
-            )
-        qualities[meter.id] = quality
-        found += meter_findings(context, meter, quality, settings)
+def enpi_findings(
+    context: EvaluationContext, qualities: dict[str, MeterQuality], settings: DataQualitySettings
+) -> list[Finding]:
+    """An EnPI is not reportable when a meter it is computed from is not complete enough."""
+    found = []
     for enpi in context.config.enpis:
         meters = [m.id for m in context.enpi_meters(enpi)] + [enpi.temperature_meter]
         low = {
@@ -306,23 +293,116 @@ async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
                     scope=Scope(level="enpi", id=enpi.id),
                 )
             )
-    if qualities:
-        below = sum(q.completeness < settings.completeness_min for q in qualities.values())
-        mean = float(np.mean([q.completeness for q in qualities.values()])) * 100
-        found.append(
-            _finding(
-                context,
-                None,
-                "summary",
-                f"{len(qualities)} meters, mean completeness {mean:.1f} %, "
-                f"{below} below {settings.completeness_min * 100:g} %",
-                kind=Kind.POSITIVE if below == 0 else Kind.OBSERVATION,
-                severity=Severity.INFO,
-                metrics={
-                    "meters": len(qualities),
-                    "mean_completeness_pct": round(mean, 2),
-                    "meters_below": below,
-                },
+    return found
+
+
+def submeter_coverage(
+    context: EvaluationContext, qualities: dict[str, MeterQuality], settings: DataQualitySettings
+) -> tuple[dict[str, float], list[Finding]]:
+    """The share of each main meter's consumption its sub-meters measure, and what is wrong.
+
+    Only meters complete enough are compared: a share computed from gappy data says nothing.
+    A share below ``submeter_coverage_min`` leaves use unexplained (an observation); one above
+    100 % plus ``submeter_tolerance`` means a meter measures wrongly (a deviation).
+    """
+    meters = {meter.id: meter for _, meter in context.meters()}
+    children: dict[str, list[str]] = {}
+    for meter in meters.values():
+        if meter.parent is not None:
+            children.setdefault(meter.parent, []).append(meter.id)
+    shares: dict[str, float] = {}
+    found: list[Finding] = []
+    for main, subs in sorted(children.items()):
+        involved = [qualities[m] for m in (main, *subs)]
+        if any(
+            q.completeness < settings.completeness_min or q.consumption is None for q in involved
+        ):
+            continue
+        total = qualities[main].consumption or 0.0
+        if total <= 0:
+            continue
+        share = sum(qualities[m].consumption or 0.0 for m in subs) / total
+        shares[main] = round(share * 100, 2)
+        metrics: dict[str, object] = {
+            "submetered_pct": shares[main],
+            "main_consumption": round(total, 3),
+            "submeters": {m: round(qualities[m].consumption or 0.0, 3) for m in sorted(subs)},
+        }
+        label = meters[main].name or main
+        if share > 1 + settings.submeter_tolerance:
+            found.append(
+                _finding(
+                    context,
+                    meters[main],
+                    "submeters-exceed",
+                    f"{label}: its sub-meters measure {share * 100:.1f} % of what it measures",
+                    kind=Kind.DEVIATION,
+                    severity=Severity.MEDIUM,
+                    metrics=metrics,
+                )
             )
+        elif share < settings.submeter_coverage_min:
+            found.append(
+                _finding(
+                    context,
+                    meters[main],
+                    "submeter-coverage",
+                    f"{label}: sub-meters cover {share * 100:.1f} % of its consumption "
+                    f"(at least {settings.submeter_coverage_min * 100:g} % expected)",
+                    kind=Kind.OBSERVATION,
+                    severity=Severity.LOW,
+                    metrics=metrics,
+                    review_input=ReviewInput.OPPORTUNITIES,
+                )
+            )
+    return shares, found
+
+
+def summary(
+    context: EvaluationContext,
+    qualities: dict[str, MeterQuality],
+    shares: dict[str, float],
+    settings: DataQualitySettings,
+) -> Finding:
+    below = sum(q.completeness < settings.completeness_min for q in qualities.values())
+    mean = float(np.mean([q.completeness for q in qualities.values()])) * 100
+    return _finding(
+        context,
+        None,
+        "summary",
+        f"{len(qualities)} meters, mean completeness {mean:.1f} %, "
+        f"{below} below {settings.completeness_min * 100:g} %",
+        kind=Kind.POSITIVE if below == 0 else Kind.OBSERVATION,
+        severity=Severity.INFO,
+        metrics={
+            "meters": len(qualities),
+            "mean_completeness_pct": round(mean, 2),
+            "meters_below": below,
+            "submetered_pct": shares,
+        },
+    )
+
+
+@hookimpl
+async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
+    settings = settings_of(context)
+    start, end = context.window()
+    start_ns, end_ns = (int(instant.timestamp()) * 1_000_000_000 for instant in (start, end))
+    qualities: dict[str, MeterQuality] = {}
+    found: list[Finding] = []
+    for _, meter in context.meters():
+        series = await context.meter_readings(meter)
+        times = series.times_ns if series is not None else np.empty(0, np.int64)
+        values = series.values if series is not None else np.empty(0)
+        quality = assess(
+            times, values, start_ns, end_ns, kind=meter.kind, max_gap_h=settings.max_gap_h
         )
+        qualities[meter.id] = quality
+        found += meter_findings(context, meter, quality, settings)
+    if not qualities:
+        return found
+    found += enpi_findings(context, qualities, settings)
+    shares, submeter_findings = submeter_coverage(context, qualities, settings)
+    found += submeter_findings
+    found.append(summary(context, qualities, shares, settings))
     return found

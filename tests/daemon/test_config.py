@@ -157,6 +157,41 @@ def test_cross_references_are_checked_and_all_reported() -> None:
     )
 
 
+def test_sub_meters_name_a_main_meter_of_the_same_site_and_medium_without_loops() -> None:
+    text = (
+        MINIMAL
+        + textwrap.indent(
+            textwrap.dedent("""\
+      - id: hallen
+        name: Sporthallen
+        buildings:
+          - {id: hall, name: Hall, category: sports_hall, atemp_m2: 900}
+        meters:
+          - {id: el-main, building: hall, medium: electricity, unit: kWh, mqtt: {topic: h/1}}
+          - {id: el-vent, building: hall, medium: electricity, unit: kWh, parent: el-main,
+             mqtt: {topic: h/2}}
+          - {id: el-x, building: hall, medium: electricity, unit: kWh, parent: el,
+             mqtt: {topic: h/3}}
+          - {id: fjv, building: hall, medium: district_heating, unit: kWh, parent: el-main,
+             mqtt: {topic: h/4}}
+          - {id: el-a, building: hall, medium: electricity, unit: kWh, parent: el-b,
+             mqtt: {topic: h/5}}
+          - {id: el-b, building: hall, medium: electricity, unit: kWh, parent: el-a,
+             mqtt: {topic: h/6}}
+    """),
+            "  ",
+        )
+        + "mqtt: {host: 127.0.0.1}\n"
+    )
+    issues = [issue.split(": ", 1)[1] for issue in issues_of(text)]
+    assert issues == [
+        "sites[1].meters[2].parent: unknown meter 'el' in site 'hallen'",
+        "sites[1].meters[3].parent: meter 'el-main' measures electricity, not district_heating",
+        "sites[1].meters[4].parent: meter 'el-a' is its own main meter, through its parents",
+        "sites[1].meters[5].parent: meter 'el-b' is its own main meter, through its parents",
+    ]
+
+
 def test_unit_must_fit_the_medium_and_kind() -> None:
     text = MINIMAL.replace("unit: kWh", "unit: °C")
     (issue,) = issues_of(text)

@@ -1,7 +1,7 @@
 """The data-quality plugin on stored data: what it must find, and what it must leave alone.
 
 Runs ``enms evaluate`` against the embedded store and a real InfluxDB holding a month of
-hourly readings of seven meters, some clean and some broken in known ways.
+hourly readings of eight meters, some clean and some broken in known ways.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from daemon.cli import main
+from daemon.config.models import ValueKind
 from daemon.storage import Point, Store
 from plugins.builtin.data_quality import assess
 
@@ -52,6 +53,8 @@ def month_of_readings() -> list[Point]:
     water[200:260] = water[200]  # no flow for 60 h in a school with people in it
     water[260:] -= water[260] - water[200]
     series["hus-a", "vatten", "water", "volume_m3"] = water
+    series["hus-a", "el-vent", "electricity", "energy_kwh"] = counter(6.0)  # half of el-ok's
+    series["hus-a", "fjv-vs", "district_heating", "energy_kwh"] = counter(33.0)  # > fjv's 30
     series["hus-a", "ute", "outdoor_temperature", "temperature_c"] = 2 + rng.normal(0, 3, HOURS)
     points = []
     for (building, meter, medium, field), values in series.items():
@@ -83,6 +86,10 @@ def config_text(storage: str) -> str:
               - {{id: fjv, building: hus-a, medium: district_heating, unit: kWh,
                   mqtt: {{topic: x/3}}}}
               - {{id: vatten, building: hus-a, medium: water, unit: m3, mqtt: {{topic: x/4}}}}
+              - {{id: el-vent, name: El ventilation, building: hus-a, medium: electricity,
+                  unit: kWh, parent: el-ok, mqtt: {{topic: x/7}}}}
+              - {{id: fjv-vs, name: Fjärrvärme VS-krets, building: hus-a,
+                  medium: district_heating, unit: kWh, parent: fjv, mqtt: {{topic: x/8}}}}
               - {{id: ute, building: hus-a, medium: outdoor_temperature, kind: instantaneous,
                   unit: °C, mqtt: {{topic: x/5}}}}
               - {{id: inne, name: Klassrum 12, building: hus-a, medium: indoor_temperature,
@@ -127,7 +134,7 @@ async def test_finds_each_broken_meter_and_leaves_the_clean_ones_alone(
     assert (run["name"], run["status"], run["findings"], run["error"]) == (
         "data_quality",
         "ok",
-        6,
+        8,
         None,
     )
     found = {f["id"]: f for f in report["findings"]}
@@ -137,6 +144,8 @@ async def test_finds_each_broken_meter_and_leaves_the_clean_ones_alone(
         "counter-resets.fjv",
         "stuck.vatten",
         "no-readings.inne",
+        "submeter-coverage.el-ok",
+        "submeters-exceed.fjv",
         "summary",
     }
     gap = found["completeness.el-gap"]
@@ -153,15 +162,27 @@ async def test_finds_each_broken_meter_and_leaves_the_clean_ones_alone(
     assert found["counter-resets.fjv"]["metrics"] == {"resets": 1}
     assert found["stuck.vatten"]["metrics"]["longest_stuck_h"] == pytest.approx(60)
     assert found["no-readings.inne"]["title"] == "No readings from Klassrum 12"
-    assert found["summary"]["metrics"]["meters"] == 6
+    coverage = found["submeter-coverage.el-ok"]
+    assert coverage["kind"] == "observation"
+    assert coverage["metrics"]["submetered_pct"] == pytest.approx(100 * 6 / 12.5, abs=1)
+    exceed = found["submeters-exceed.fjv"]
+    assert exceed["kind"] == "deviation"
+    # fjv's reset interval counts what its register shows after the restart: 0 kWh
+    assert exceed["metrics"]["submetered_pct"] == pytest.approx(
+        100 * 33 * (HOURS - 1) / (30 * (HOURS - 2)), abs=0.01
+    )
+    assert found["summary"]["metrics"]["meters"] == 8
     assert found["summary"]["metrics"]["meters_below"] == 2
+    assert set(found["summary"]["metrics"]["submetered_pct"]) == {"el-ok", "fjv"}
 
 
 async def test_settings_from_the_configuration_change_what_is_found(
     deployment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     add_to_config(
-        deployment, "plugins: {settings: {data_quality: {completeness_min: 0.8, stuck_h: 72}}}"
+        deployment,
+        "plugins: {settings: {data_quality: {completeness_min: 0.8, stuck_h: 72, "
+        "submeter_coverage_min: 0.4, submeter_tolerance: 0.15}}}",
     )
     code, report = await evaluate(deployment, capsys)
     assert code == 0
@@ -170,6 +191,8 @@ async def test_settings_from_the_configuration_change_what_is_found(
     assert "gaps.el-gap" in found
     assert "stuck.vatten" not in found
     assert "enpi-not-reportable.hus-b-el" not in found
+    assert "submeter-coverage.el-ok" not in found
+    assert "submeters-exceed.fjv" not in found
 
 
 async def test_a_wrong_setting_is_reported_with_its_name(
@@ -186,7 +209,7 @@ async def test_a_wrong_setting_is_reported_with_its_name(
 def test_assess_counts_gaps_at_the_edges_of_the_period() -> None:
     times = START + H * np.arange(10, HOURS - 9, dtype=np.int64)
     quality = assess(
-        times, np.arange(times.size, dtype=float), START, END, counter=True, max_gap_h=3
+        times, np.arange(times.size, dtype=float), START, END, kind=ValueKind.COUNTER, max_gap_h=3
     )
     assert quality.gaps == 2
     assert quality.longest_gap_h == pytest.approx(10)
@@ -197,7 +220,9 @@ def test_assess_counts_gaps_at_the_edges_of_the_period() -> None:
 
 
 def test_assess_of_a_meter_without_readings() -> None:
-    quality = assess(np.empty(0, np.int64), np.empty(0), START, END, counter=False, max_gap_h=3)
+    quality = assess(
+        np.empty(0, np.int64), np.empty(0), START, END, kind=ValueKind.INSTANTANEOUS, max_gap_h=3
+    )
     assert quality.readings == 0
     assert quality.completeness == 0
     assert quality.gaps == 1

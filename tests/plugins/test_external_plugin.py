@@ -102,8 +102,12 @@ def test_the_installed_example_plugin_is_discovered_and_its_findings_reported(
         "night_load": "ok",
     }
     night = [f for f in report["findings"] if f["plugin"] == "night_load"]
-    # el-ok and el-gap use as much each hour of the day: 8 of 24 hours are night
-    assert sorted(f["id"] for f in night) == ["night-load.el-gap", "night-load.el-ok"]
+    # the electricity meters use as much each hour of the day: 8 of 24 hours are night
+    assert sorted(f["id"] for f in night) == [
+        "night-load.el-gap",
+        "night-load.el-ok",
+        "night-load.el-vent",
+    ]
     for finding in night:
         assert finding["kind"] == "opportunity"
         assert finding["metrics"]["night_share"] == pytest.approx(8 / 24, abs=0.02)
@@ -115,7 +119,7 @@ def test_the_installed_example_plugin_is_discovered_and_its_findings_reported(
         r"el-ok: 3\d % of the electricity is used at night"
     )
     assert re.search(row, table.stdout), table.stdout
-    assert "plugin night_load: ok, 2 findings" in table.stdout
+    assert "plugin night_load: ok, 3 findings" in table.stdout
 
 
 def test_without_the_package_its_settings_are_an_error(deployment: Path) -> None:
@@ -153,4 +157,4 @@ def test_a_package_that_cannot_be_loaded_is_reported_and_the_rest_run(
     assert failed["severity"] == "high"
     assert "ModuleNotFoundError" in failed["metrics"]["error"]
     assert "enms_tariff_tables" in failed["metrics"]["error"]
-    assert sum(f["plugin"] == "night_load" for f in report["findings"]) == 2
+    assert sum(f["plugin"] == "night_load" for f in report["findings"]) == 3
