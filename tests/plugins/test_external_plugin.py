@@ -98,6 +98,7 @@ def test_the_installed_example_plugin_is_discovered_and_its_findings_reported(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert {run["name"]: run["status"] for run in report["plugins"]} == {
+        "cost_co2": "ok",
         "data_quality": "ok",
         "night_load": "ok",
     }
@@ -138,7 +139,10 @@ def test_no_installed_runs_the_built_in_plugins_only(installed: Path, deployment
         deployment, "--period", "2025-03", "--format", "json", "--no-installed", site=installed
     )
     assert done.returncode == 0, done.stderr
-    assert [run["name"] for run in json.loads(done.stdout)["plugins"]] == ["data_quality"]
+    assert [run["name"] for run in json.loads(done.stdout)["plugins"]] == [
+        "cost_co2",
+        "data_quality",
+    ]
 
 
 def test_a_package_that_cannot_be_loaded_is_reported_and_the_rest_run(
@@ -149,6 +153,7 @@ def test_a_package_that_cannot_be_loaded_is_reported_and_the_rest_run(
     report = json.loads(done.stdout)
     assert {run["name"]: run["status"] for run in report["plugins"]} == {
         "broken": "failed",
+        "cost_co2": "ok",
         "data_quality": "ok",
         "night_load": "ok",
     }

@@ -119,6 +119,7 @@ async def test_failing_plugins_are_reported_and_the_others_stand(
     hanging.release.set()
     status = {run.plugin: run.status for run in evaluation.runs}
     assert status == {
+        "cost_co2": "ok",
         "data_quality": "ok",
         "good": "ok",
         "raising": "failed",
@@ -142,10 +143,11 @@ async def test_failing_plugins_are_reported_and_the_others_stand(
 
 async def test_disabled_plugins_do_not_run(setting: tuple[EnmsConfig, Store]) -> None:
     plugins = with_plugins(raising=Raising(), good=Good())
-    settings = PluginSettings(disabled=["raising", "data_quality"])
+    settings = PluginSettings(disabled=["raising", "data_quality", "cost_co2"])
     evaluation = await run(plugins, settings, setting)
     assert [f.id for f in evaluation.findings] == ["good.2025-03"]
     assert {run.plugin: run.status for run in evaluation.runs} == {
+        "cost_co2": "disabled",
         "data_quality": "disabled",
         "good": "ok",
         "raising": "disabled",

@@ -1,0 +1,309 @@
+"""Cost and CO2 per energy carrier, and progress on the EU public-sector line.
+
+For ekonomi and samhälle och miljö: the period's consumption of every energy carrier (main
+meters only, so sub-meters are not counted twice) priced with the tariff and weighted with the
+emission factor of each month's year, both from the plugin's settings. With a reference year,
+a calendar year's total is compared with the line of the Energy Efficiency Directive (EU)
+2023/1791 art. 5: 1.9 % less final energy each year from the reference year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from daemon.config.models import Medium, Meter, ValueKind
+from daemon.readings import READINGS_MEASUREMENT
+from daemon.storage.points import Bucket, SeriesSelector
+from plugins.context import EvaluationContext, ReviewPeriod
+from plugins.findings import (
+    Evidence,
+    Finding,
+    Kind,
+    Perspective,
+    Phase,
+    ReviewInput,
+    Scope,
+    Severity,
+)
+from plugins.hookspecs import hookimpl
+
+NAME = "cost_co2"
+CARRIERS = (
+    Medium.ELECTRICITY,
+    Medium.DISTRICT_HEATING,
+    Medium.DISTRICT_COOLING,
+    Medium.GAS,
+    Medium.OIL,
+    Medium.BIOFUEL,
+)
+#: below this share of the period measured, a total is reported but not compared
+COVERAGE_MIN = 0.95
+
+
+class CarrierFactors(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    price_per_kwh: dict[int, float] = Field(default_factory=dict, description="year -> price")
+    co2_g_per_kwh: dict[int, float] = Field(default_factory=dict, description="year -> g CO2e")
+
+
+class CostCo2Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = "SEK"
+    carriers: dict[Medium, CarrierFactors] = Field(default_factory=dict)
+    reference_year: int | None = Field(None, ge=2000, le=2100)
+    reduction_per_year: float = Field(0.019, ge=0, lt=1)
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierUse:
+    """One carrier's consumption in a period: kWh per year of the months it falls in."""
+
+    medium: Medium
+    kwh_by_year: dict[int, float]
+    coverage: float
+    meters: list[str]
+
+    @property
+    def kwh(self) -> float:
+        return sum(self.kwh_by_year.values())
+
+
+def settings_of(context: EvaluationContext) -> CostCo2Settings:
+    try:
+        return CostCo2Settings.model_validate(dict(context.settings))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"plugins.settings.{NAME}.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ValueError(problems) from None
+
+
+def main_energy_meters(context: EvaluationContext, medium: Medium) -> list[Meter]:
+    """Counters in kWh of a carrier that are not sub-meters of another."""
+    return [
+        meter
+        for _, meter in context.meters()
+        if meter.medium is medium
+        and meter.kind is ValueKind.COUNTER
+        and meter.parent is None
+        and context.main_field(meter) == "energy_kwh"
+    ]
+
+
+async def carrier_use(
+    context: EvaluationContext, medium: Medium, period: ReviewPeriod
+) -> CarrierUse | None:
+    meters = main_energy_meters(context, medium)
+    if not meters:
+        return None
+    zone = context.zone
+    start = datetime(period.first.year, period.first.month, period.first.day, tzinfo=zone)
+    end_day = period.last + timedelta(days=1)
+    end = min(datetime(end_day.year, end_day.month, end_day.day, tzinfo=zone), context.now)
+    selector = SeriesSelector(READINGS_MEASUREMENT, "energy_kwh", {"meter": [m.id for m in meters]})
+    groups = await context.store.counter_consumption(
+        selector, start, end, Bucket.MONTH, tz=context.config.portfolio.timezone
+    )
+    by_year: dict[int, float] = {}
+    coverage = 0.0
+    if groups:
+        group = groups[0]
+        for month_start, kwh in zip(group.starts(), group.values.tolist(), strict=True):
+            if np.isfinite(kwh):
+                by_year[month_start.year] = by_year.get(month_start.year, 0.0) + kwh
+        if group.coverage is not None and group.coverage.size:
+            coverage = float(np.mean(group.coverage))
+    return CarrierUse(medium, by_year, coverage, [m.id for m in meters])
+
+
+def _finding(
+    context: EvaluationContext,
+    key: str,
+    title: str,
+    *,
+    kind: Kind,
+    severity: Severity,
+    perspective: Perspective,
+    review_input: ReviewInput,
+    metrics: dict[str, object],
+    references: tuple[str, ...] = ("ISO 50001:2018 6.3", "ISO 50001:2018 9.1.1"),
+) -> Finding:
+    return Finding(
+        id=key,
+        plugin=NAME,
+        title=title,
+        kind=kind,
+        severity=severity,
+        scope=Scope(level="portfolio"),
+        period=context.period.label,
+        references=references,
+        perspective=perspective,
+        phase=Phase.CHECK,
+        review_input=review_input,
+        metrics=metrics,
+        evidence=Evidence(
+            first=context.period.first,
+            last=context.period.last,
+            measurement=READINGS_MEASUREMENT,
+            query="readings.energy_kwh of the main meters of each carrier, per local month",
+        ),
+    )
+
+
+def priced(
+    context: EvaluationContext, use: CarrierUse, factors: CarrierFactors | None
+) -> tuple[float | None, float | None, list[Finding]]:
+    """(cost, tonnes CO2e, findings about missing factors) of one carrier's use."""
+    found: list[Finding] = []
+    cost: float | None = 0.0
+    co2: float | None = 0.0
+    for year, kwh in sorted(use.kwh_by_year.items()):
+        price = factors.price_per_kwh.get(year) if factors else None
+        grams = factors.co2_g_per_kwh.get(year) if factors else None
+        missing = [
+            what for what, value in (("price", price), ("emission factor", grams)) if value is None
+        ]
+        if missing:
+            found.append(
+                _finding(
+                    context,
+                    f"missing-factor.{use.medium.value}.{year}",
+                    f"No {' or '.join(missing)} for {use.medium.value} in {year}: set "
+                    f"plugins.settings.{NAME}.carriers.{use.medium.value}",
+                    kind=Kind.OBSERVATION,
+                    severity=Severity.LOW,
+                    perspective=Perspective.PROCESS,
+                    review_input=ReviewInput.MONITORING,
+                    metrics={"kwh": round(kwh, 1), "missing": missing},
+                )
+            )
+        cost = cost + kwh * price if cost is not None and price is not None else None
+        co2 = co2 + kwh * grams / 1e6 if co2 is not None and grams is not None else None
+    return cost, co2, found
+
+
+async def eu_line(
+    context: EvaluationContext, settings: CostCo2Settings, total_kwh: float, coverage: float
+) -> list[Finding]:
+    """A calendar year's final energy against the reference year minus 1.9 % a year."""
+    period, reference = context.period, settings.reference_year
+    full_year = period.first == period.first.replace(month=1, day=1) and period.last == (
+        period.first.replace(month=12, day=31)
+    )
+    if reference is None or not full_year or period.first.year <= reference:
+        return []
+    base = ReviewPeriod.parse(str(reference))
+    uses = [u for m in CARRIERS if (u := await carrier_use(context, m, base)) is not None]
+    base_kwh = sum(u.kwh for u in uses)
+    base_coverage = min((u.coverage for u in uses), default=0.0)
+    if base_coverage < COVERAGE_MIN or coverage < COVERAGE_MIN or base_kwh <= 0:
+        return [
+            _finding(
+                context,
+                "eu-line.not-comparable",
+                f"{period.label} cannot be compared with the reference year {reference}: "
+                "the stored readings do not cover both years",
+                kind=Kind.OBSERVATION,
+                severity=Severity.MEDIUM,
+                perspective=Perspective.SOCIETY_ENVIRONMENT,
+                review_input=ReviewInput.OBJECTIVES,
+                metrics={
+                    "coverage_pct": round(coverage * 100, 1),
+                    "reference_coverage_pct": round(base_coverage * 100, 1),
+                },
+            )
+        ]
+    years = period.first.year - reference
+    line = base_kwh * (1 - settings.reduction_per_year) ** years
+    change = total_kwh / base_kwh - 1
+    above = total_kwh > line
+    return [
+        _finding(
+            context,
+            "eu-line",
+            f"Final energy {period.label}: {change * 100:+.1f} % against {reference}; the line "
+            f"asks for {((1 - settings.reduction_per_year) ** years - 1) * 100:+.1f} %"
+            + (" (above the line)" if above else " (on or below the line)"),
+            kind=Kind.DEVIATION if above else Kind.POSITIVE,
+            severity=Severity.MEDIUM if above else Severity.INFO,
+            perspective=Perspective.SOCIETY_ENVIRONMENT,
+            review_input=ReviewInput.OBJECTIVES,
+            references=("EU 2023/1791 art. 5", "ISO 50001:2018 6.2"),
+            metrics={
+                "kwh": round(total_kwh, 1),
+                "reference_kwh": round(base_kwh, 1),
+                "line_kwh": round(line, 1),
+                "change_pct": round(change * 100, 2),
+                "reduction_per_year": settings.reduction_per_year,
+            },
+        )
+    ]
+
+
+@hookimpl
+async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
+    settings = settings_of(context)
+    found: list[Finding] = []
+    total_kwh, total_co2, coverages = 0.0, 0.0, []
+    complete_co2 = True
+    for medium in CARRIERS:
+        use = await carrier_use(context, medium, context.period)
+        if use is None:
+            continue
+        cost, co2, missing = priced(context, use, settings.carriers.get(medium))
+        found += missing
+        total_kwh += use.kwh
+        coverages.append(use.coverage)
+        if co2 is None:
+            complete_co2 = False
+        else:
+            total_co2 += co2
+        cost_text = f"{cost:,.0f} {settings.currency}" if cost is not None else "cost unknown"
+        co2_text = f"{co2:.1f} t CO2e" if co2 is not None else "CO2 unknown"
+        found.append(
+            _finding(
+                context,
+                f"carrier.{medium.value}",
+                f"{medium.value} {context.period.label}: {use.kwh / 1000:,.1f} MWh, "
+                f"{cost_text}, {co2_text}",
+                kind=Kind.OBSERVATION,
+                severity=Severity.INFO,
+                perspective=Perspective.ECONOMY,
+                review_input=ReviewInput.ENERGY_PERFORMANCE,
+                metrics={
+                    "kwh": round(use.kwh, 1),
+                    "cost": round(cost, 2) if cost is not None else None,
+                    "currency": settings.currency,
+                    "co2_t": round(co2, 3) if co2 is not None else None,
+                    "coverage_pct": round(use.coverage * 100, 1),
+                    "meters": use.meters,
+                },
+            )
+        )
+    if not coverages:
+        return found
+    found.append(
+        _finding(
+            context,
+            "co2-total",
+            f"Emissions {context.period.label}: "
+            + (f"{total_co2:.1f} t CO2e" if complete_co2 else "incomplete (factors missing)"),
+            kind=Kind.OBSERVATION,
+            severity=Severity.INFO,
+            perspective=Perspective.SOCIETY_ENVIRONMENT,
+            review_input=ReviewInput.ENERGY_PERFORMANCE,
+            metrics={
+                "co2_t": round(total_co2, 3) if complete_co2 else None,
+                "kwh": round(total_kwh, 1),
+            },
+        )
+    )
+    found += await eu_line(context, settings, total_kwh, min(coverages))
+    return found
