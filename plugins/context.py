@@ -6,10 +6,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from pydantic import BaseModel, ValidationError
 
 from daemon.config.models import EnmsConfig, EnpiDefinition, Meter, Site
 from daemon.enpi_run import boundary_meters
@@ -17,6 +18,8 @@ from daemon.mqtt.routing import main_field
 from daemon.readings import READINGS_MEASUREMENT
 from daemon.storage.contract import Store
 from daemon.storage.points import RawSeries, SeriesSelector
+
+SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
 
 _YEAR = re.compile(r"^(\d{4})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -73,6 +76,20 @@ class EvaluationContext:
     settings: Mapping[str, Any] = field(default_factory=dict)
     #: the end of what can have been measured; a period reaching past it is cut here
     now: datetime = field(default_factory=lambda: datetime.now().astimezone())
+
+    def settings_as(self, model: type[SettingsModel]) -> SettingsModel:
+        """The plugin's settings validated by ``model``; the ``ValueError`` names each wrong one
+        by its place in the configuration (plugins.settings.<plugin>.<key>)."""
+        try:
+            return model.model_validate(dict(self.settings))
+        except ValidationError as exc:
+            raise ValueError(
+                "; ".join(
+                    f"plugins.settings.{self.plugin}.{'.'.join(str(p) for p in e['loc'])}: "
+                    f"{e['msg']}"
+                    for e in exc.errors()
+                )
+            ) from None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from daemon.config.models import Medium, Meter, ValueKind
 from daemon.readings import READINGS_MEASUREMENT
@@ -72,17 +72,6 @@ class CarrierUse:
     @property
     def kwh(self) -> float:
         return sum(self.kwh_by_year.values())
-
-
-def settings_of(context: EvaluationContext) -> CostCo2Settings:
-    try:
-        return CostCo2Settings.model_validate(dict(context.settings))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"plugins.settings.{NAME}.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in exc.errors()
-        )
-        raise ValueError(problems) from None
 
 
 def main_energy_meters(context: EvaluationContext, medium: Medium) -> list[Meter]:
@@ -249,7 +238,7 @@ async def eu_line(
 
 @hookimpl
 async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
-    settings = settings_of(context)
+    settings = context.settings_as(CostCo2Settings)
     found: list[Finding] = []
     total_kwh, total_co2, coverages = 0.0, 0.0, []
     complete_co2 = True

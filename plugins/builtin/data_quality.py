@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from baselines.counters import IntervalFlag, counter_intervals
 from daemon.config.models import Meter, ValueKind
@@ -117,17 +117,6 @@ def _longest_run(flags: npt.NDArray[np.bool_], lengths: npt.NDArray[np.float64])
         current = current + length if flagged else 0.0
         best = max(best, current)
     return best
-
-
-def settings_of(context: EvaluationContext) -> DataQualitySettings:
-    try:
-        return DataQualitySettings.model_validate(dict(context.settings))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"plugins.settings.{NAME}.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in exc.errors()
-        )
-        raise ValueError(problems) from None
 
 
 def _finding(
@@ -385,7 +374,7 @@ def summary(
 
 @hookimpl
 async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
-    settings = settings_of(context)
+    settings = context.settings_as(DataQualitySettings)
     start, end = context.window()
     start_ns, end_ns = (int(instant.timestamp()) * 1_000_000_000 for instant in (start, end))
     qualities: dict[str, MeterQuality] = {}
