@@ -255,8 +255,13 @@ async def test_a_broker_restart_mid_stream_loses_nothing_at_qos_1(
         series = await store.raw(
             SeriesSelector("readings", "energy_kwh", {"meter": "skolan-fjv"}), 0, 2 * 10**18
         )
-    assert collector.connection.connects >= 2
-    assert sum(len(s.values) for s in series) == total
+    stored = sum(len(s.values) for s in series)
+    state = (
+        f"connects={collector.connection.connects}, written={writer.stats.written}, "
+        f"stored={stored} of {total}"
+    )  # said on failure: this test failed once in a loaded full run and not since
+    assert collector.connection.connects >= 2, state
+    assert stored == total, state
 
 
 async def test_metrics_endpoint_reports_the_writer_and_every_source(
