@@ -95,11 +95,12 @@ class EvaluationContext:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.config.portfolio.timezone)
 
-    def window(self) -> tuple[datetime, datetime]:
-        """[start, end) of the period as instants: local midnights, the end cut at ``now``."""
-        first = self.period.first
-        start = datetime(first.year, first.month, first.day, tzinfo=self.zone)
-        after = self.period.last + timedelta(days=1)
+    def window(self, period: ReviewPeriod | None = None) -> tuple[datetime, datetime]:
+        """[start, end) of ``period`` (the review's by default) as instants: local midnights,
+        the end cut at ``now``."""
+        period = period or self.period
+        start = datetime(period.first.year, period.first.month, period.first.day, tzinfo=self.zone)
+        after = period.last + timedelta(days=1)
         end = datetime(after.year, after.month, after.day, tzinfo=self.zone)
         return start, min(end, self.now.astimezone(self.zone))
 

@@ -10,7 +10,6 @@ a calendar year's total is compared with the line of the Energy Efficiency Direc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -92,10 +91,7 @@ async def carrier_use(
     meters = main_energy_meters(context, medium)
     if not meters:
         return None
-    zone = context.zone
-    start = datetime(period.first.year, period.first.month, period.first.day, tzinfo=zone)
-    end_day = period.last + timedelta(days=1)
-    end = min(datetime(end_day.year, end_day.month, end_day.day, tzinfo=zone), context.now)
+    start, end = context.window(period)
     selector = SeriesSelector(READINGS_MEASUREMENT, "energy_kwh", {"meter": [m.id for m in meters]})
     groups = await context.store.counter_consumption(
         selector, start, end, Bucket.MONTH, tz=context.config.portfolio.timezone

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from baselines.counters import IntervalFlag, counter_intervals
 from daemon.config.models import Meter, ValueKind
+from daemon.storage.contract import as_ns
 from plugins.context import EvaluationContext
 from plugins.findings import (
     Evidence,
@@ -376,7 +377,7 @@ def summary(
 async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
     settings = context.settings_as(DataQualitySettings)
     start, end = context.window()
-    start_ns, end_ns = (int(instant.timestamp()) * 1_000_000_000 for instant in (start, end))
+    start_ns, end_ns = as_ns(start), as_ns(end)
     qualities: dict[str, MeterQuality] = {}
     found: list[Finding] = []
     for _, meter in context.meters():
