@@ -35,6 +35,7 @@ from baselines.changepoint import ModelForm
 from baselines.daily import daily, fahrenheit_to_celsius, hour_of_week, hourly
 from baselines.selection import DEFAULT_FORMS, Criterion
 from baselines.versions import Adjustment
+from daemon.console import open_deployment
 from daemon.deployment import load_deployment
 from daemon.enpi_run import EnpiResult, run_enpi
 from daemon.errors import ConfigError, StoreError
@@ -255,10 +256,8 @@ def fit_command(args: argparse.Namespace) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    try:
-        deployment = load_deployment(args.config)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
+    deployment = open_deployment(args.config)
+    if deployment is None:
         return 1
     config = deployment.config
     if not config.enpis:

@@ -18,7 +18,8 @@ from daemon.baseline_cli import add_commands as add_baseline_commands
 from daemon.config.loader import load_config
 from daemon.config.models import EnmsConfig
 from daemon.config.reference import config_reference
-from daemon.deployment import Deployment, load_deployment
+from daemon.console import open_deployment, text_table
+from daemon.deployment import load_deployment
 from daemon.errors import ConfigError, StoreError
 from daemon.health import HEALTH_MEASUREMENT
 from daemon.logs import configure as configure_logging
@@ -93,25 +94,8 @@ def _store_ping(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(config_file: str) -> Deployment | None:
-    try:
-        return load_deployment(config_file)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return None
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in cells
-    )
-
-
 def _collect(args: argparse.Namespace) -> int:
-    deployment = _open(args.config)
+    deployment = open_deployment(args.config)
     if deployment is None:
         return 1
 
@@ -143,7 +127,7 @@ def _collect(args: argparse.Namespace) -> int:
         )
         for r in results
     ]
-    print(_table(("meter", "gateway/unit", "values", "latency", "status"), rows))
+    print(text_table(("meter", "gateway/unit", "values", "latency", "status"), rows))
     failed = sum(1 for r in results if r.error)
     print(
         f"{len(results) - failed} of {len(results)} meters read; "
@@ -154,7 +138,7 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    deployment = _open(args.config)
+    deployment = open_deployment(args.config)
     if deployment is None:
         return 1
 
@@ -167,7 +151,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _health(args: argparse.Namespace) -> int:
-    deployment = _open(args.config)
+    deployment = open_deployment(args.config)
     if deployment is None:
         return 1
 
@@ -208,7 +192,7 @@ def _health(args: argparse.Namespace) -> int:
             )
         )
     print(
-        _table(
+        text_table(
             (
                 "collector",
                 "source",

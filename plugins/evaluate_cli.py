@@ -14,8 +14,8 @@ import json
 import sys
 from typing import Any
 
-from daemon.deployment import load_deployment
-from daemon.errors import ConfigError, StoreError
+from daemon.console import open_deployment, text_table
+from daemon.errors import StoreError
 from daemon.storage.factory import open_store
 from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import Severity
@@ -54,17 +54,13 @@ def as_table(evaluation: Evaluation) -> str:
         f"({evaluation.period.first} to {evaluation.period.last})",
         "",
     ]
-    rows = [("severity", "kind", "plugin", "scope", "finding")]
+    rows = []
     for f in sorted(
         evaluation.findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.plugin, f.id)
     ):
         scope = f"{f.scope.level}:{f.scope.id}" if f.scope.id else f.scope.level
         rows.append((f.severity.value, f.kind.value, f.plugin, scope, f.title))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    for row in rows:
-        lines.append(
-            "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
-        )
+    lines.append(text_table(("severity", "kind", "plugin", "scope", "finding"), rows))
     lines.append("")
     for run in evaluation.runs:
         detail = (
@@ -82,10 +78,8 @@ def evaluate_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"enms evaluate: {exc}", file=sys.stderr)
         return 2
-    try:
-        deployment = load_deployment(args.config)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
+    deployment = open_deployment(args.config)
+    if deployment is None:
         return 1
     config = deployment.config
     plugins = load_plugins(installed=not args.no_installed)

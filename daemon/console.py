@@ -1,0 +1,29 @@
+"""What the command-line modules share: opening a configuration, printing a table."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from daemon.deployment import Deployment, load_deployment
+from daemon.errors import ConfigError
+
+
+def open_deployment(config_file: str | Path) -> Deployment | None:
+    """The loaded configuration, or None after printing every problem in it to stderr."""
+    try:
+        return load_deployment(config_file)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return None
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Left-aligned columns two spaces apart, for a terminal."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
