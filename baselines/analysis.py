@@ -29,6 +29,19 @@ class Period:
     first: date
     last: date  # inclusive
 
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """'FIRST..LAST' in ISO dates; ``ValueError`` says what is wrong, quoting ``text``."""
+        try:
+            first, last = (date.fromisoformat(part.strip()) for part in text.split(".."))
+        except ValueError as exc:
+            raise ValueError(
+                f"period {text!r}: {exc}; write it as YYYY-MM-DD..YYYY-MM-DD"
+            ) from None
+        if last < first:
+            raise ValueError(f"period {text!r} ends before it starts")
+        return cls(first, last)
+
     def mask(self, days: Sequence[date]) -> npt.NDArray[np.bool_]:
         return np.array([self.first <= d <= self.last for d in days], dtype=bool)
 

@@ -111,12 +111,9 @@ def read_series(
 
 def parse_period(text: str) -> Period:
     try:
-        first, last = (date.fromisoformat(part.strip()) for part in text.split(".."))
-    except ValueError:
-        raise InputError(f"period {text!r}: write it as YYYY-MM-DD..YYYY-MM-DD") from None
-    if last < first:
-        raise InputError(f"period {text!r} ends before it starts")
-    return Period(first, last)
+        return Period.parse(text)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
 def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:

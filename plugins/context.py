@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from baselines.analysis import Period
 from daemon.config.models import EnmsConfig, EnpiDefinition, Meter, Site
 from daemon.enpi_run import boundary_meters
 from daemon.mqtt.routing import main_field
@@ -23,7 +24,6 @@ SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
 
 _YEAR = re.compile(r"^(\d{4})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,9 @@ class ReviewPeriod:
     def parse(cls, text: str) -> ReviewPeriod:
         """'2025', '2025-03' or '2025-01-01..2025-06-30'; ``ValueError`` says what is accepted."""
         text = text.strip()
+        if ".." in text:
+            period = Period.parse(text)
+            return cls(text, period.first, period.last)
         try:
             if match := _YEAR.match(text):
                 year = int(match[1])
@@ -46,14 +49,7 @@ class ReviewPeriod:
                 year, month = int(match[1]), int(match[2])
                 following = date(year + month // 12, month % 12 + 1, 1)
                 return cls(text, date(year, month, 1), following - timedelta(days=1))
-            if match := _RANGE.match(text):
-                first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
-                if last < first:
-                    raise ValueError(f"period {text!r} ends before it starts")
-                return cls(text, first, last)
         except ValueError as exc:
-            if "period" in str(exc):
-                raise
             raise ValueError(f"period {text!r}: {exc}") from None
         raise ValueError(
             f"period {text!r} is not a year (2025), a month (2025-03) or a range "
