@@ -11,14 +11,17 @@ import asyncio
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
+from zoneinfo import ZoneInfo
 
+from daemon.baseline_cli import InputError, parse_period
 from daemon.baseline_cli import add_commands as add_baseline_commands
 from daemon.config.loader import load_config
 from daemon.config.models import EnmsConfig
 from daemon.config.reference import config_reference
 from daemon.console import open_deployment, text_table
+from daemon.consumption import write_consumption
 from daemon.deployment import load_deployment
 from daemon.errors import ConfigError, StoreError
 from daemon.health import HEALTH_MEASUREMENT
@@ -150,6 +153,34 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _consumption(args: argparse.Namespace) -> int:
+    """Derive and store hourly consumption for a period; the daemon keeps recent hours current."""
+    try:
+        period = parse_period(args.period)
+    except InputError as exc:
+        print(f"--period: {exc}", file=sys.stderr)
+        return 2
+    deployment = open_deployment(args.config)
+    if deployment is None:
+        return 1
+    config = deployment.config
+    zone = ZoneInfo(config.portfolio.timezone)
+    start = datetime.combine(period.first, datetime.min.time(), zone)
+    end = datetime.combine(period.last + timedelta(days=1), datetime.min.time(), zone)
+
+    async def derive() -> int:
+        async with open_store(config.storage) as store:
+            return await write_consumption(store, config, start, end)
+
+    try:
+        written = asyncio.run(derive())
+    except StoreError as exc:
+        print(f"store: {exc}", file=sys.stderr)
+        return 1
+    print(f"{written} hourly consumption points stored for {period.first}..{period.last}")
+    return 0
+
+
 def _health(args: argparse.Namespace) -> int:
     deployment = open_deployment(args.config)
     if deployment is None:
@@ -250,6 +281,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--once", action="store_true", required=True, help="poll once and exit (required)"
     )
     collect.set_defaults(handler=_collect)
+
+    consumption = commands.add_parser(
+        "consumption", help="derive and store hourly consumption per meter for a period"
+    )
+    consumption.add_argument("--config", required=True, metavar="FILE")
+    consumption.add_argument(
+        "--period",
+        required=True,
+        metavar="FIRST..LAST",
+        help="local days, e.g. 2025-01-01..2025-12-31",
+    )
+    consumption.set_defaults(handler=_consumption)
 
     add_baseline_commands(commands)
     add_evaluate_commands(commands)

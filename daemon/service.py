@@ -12,9 +12,10 @@ import contextlib
 import logging
 import signal
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from daemon.consumption import write_consumption
 from daemon.deployment import Deployment
 from daemon.enpi_run import run_enpi
 from daemon.errors import EnmsError
@@ -74,6 +75,21 @@ class Daemon:
                 await asyncio.wait_for(self.stop.wait(), self.settings.health_interval_s)
             self._report_health()
 
+    async def _consumption_loop(self) -> None:
+        """Derive hourly consumption of the last ``consumption_lookback_h`` hours, repeatedly."""
+        config = self.deployment.config
+        while not self.stop.is_set():
+            now = datetime.now(UTC)
+            start = now.replace(minute=0, second=0, microsecond=0) - timedelta(
+                hours=self.settings.consumption_lookback_h
+            )
+            try:
+                await write_consumption(self.store, config, start, now)
+            except EnmsError as exc:  # the store is down: the next pass covers these hours
+                log.warning("hourly consumption not derived this time: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), self.settings.consumption_interval_s)
+
     async def _enpi_loop(self) -> None:
         """Compute the configured EnPIs now and then every ``enpi_interval_s``."""
         config = self.deployment.config
@@ -115,6 +131,7 @@ class Daemon:
         tasks = [
             asyncio.create_task(self.modbus.run(self.writer.submit, self.stop), name="modbus"),
             asyncio.create_task(self._health_loop(), name="health"),
+            asyncio.create_task(self._consumption_loop(), name="consumption"),
         ]
         if self.mqtt is not None:
             tasks.append(asyncio.create_task(self.mqtt.run(self.writer, self.stop), name="mqtt"))

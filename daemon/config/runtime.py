@@ -56,6 +56,20 @@ class DaemonSettings(StrictModel):
         le=7 * 86400,
         description="how often the configured EnPIs are computed (up to yesterday)",
     )
+    consumption_interval_s: float = Field(
+        300.0,
+        ge=10,
+        le=86400,
+        description="how often hourly consumption per meter is derived and stored "
+        "(the consumption measurement Grafana reads)",
+    )
+    consumption_lookback_h: int = Field(
+        24,
+        ge=1,
+        le=24 * 31,
+        description="hours re-derived on each pass, so readings that arrive late (from a "
+        "gateway's buffer or the spool) are counted",
+    )
     health_interval_s: float = Field(
         60.0, ge=1, le=3600, description="how often health and daemon metrics are stored"
     )
