@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from typing import Any
 
 from daemon.console import open_deployment, text_table
@@ -21,6 +22,7 @@ from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import Severity
 from plugins.manager import load_plugins
 from plugins.runner import Evaluation, UnknownPlugin, evaluate
+from plugins.stored_findings import finding_points
 
 SEVERITY_ORDER = {
     s: i for i, s in enumerate((Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO))
@@ -97,7 +99,12 @@ def evaluate_command(args: argparse.Namespace) -> int:
                     settings=config.plugins.settings.get(name, {}),
                 )
 
-            return await evaluate(plugins, config.plugins, period, context)
+            evaluation = await evaluate(plugins, config.plugins, period, context)
+            if args.store:
+                buildings = {meter.id: meter.building for _, meter in config.meters()}
+                points = finding_points(evaluation.findings, time.time_ns(), buildings)
+                await store.write(points)
+            return evaluation
 
     try:
         evaluation = asyncio.run(run())
@@ -123,6 +130,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "--period", required=True, help="a year (2025), a month (2025-03) or FIRST..LAST dates"
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--store",
+        action="store_true",
+        help="also write the findings to the store (the findings measurement Grafana shows)",
+    )
     parser.add_argument(
         "--no-installed",
         action="store_true",

@@ -116,7 +116,8 @@ async def test_hourly_consumption_is_derived_per_meter_and_rewritten_not_added(
         await store.close()
     assert {meter for meter, _ in stored} == {"el", "fjv"}  # no consumption of a thermometer
     electricity = stored["el", "kwh"]
-    assert electricity.tags["building"] == "hus-a" and electricity.tags["medium"] == "electricity"
+    assert electricity.tags["building"] == "hus-a"
+    assert electricity.tags["medium"] == "electricity"
     hours = (electricity.times_ns - START * NS) // (3600 * NS)
     assert list(hours) == list(range(HOURS))  # one point per hour, not two
     # across the reset the new register's reading is the use since it restarted: nothing lost,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import textwrap
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,10 @@ import numpy as np
 import pytest
 
 from daemon.cli import main
+from daemon.config.loader import load_config
 from daemon.config.models import ValueKind
 from daemon.storage import Point, Store
+from daemon.storage.factory import open_store
 from plugins.builtin.data_quality import assess
 
 pytestmark = pytest.mark.anyio
@@ -178,6 +181,31 @@ async def test_finds_each_broken_meter_and_leaves_the_clean_ones_alone(
     assert found["summary"]["metrics"]["meters"] == 8
     assert found["summary"]["metrics"]["meters_below"] == 2
     assert set(found["summary"]["metrics"]["submetered_pct"]) == {"el-ok", "fjv"}
+
+
+async def test_store_writes_the_findings_for_grafana(
+    deployment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["evaluate", "--config", str(deployment), "--period", "2025-03", "--no-installed"]
+    before = time.time_ns()
+    assert await asyncio.to_thread(main, [*argv, "--store", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    titles = {f["id"]: f["title"] for f in report["findings"] if f["plugin"] == "data_quality"}
+    config = load_config(deployment)
+    async with open_store(config.storage) as store:
+        latest = await store.latest("findings", before, {"plugin": "data_quality"})
+    stored = {point.tags["finding"]: point for point in latest}
+    assert {key: point.fields["title"] for key, point in stored.items()} == titles
+    gap = stored["completeness.el-gap"]
+    # a meter's finding carries its building, so the building dashboard can show it
+    assert gap.tags["meter"] == "el-gap"
+    assert gap.tags["building"] == "hus-b"
+    assert (gap.tags["kind"], gap.tags["severity"], gap.tags["period"]) == (
+        "deviation",
+        "medium",
+        "2025-03",
+    )
+    assert gap.fields["severity_rank"] == 2
 
 
 async def test_settings_from_the_configuration_change_what_is_found(

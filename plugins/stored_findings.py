@@ -1,0 +1,47 @@
+"""Findings written back to the store, so Grafana shows them beside the figures (DESIGN §3).
+
+One point per finding in the ``findings`` measurement, stamped with the time of the evaluation:
+the newest evaluation of a period is what its dashboards show. Tags say what the finding is
+about (plugin, kind, severity, the period, and the building, site or meter it concerns);
+fields carry its title and a severity rank for sorting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from daemon.storage.points import Point
+from plugins.findings import Finding, Severity
+
+FINDINGS_MEASUREMENT = "findings"
+#: scope levels that become a tag of their own, named like the readings' tags
+SCOPE_TAGS = ("site", "building", "seu", "meter", "enpi")
+SEVERITY_RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3}
+
+
+def finding_points(
+    findings: Sequence[Finding], now_ns: int, meter_buildings: Mapping[str, str]
+) -> list[Point]:
+    """The points of ``findings``; a meter's finding is tagged with its building too."""
+    points = []
+    for finding in findings:
+        tags = {
+            "plugin": finding.plugin,
+            "finding": finding.id,
+            "kind": finding.kind.value,
+            "severity": finding.severity.value,
+            "period": finding.period,
+            "scope": finding.scope.level,
+        }
+        level, scope_id = finding.scope.level, finding.scope.id
+        if scope_id is not None and level in SCOPE_TAGS:
+            tags[level] = scope_id
+            if level == "meter" and scope_id in meter_buildings:
+                tags["building"] = meter_buildings[scope_id]
+        fields: dict[str, float | int | bool | str] = {
+            "title": finding.title,
+            "severity_rank": SEVERITY_RANK[finding.severity],
+            "review_input": finding.review_input.value,
+        }
+        points.append(Point(FINDINGS_MEASUREMENT, tags, fields, now_ns))
+    return points
