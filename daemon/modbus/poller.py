@@ -65,7 +65,9 @@ class MeterPoller:
         self.source = meter.modbus
         self.tags = reading_tags(site, meter)
         self.health = SourceHealth(
-            "modbus", meter.id, {"gateway": gateway.spec.id, "building": meter.building}
+            "modbus",
+            meter.id,
+            {"meter": meter.id, "gateway": gateway.spec.id, "building": meter.building},
         )
         self.decoder = decoder or ValueDecoder(profile)
         self._blocks: list[Block] | None = None

@@ -53,6 +53,7 @@ class MqttCollector:
         self.zone = ZoneInfo(config.portfolio.timezone)
         self.connection = MqttConnection(config.mqtt, self.router.filters())
         self._health: dict[str, SourceHealth] = {}
+        self._buildings = {meter.id: meter.building for _, meter in config.meters()}
         self._connection: asyncio.Task[None] | None = None
         self._disconnect = asyncio.Event()
         self._samples: dict[tuple[str, str], tuple[float, int]] = {}
@@ -67,7 +68,10 @@ class MqttCollector:
                 topic, meter = OTHER_TOPICS, None
                 health = self._health.get(topic)
             if health is None:
-                health = SourceHealth("mqtt", topic, {"meter": meter} if meter else {})
+                tags = {"meter": meter} if meter else {}
+                if meter in self._buildings:
+                    tags["building"] = self._buildings[meter]
+                health = SourceHealth("mqtt", topic, tags)
                 self._health[topic] = health
         return health
 
