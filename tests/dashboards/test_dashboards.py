@@ -1,0 +1,374 @@
+"""The provisioned Grafana dashboards: well-formed, and every query returns rows.
+
+No Grafana server runs here (DESIGN §9), so the test does what Grafana would: it writes fixture
+data through enms into a real InfluxDB -- readings, `enms consumption`, `enms baseline run`,
+`enms evaluate --store`, and a few seconds of the real daemon with one unreachable meter for
+the health series -- then resolves each dashboard's template variables with their own queries,
+substitutes `$timeFilter` and `$__interval`, and runs every panel's query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import numpy as np
+import pytest
+import yaml
+
+from daemon.config.models import InfluxDBSettings
+from daemon.storage import InfluxDBStore, Point
+from tests.services import require_influxdb, require_mqtt
+
+REPO = Path(__file__).resolve().parents[2]
+DASHBOARDS = REPO / "dashboards"
+ZONE = ZoneInfo("Europe/Stockholm")
+NS = 1_000_000_000
+START = datetime(2024, 1, 1, tzinfo=ZONE)
+DAYS = 456  # 2024 and the first quarter of 2025
+ENMS = [sys.executable, "-m", "daemon.cli"]
+
+
+def dashboards() -> dict[str, dict[str, Any]]:
+    return {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((DASHBOARDS / "json").glob("*.json"))
+    }
+
+
+def datasource_uid() -> str:
+    provisioned = yaml.safe_load((DASHBOARDS / "provisioning/datasources/enms.yaml").read_text())
+    (source,) = provisioned["datasources"]
+    assert source["type"] == "influxdb"
+    uid: str = source["uid"]
+    return uid
+
+
+# -- JSON checks ---------------------------------------------------------------------------
+
+
+def test_the_dashboards_are_generated_from_scripts_build_dashboards() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build_dashboards.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert set(dashboards()) == {
+        "portfolio-overview.json",
+        "building-detail.json",
+        "collector-health.json",
+    }
+
+
+def test_uids_are_unique_and_every_datasource_is_the_provisioned_one() -> None:
+    uid = datasource_uid()
+    found = dashboards()
+    uids = [board["uid"] for board in found.values()]
+    assert len(set(uids)) == len(uids)
+    for name, board in found.items():
+        references = [v["datasource"] for v in board["templating"]["list"]]
+        for panel in board["panels"]:
+            references.append(panel["datasource"])
+            references += [target["datasource"] for target in panel["targets"]]
+        assert references, name
+        assert all(ref == {"type": "influxdb", "uid": uid} for ref in references), name
+        ids = [panel["id"] for panel in board["panels"]]
+        assert len(set(ids)) == len(ids), name
+
+
+def test_panels_fit_the_grid_and_do_not_overlap() -> None:
+    for name, board in dashboards().items():
+        cells: dict[tuple[int, int], str] = {}
+        for panel in board["panels"]:
+            pos = panel["gridPos"]
+            assert pos["x"] >= 0, (name, panel["title"])
+            assert pos["x"] + pos["w"] <= 24, (name, panel["title"])
+            assert min(pos["w"], pos["h"]) > 0, (name, panel["title"])
+            for x in range(pos["x"], pos["x"] + pos["w"]):
+                for y in range(pos["y"], pos["y"] + pos["h"]):
+                    assert (x, y) not in cells, f"{name}: {panel['title']} overlaps {cells[x, y]}"
+                    cells[x, y] = panel["title"]
+
+
+def test_days_are_local_and_units_are_set() -> None:
+    for name, board in dashboards().items():
+        for panel in board["panels"]:
+            for target in panel["targets"]:
+                if "GROUP BY time(" in target["query"] and "enms_daemon" not in target["query"]:
+                    assert "tz('Europe/Stockholm')" in target["query"], (name, panel["title"])
+            if "kwh" in json.dumps(panel["targets"]) and panel["type"] == "timeseries":
+                assert panel["fieldConfig"]["defaults"]["unit"] in ("kwatth", "kwatt"), (
+                    name,
+                    panel["title"],
+                )
+
+
+def test_the_provider_points_where_the_compose_file_mounts_the_json() -> None:
+    provider = yaml.safe_load((DASHBOARDS / "provisioning/dashboards/enms.yaml").read_text())
+    (entry,) = provider["providers"]
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    mounts = compose["services"]["grafana"]["volumes"]
+    assert f"./dashboards/json:{entry['options']['path']}:ro" in mounts
+
+
+# -- every query against fixture data ------------------------------------------------------
+
+
+def config_text(url: str, database: str, mqtt: tuple[str, int], modbus_port: int) -> str:
+    return textwrap.dedent(f"""\
+        version: 1
+        portfolio: {{name: Testkommun, timezone: Europe/Stockholm}}
+        storage:
+          backend: influxdb
+          influxdb: {{url: "{url}", database: {database}, create_database: true}}
+        mqtt: {{host: {mqtt[0]}, port: {mqtt[1]}}}
+        modbus:
+          gateways: [{{id: gw, host: 127.0.0.1, port: {modbus_port}, timeout_s: 0.2}}]
+        daemon:
+          metrics: {{port: 0}}
+          health_interval_s: 1
+          consumption_interval_s: 3600
+          spool: {{path: spool.sqlite}}
+          register_path: register.sqlite
+        sites:
+          - id: centrum
+            name: Centrum
+            buildings:
+              - {{id: asp-skolan, name: Aspskolan, category: school, atemp_m2: 4000}}
+              - {{id: bok-forskolan, name: Bokens förskola, category: preschool, atemp_m2: 900}}
+            meters:
+              - {{id: asp-el, building: asp-skolan, medium: electricity, unit: kWh,
+                  mqtt: {{topic: t/asp-el}}}}
+              - {{id: asp-fjv, building: asp-skolan, medium: district_heating, unit: kWh,
+                  mqtt: {{topic: t/asp-fjv}}}}
+              - {{id: asp-inne, building: asp-skolan, medium: indoor_temperature,
+                  kind: instantaneous, unit: °C, mqtt: {{topic: t/asp-inne}}}}
+              - {{id: ute, building: asp-skolan, medium: outdoor_temperature,
+                  kind: instantaneous, unit: °C, mqtt: {{topic: t/ute}}}}
+              - {{id: bok-fjv, building: bok-forskolan, medium: district_heating, unit: kWh,
+                  mqtt: {{topic: t/bok-fjv}}}}
+              - {{id: asp-ftx, building: asp-skolan, medium: electricity, unit: kWh,
+                  modbus: {{gateway: gw, unit_id: 1, profile: eastron_sdm630,
+                            poll_interval_s: 1}}}}
+        enpis:
+          - {{id: asp-fjv, name: Fjärrvärme Aspskolan, building: asp-skolan,
+              medium: district_heating, temperature_meter: ute,
+              baseline: {{first: 2024-01-01, last: 2024-12-31}}, normal_year_hdd: 3800}}
+          - {{id: bok-fjv, name: Fjärrvärme Bokens förskola, building: bok-forskolan,
+              medium: district_heating, temperature_meter: ute,
+              baseline: {{first: 2024-01-01, last: 2024-12-31}}}}
+        """)
+
+
+def readings() -> list[Point]:
+    """Hourly readings of a school and a preschool; heating saved from 2025, a gap in March."""
+    rng = np.random.default_rng(5)
+    hours = DAYS * 24
+    day = np.arange(hours) // 24
+    daily_t = 5 + 11 * np.sin(2 * np.pi * (np.arange(DAYS) - 110) / 365) + rng.normal(0, 2, DAYS)
+    outdoor = daily_t[day] + rng.normal(0, 0.4, hours)
+    heat = 80 + 20 * np.maximum(16 - daily_t, 0) + rng.normal(0, 6, DAYS)
+    heat[366:] *= 0.88
+    hour_of_day = np.arange(hours) % 24
+    el = np.where((hour_of_day >= 7) & (hour_of_day < 17), 40.0, 12.0)
+    registers = {"asp-el": 1000.0, "asp-fjv": 5e5, "bok-fjv": 2e5}
+    base = {"site": "centrum"}
+    where = {
+        "asp-el": ("asp-skolan", "electricity"),
+        "asp-fjv": ("asp-skolan", "district_heating"),
+        "bok-fjv": ("bok-forskolan", "district_heating"),
+        "asp-inne": ("asp-skolan", "indoor_temperature"),
+        "ute": ("asp-skolan", "outdoor_temperature"),
+    }
+    tags = {
+        meter: {**base, "building": building, "meter": meter, "medium": medium}
+        for meter, (building, medium) in where.items()
+    }
+    gap = range((DAYS - 20) * 24, (DAYS - 17) * 24)  # three days in March without two meters
+    start = int(START.timestamp())
+    points = []
+    for h in range(hours + 1):
+        t = (start + h * 3600) * NS
+        for meter, value in registers.items():
+            if not (meter in ("bok-fjv", "asp-el") and h in gap):
+                points.append(Point("readings", tags[meter], {"energy_kwh": round(value, 3)}, t))
+        if h == hours:
+            break
+        indoor = 21.0 + 0.5 * np.sin(2 * np.pi * hour_of_day[h] / 24)
+        points.append(Point("readings", tags["ute"], {"temperature_c": round(outdoor[h], 2)}, t))
+        points.append(Point("readings", tags["asp-inne"], {"temperature_c": round(indoor, 2)}, t))
+        registers["asp-el"] += el[h]
+        registers["asp-fjv"] += heat[day[h]] / 24
+        registers["bok-fjv"] += heat[day[h]] * 0.25 / 24
+    return points
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def enms(*argv: str, cwd: Path) -> str:
+    result = subprocess.run(
+        [*ENMS, *argv], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, f"enms {' '.join(argv)}: {result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def run_daemon_briefly(config: Path, seconds: float) -> None:
+    """The real daemon, long enough for several health reports and an offline meter."""
+    process = subprocess.Popen(
+        [*ENMS, "run", "--config", str(config)],
+        cwd=config.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        time.sleep(seconds)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "offline" in output, output
+
+
+@dataclass
+class Fixture:
+    url: str
+    database: str
+    first_ns: int
+    last_ns: int
+
+
+@pytest.fixture(scope="module")
+def fixture_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
+    url = require_influxdb()
+    mqtt = require_mqtt()
+    database = f"enms_dash_{uuid.uuid4().hex[:12]}"
+    folder = tmp_path_factory.mktemp("dashboards")
+    config = folder / "site.yaml"
+    config.write_text(config_text(url, database, mqtt, free_port()))
+
+    async def write() -> None:
+        settings = InfluxDBSettings(url=url, database=database, create_database=True)
+        async with InfluxDBStore(settings) as store:
+            await store.write(readings())
+
+    try:
+        asyncio.run(write())
+        enms(
+            "consumption", "--config", str(config), "--period", "2024-01-01..2025-03-31", cwd=folder
+        )
+        enms("baseline", "run", "--config", str(config), "--until", "2025-03-31", cwd=folder)
+        enms(
+            "evaluate",
+            "--config",
+            str(config),
+            "--period",
+            "2025-03",
+            "--store",
+            "--no-installed",
+            cwd=folder,
+        )
+        run_daemon_briefly(config, 6.0)
+        yield Fixture(
+            url, database, int(START.timestamp() * 1000), int(time.time() * 1000) + 60_000
+        )
+    finally:
+        httpx.post(f"{url}/query", data={"q": f'DROP DATABASE "{database}"'}, timeout=30)
+
+
+def influxql(data: Fixture, query: str) -> list[dict[str, Any]]:
+    answer = httpx.post(
+        f"{data.url}/query",
+        data={"db": data.database, "q": query, "epoch": "ms"},
+        timeout=60,
+    )
+    assert answer.status_code == 200, (query, answer.text)
+    (result,) = answer.json()["results"]
+    assert "error" not in result, (query, result["error"])
+    series: list[dict[str, Any]] = result.get("series", [])
+    return series
+
+
+def substitute(text: str, values: dict[str, str], data: Fixture) -> str:
+    text = text.replace("$timeFilter", f"time >= {data.first_ns}ms and time <= {data.last_ns}ms")
+    text = text.replace("$__interval", "1d")
+    for name in sorted(values, key=len, reverse=True):
+        text = text.replace(f"${name}", values[name])
+    assert "$" not in re.sub(r"\$(col|tag_\w+)", "", text.replace("$/", "/")), text
+    return text
+
+
+def resolved_variables(board: dict[str, Any], data: Fixture) -> dict[str, str]:
+    """Each variable's value as Grafana would set it on load: All, or the first value."""
+    values: dict[str, str] = {}
+    for var in board["templating"]["list"]:
+        series = influxql(data, substitute(var["query"], values, data))
+        options = [row[1] for one in series for row in one["values"]]
+        assert options, f"{board['uid']}: variable {var['name']} has no values"
+        if var["includeAll"]:
+            values[var["name"]] = var["allValue"]
+        else:
+            values[var["name"]] = re.escape(sorted(options)[0])
+    return values
+
+
+PANELS = [
+    pytest.param(name, panel["id"], id=f"{name.removesuffix('.json')}:{panel['title']}")
+    for name, board in dashboards().items()
+    for panel in board["panels"]
+]
+
+
+@pytest.mark.parametrize(("name", "panel_id"), PANELS)
+def test_every_panel_query_returns_rows(fixture_data: Fixture, name: str, panel_id: int) -> None:
+    board = dashboards()[name]
+    values = resolved_variables(board, fixture_data)
+    (panel,) = [p for p in board["panels"] if p["id"] == panel_id]
+    for target in panel["targets"]:
+        query = substitute(target["query"], values, fixture_data)
+        series = influxql(fixture_data, query)
+        assert series, f"{panel['title']}: no rows from {query}"
+        assert any(
+            any(value is not None for value in row[1:]) for one in series for row in one["values"]
+        ), f"{panel['title']}: only empty values from {query}"
+
+
+def test_a_single_building_selects_only_its_own_rows(fixture_data: Fixture) -> None:
+    board = dashboards()["portfolio-overview.json"]
+    (panel,) = [p for p in board["panels"] if p["title"].startswith("kWh/m² Atemp")]
+    values = {**resolved_variables(board, fixture_data), "building": "(bok-forskolan)"}
+    series = influxql(fixture_data, substitute(panel["targets"][0]["query"], values, fixture_data))
+    assert [one["tags"]["building"] for one in series] == ["bok-forskolan"]
+    # the preschool's 2024 use per m² against the portfolio: it is a quarter of the school's
+    # heat on 900 of 4000 m², so slightly more per m² than the school
+    all_values = {**values, "building": ".*"}
+    every = influxql(
+        fixture_data, substitute(panel["targets"][0]["query"], all_values, fixture_data)
+    )
+    per_m2 = {one["tags"]["building"]: one["values"][0][1] for one in every}
+    assert per_m2["bok-forskolan"] == pytest.approx(
+        per_m2["asp-skolan"] * (0.25 * 4000 / 900), rel=0.05
+    )
