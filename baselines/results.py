@@ -12,8 +12,9 @@ expected / actual there. Chaining multiplies year-on-year SEnPIs.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,20 +32,41 @@ def fractional_savings_uncertainty(
     savings_fraction: float,
     confidence: float = CONFIDENCE,
 ) -> float:
-    """ASHRAE Guideline 14 Annex B, adjusted for autocorrelated residuals.
+    """ASHRAE Guideline 14 Annex B, adjusted for autocorrelated residuals (see ``fsu``)."""
+    return fsu(
+        n=fit.n,
+        dof=fit.dof,
+        cv_rmse=fit.cv_rmse,
+        autocorrelation=fit.autocorrelation,
+        reporting_points=reporting_points,
+        savings_fraction=savings_fraction,
+        confidence=confidence,
+    )
+
+
+def fsu(
+    *,
+    n: int,
+    dof: int,
+    cv_rmse: float,
+    autocorrelation: float,
+    reporting_points: int,
+    savings_fraction: float,
+    confidence: float = CONFIDENCE,
+) -> float:
+    """Fractional savings uncertainty from a baseline model's statistics.
 
     FSU = t · 1.26 · CV · sqrt((n / n′)(1 + 2 / n′)(1 / m)) / F, with n′ = n (1 - ρ) / (1 + ρ),
     ρ the lag-1 autocorrelation of the baseline residuals, m the reporting points,
     F the savings fraction and t at ``confidence`` with n - p degrees of freedom.
     """
-    if savings_fraction <= 0 or reporting_points <= 0 or fit.dof <= 0:
+    if not savings_fraction > 0 or reporting_points <= 0 or dof <= 0 or not cv_rmse >= 0:
         return math.inf
-    rho = min(max(fit.autocorrelation, 0.0), 0.99)
-    n = fit.n
+    rho = min(max(autocorrelation, 0.0), 0.99) if math.isfinite(autocorrelation) else 0.0
     n_effective = n * (1 - rho) / (1 + rho)
-    t = float(special.stdtrit(fit.dof, 1 - (1 - confidence) / 2))
+    t = float(special.stdtrit(dof, 1 - (1 - confidence) / 2))
     spread = math.sqrt((n / n_effective) * (1 + 2 / n_effective) * (1 / reporting_points))
-    return t * 1.26 * fit.cv_rmse * spread / savings_fraction
+    return t * 1.26 * cv_rmse * spread / savings_fraction
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,40 @@ def _paired(expected: npt.ArrayLike, actual: npt.ArrayLike) -> tuple[FloatArray,
 
 def forecast(fit: LinearFit, expected: npt.ArrayLike, actual: npt.ArrayLike) -> PeriodResult:
     """Reporting-period performance from the baseline model's predictions ``expected``."""
+    return _forecast(
+        expected,
+        actual,
+        lambda points, fraction: fractional_savings_uncertainty(
+            fit, reporting_points=points, savings_fraction=fraction
+        ),
+    )
+
+
+def forecast_from_statistics(
+    statistics: Mapping[str, Any], expected: npt.ArrayLike, actual: npt.ArrayLike
+) -> PeriodResult:
+    """``forecast`` for a stored baseline, whose model statistics are all that is kept."""
+    n = int(statistics.get("n") or 0)
+    parameters = int(statistics.get("parameters") or 0)
+    cv_rmse = statistics.get("cv_rmse")
+    rho = statistics.get("autocorrelation_lag1")
+    return _forecast(
+        expected,
+        actual,
+        lambda points, fraction: fsu(
+            n=n,
+            dof=n - parameters,
+            cv_rmse=float(cv_rmse) if cv_rmse is not None else math.nan,
+            autocorrelation=float(rho) if rho is not None else 0.0,
+            reporting_points=points,
+            savings_fraction=fraction,
+        ),
+    )
+
+
+def _forecast(
+    expected: npt.ArrayLike, actual: npt.ArrayLike, uncertainty: Callable[[int, float], float]
+) -> PeriodResult:
     e, a = _paired(expected, actual)
     expected_total, actual_total = float(e.sum()), float(a.sum())
     avoided = expected_total - actual_total
@@ -99,7 +155,7 @@ def forecast(fit: LinearFit, expected: npt.ArrayLike, actual: npt.ArrayLike) -> 
         avoided_kwh=avoided,
         improvement=fraction,
         senpi=actual_total / expected_total if expected_total else math.nan,
-        fsu=fractional_savings_uncertainty(fit, reporting_points=e.size, savings_fraction=fraction),
+        fsu=uncertainty(int(e.size), fraction),
         points=int(e.size),
         expected=e,
         actual=a,

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from daemon.config.api import ApiSettings
 from daemon.config.connections import (
     EmbeddedSettings,
     InfluxDBSettings,
@@ -99,6 +100,9 @@ class EnmsConfig(StrictModel):
     sites: list[Site] = Field(min_length=1, description="the properties and their meters")
     plugins: PluginSettings = Field(
         default_factory=PluginSettings, description="the management-review evaluations"
+    )
+    api: ApiSettings = Field(
+        default_factory=ApiSettings, description="the management-review API (`enms api`)"
     )
 
     def buildings(self) -> list[tuple[Site, Building]]:

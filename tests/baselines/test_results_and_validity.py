@@ -14,7 +14,13 @@ from baselines.analysis import Period, analyse_daily
 from baselines.changepoint import ModelForm, fit_form
 from baselines.daily import daily, heating_degree_days
 from baselines.enpi import heating_part, normal_year_corrected, normalised, ratio
-from baselines.results import backcast, chain, forecast, fractional_savings_uncertainty
+from baselines.results import (
+    backcast,
+    chain,
+    forecast,
+    forecast_from_statistics,
+    fractional_savings_uncertainty,
+)
 from baselines.stats import fit_linear
 from baselines.validity import NOT_VALID, VALID, Sufficiency, assess
 
@@ -56,6 +62,19 @@ def test_fractional_savings_uncertainty_is_guideline_14_annex_b() -> None:
     assert math.isinf(
         fractional_savings_uncertainty(fit, reporting_points=m, savings_fraction=-0.1)
     )
+
+
+def test_a_stored_baseline_gives_the_same_results_as_its_fit() -> None:
+    """The register keeps a baseline's statistics, not its fit: the figures must not change."""
+    model, t, y = baseline_fit()
+    expected = model.predict(t)[:200]
+    actual = y[:200] * 0.9
+    from_fit = forecast(model.fit, expected, actual)
+    stored = forecast_from_statistics(model.to_dict(), expected, actual)
+    assert stored.fsu == pytest.approx(from_fit.fsu, rel=1e-12)
+    assert (stored.avoided_kwh, stored.senpi) == (from_fit.avoided_kwh, from_fit.senpi)
+    assert 0 < stored.fsu < math.inf
+    assert math.isinf(forecast_from_statistics({}, expected, actual).fsu)  # nothing to go on
 
 
 def test_autocorrelation_widens_the_uncertainty() -> None:

@@ -1,0 +1,52 @@
+"""The management-review API: where it listens, who may call it, which browsers may."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from daemon.config.types import Identifier, StrictModel
+
+Scope = Literal["read", "write"]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+def _read_only() -> list[Scope]:
+    return ["read"]
+
+
+class ApiKey(StrictModel):
+    """One API key, stored only as its SHA-256 (make one with `enms api key NAME`)."""
+
+    name: Identifier = Field(description="who holds the key, e.g. 'energy-team'; shown in logs")
+    sha256: Sha256 = Field(description="hex SHA-256 of the key; the key itself is never stored")
+    scopes: list[Scope] = Field(
+        default_factory=_read_only,
+        min_length=1,
+        description="read: every GET; write: recording review decisions and nonconformity updates",
+    )
+
+
+class ApiSettings(StrictModel):
+    """`enms api`: the FastAPI service of the management review (ISO 50001:2018 9.3)."""
+
+    host: str = Field("127.0.0.1", description="address to listen on")
+    port: int = Field(8080, ge=1, le=65535, description="port to listen on")
+    keys: list[ApiKey] = Field(
+        default_factory=list,
+        description="API keys; without any, every endpoint but /health answers 401",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="browser origins allowed to call the API (CORS); empty: none",
+    )
+
+    @field_validator("keys")
+    @classmethod
+    def _distinct(cls, keys: list[ApiKey]) -> list[ApiKey]:
+        names = [key.name for key in keys]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"key names must be distinct: {', '.join(repeated)} repeated")
+        return keys
