@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from zoneinfo import ZoneInfo
 
+from api.cli import add_commands as add_api_commands
 from daemon.baseline_cli import InputError, parse_period
 from daemon.baseline_cli import add_commands as add_baseline_commands
 from daemon.config.loader import load_config
@@ -296,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_baseline_commands(commands)
     add_evaluate_commands(commands)
+    add_api_commands(commands)
 
     health = commands.add_parser("health", help="the latest health report of every source")
     health.add_argument("--config", required=True, metavar="FILE")

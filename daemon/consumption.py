@@ -1,16 +1,20 @@
-"""Hourly consumption per meter, derived from what the meters report and written back.
+"""Consumption per local-calendar bucket, from what the meters report.
 
-Grafana reads one datasource (DESIGN §3), and an InfluxQL ``difference`` over raw counters
-cannot handle a meter reset, a replaced meter or a reading that straddles an hour. So the
-daemon derives consumption with the same tested code the EnPIs use (``Store.counter_consumption``
-for cumulative registers, sums for interval meters) and stores it as the ``consumption``
-measurement: one point per meter and local hour, tagged like the readings, with the share of
-the hour that valid meter intervals covered. Re-deriving an hour overwrites the same point.
+One computation serves the API's consumption tables and the ``consumption`` measurement the
+daemon writes back for Grafana (DESIGN §3). An InfluxQL ``difference`` over raw counters cannot
+handle a meter reset, a replaced meter or a reading that straddles an hour, so consumption comes
+from ``Store.counter_consumption`` for cumulative registers -- the tested code the EnPIs use --
+and from sums for interval meters. Energy (kWh) and volume (m³) are never added together.
+
+The written-back measurement holds one point per meter and local hour, tagged like the readings,
+with the share of the hour that valid meter intervals covered; re-deriving an hour overwrites
+the same point.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -24,13 +28,22 @@ from daemon.storage.points import Aggregate, Bucket, BucketSeries, Point, Series
 
 CONSUMPTION_MEASUREMENT = "consumption"
 
-# main field of the readings -> field of the consumption point
-_DERIVED_FIELD = {
-    "energy_kwh": "kwh",
-    "energy_delta_kwh": "kwh",
+# main field of the readings -> unit of consumption
+_UNIT = {
+    "energy_kwh": "kWh",
+    "energy_delta_kwh": "kWh",
     "volume_m3": "m3",
     "volume_delta_m3": "m3",
 }
+_FIELD = {"kWh": "kwh", "m3": "m3"}  # unit -> field of the written-back point
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """Consumption of one group (a meter, a building, a medium ...) in one unit."""
+
+    unit: str
+    series: BucketSeries
 
 
 def consuming_meters(config: EnmsConfig) -> list[tuple[Site, Meter, str]]:
@@ -38,40 +51,81 @@ def consuming_meters(config: EnmsConfig) -> list[tuple[Site, Meter, str]]:
     chosen = []
     for site, meter in config.meters():
         field, _ = main_field(meter)
-        if field in _DERIVED_FIELD:
+        if field in _UNIT:
             chosen.append((site, meter, field))
     return chosen
+
+
+async def consumption(
+    store: Store,
+    config: EnmsConfig,
+    meters: Sequence[tuple[Site, Meter, str]],
+    start: datetime,
+    end: datetime,
+    *,
+    bucket: Bucket,
+    group_by: Sequence[str],
+) -> list[Consumption]:
+    """Consumption of ``meters`` in [start, end) per bucket, summed per ``group_by`` tags.
+
+    ``group_by`` names reading tags (meter, building, site, medium, seu); every group is
+    further split by unit.
+    """
+    tz = config.portfolio.timezone
+    parts: dict[tuple[str, bool], list[str]] = {}
+    for _, meter, field in meters:
+        parts.setdefault((field, meter.kind is ValueKind.COUNTER), []).append(meter.id)
+    merged: dict[tuple[str, tuple[str, ...]], BucketSeries] = {}
+    for (field, counter), ids in sorted(parts.items()):
+        selector = SeriesSelector(READINGS_MEASUREMENT, field, {"meter": ids})
+        if counter:
+            found = await store.counter_consumption(
+                selector, start, end, bucket, tz=tz, group_by=group_by
+            )
+        else:
+            found = await store.aggregate(
+                selector, start, end, bucket, Aggregate.SUM, tz=tz, group_by=group_by
+            )
+        unit = _UNIT[field]
+        for series in found:
+            key = (unit, tuple(series.tags.get(tag, "") for tag in group_by))
+            merged[key] = _add(merged[key], series) if key in merged else series
+    return [Consumption(unit, merged[key]) for key in sorted(merged)]
+
+
+def _add(a: BucketSeries, b: BucketSeries) -> BucketSeries:
+    """Two groups' consumption summed; a bucket is known where either part is."""
+    values = np.where(np.isnan(a.values), 0.0, a.values) + np.where(
+        np.isnan(b.values), 0.0, b.values
+    )
+    values[np.isnan(a.values) & np.isnan(b.values)] = np.nan
+    return BucketSeries(
+        tags=a.tags,
+        starts_ns=a.starts_ns,
+        values=values,
+        counts=a.counts + b.counts,
+        tz=a.tz,
+        coverage=None,  # counters and interval sums cover time differently
+    )
 
 
 async def derive_consumption(
     store: Store, config: EnmsConfig, start: datetime, end: datetime
 ) -> list[Point]:
     """Consumption points of every consuming meter for the local hours in [start, end)."""
-    tz = config.portfolio.timezone
-    by_field: dict[tuple[str, bool], list[tuple[Site, Meter]]] = {}
-    for site, meter, field in consuming_meters(config):
-        by_field.setdefault((field, meter.kind is ValueKind.COUNTER), []).append((site, meter))
+    meters = consuming_meters(config)
+    known = {meter.id: (site, meter) for site, meter, _ in meters}
     points: list[Point] = []
-    for (field, counter), members in sorted(by_field.items()):
-        ids = [meter.id for _, meter in members]
-        selector = SeriesSelector(READINGS_MEASUREMENT, field, {"meter": ids})
-        if counter:
-            series = await store.counter_consumption(
-                selector, start, end, Bucket.HOUR, tz=tz, group_by=("meter",)
-            )
-        else:
-            series = await store.aggregate(
-                selector, start, end, Bucket.HOUR, Aggregate.SUM, tz=tz, group_by=("meter",)
-            )
-        known = {meter.id: (site, meter) for site, meter in members}
-        for one in series:
-            site_meter = known.get(one.tags.get("meter", ""))
-            if site_meter is not None:
-                points += _points(one, *site_meter, _DERIVED_FIELD[field])
+    for one in await consumption(
+        store, config, meters, start, end, bucket=Bucket.HOUR, group_by=("meter",)
+    ):
+        site_meter = known.get(one.series.tags.get("meter", ""))
+        if site_meter is not None:
+            points += _points(one.series, *site_meter, _FIELD[one.unit])
     return points
 
 
-def _points(series: BucketSeries, site: Site, meter: Meter, field: str) -> Sequence[Point]:
+def _points(series: BucketSeries, site: Site, meter: Meter, field: str) -> list[Point]:
     tags = reading_tags(site, meter)
     points = []
     for i in np.flatnonzero(np.isfinite(series.values)):

@@ -18,10 +18,10 @@ from typing import Any
 from daemon.console import open_deployment, text_table
 from daemon.errors import StoreError
 from daemon.storage.factory import open_store
-from plugins.context import EvaluationContext, ReviewPeriod
+from plugins.context import ReviewPeriod
 from plugins.findings import Severity
 from plugins.manager import load_plugins
-from plugins.runner import Evaluation, UnknownPlugin, evaluate
+from plugins.runner import Evaluation, UnknownPlugin, evaluate_portfolio
 from plugins.stored_findings import finding_points
 
 SEVERITY_ORDER = {
@@ -89,17 +89,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     async def run() -> Evaluation:
         async with open_store(config.storage) as store:
             await store.ping()  # one clear error, not one failed plugin after another
-
-            def context(name: str) -> EvaluationContext:
-                return EvaluationContext(
-                    plugin=name,
-                    period=period,
-                    config=config,
-                    store=store,
-                    settings=config.plugins.settings.get(name, {}),
-                )
-
-            evaluation = await evaluate(plugins, config.plugins, period, context)
+            evaluation = await evaluate_portfolio(plugins, config, store, period)
             if args.store:
                 buildings = {meter.id: meter.building for _, meter in config.meters()}
                 points = finding_points(evaluation.findings, time.time_ns(), buildings)

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from daemon.config.models import EnmsConfig
 from daemon.config.plugins import PluginSettings
+from daemon.storage.contract import Store
 from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import (
     Evidence,
@@ -172,3 +174,20 @@ async def evaluate(
         runs.append(PluginRun(name, "ok", len(found), time.perf_counter() - began))
     runs.sort(key=lambda run: run.plugin)
     return Evaluation(period, findings, runs)
+
+
+async def evaluate_portfolio(
+    plugins: Plugins, config: EnmsConfig, store: Store, period: ReviewPeriod
+) -> Evaluation:
+    """``evaluate`` with each plugin's context built from the configuration and the store."""
+
+    def context(name: str) -> EvaluationContext:
+        return EvaluationContext(
+            plugin=name,
+            period=period,
+            config=config,
+            store=store,
+            settings=config.plugins.settings.get(name, {}),
+        )
+
+    return await evaluate(plugins, config.plugins, period, context)

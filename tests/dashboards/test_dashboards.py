@@ -16,31 +16,24 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
-import numpy as np
 import pytest
 import yaml
 
 from daemon.config.models import InfluxDBSettings
-from daemon.storage import InfluxDBStore, Point
+from daemon.storage import InfluxDBStore
+from tests.fixture_portfolio import START, config_text, readings
 from tests.services import require_influxdb, require_mqtt
 
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARDS = REPO / "dashboards"
-ZONE = ZoneInfo("Europe/Stockholm")
-NS = 1_000_000_000
-START = datetime(2024, 1, 1, tzinfo=ZONE)
-DAYS = 456  # 2024 and the first quarter of 2025
 ENMS = [sys.executable, "-m", "daemon.cli"]
 
 
@@ -131,95 +124,6 @@ def test_the_provider_points_where_the_compose_file_mounts_the_json() -> None:
 # -- every query against fixture data ------------------------------------------------------
 
 
-def config_text(url: str, database: str, mqtt: tuple[str, int], modbus_port: int) -> str:
-    return textwrap.dedent(f"""\
-        version: 1
-        portfolio: {{name: Testkommun, timezone: Europe/Stockholm}}
-        storage:
-          backend: influxdb
-          influxdb: {{url: "{url}", database: {database}, create_database: true}}
-        mqtt: {{host: {mqtt[0]}, port: {mqtt[1]}}}
-        modbus:
-          gateways: [{{id: gw, host: 127.0.0.1, port: {modbus_port}, timeout_s: 0.2}}]
-        daemon:
-          metrics: {{port: 0}}
-          health_interval_s: 1
-          consumption_interval_s: 3600
-          spool: {{path: spool.sqlite}}
-          register_path: register.sqlite
-        sites:
-          - id: centrum
-            name: Centrum
-            buildings:
-              - {{id: asp-skolan, name: Aspskolan, category: school, atemp_m2: 4000}}
-              - {{id: bok-forskolan, name: Bokens förskola, category: preschool, atemp_m2: 900}}
-            meters:
-              - {{id: asp-el, building: asp-skolan, medium: electricity, unit: kWh,
-                  mqtt: {{topic: t/asp-el}}}}
-              - {{id: asp-fjv, building: asp-skolan, medium: district_heating, unit: kWh,
-                  mqtt: {{topic: t/asp-fjv}}}}
-              - {{id: asp-inne, building: asp-skolan, medium: indoor_temperature,
-                  kind: instantaneous, unit: °C, mqtt: {{topic: t/asp-inne}}}}
-              - {{id: ute, building: asp-skolan, medium: outdoor_temperature,
-                  kind: instantaneous, unit: °C, mqtt: {{topic: t/ute}}}}
-              - {{id: bok-fjv, building: bok-forskolan, medium: district_heating, unit: kWh,
-                  mqtt: {{topic: t/bok-fjv}}}}
-              - {{id: asp-ftx, building: asp-skolan, medium: electricity, unit: kWh,
-                  modbus: {{gateway: gw, unit_id: 1, profile: eastron_sdm630,
-                            poll_interval_s: 1}}}}
-        enpis:
-          - {{id: asp-fjv, name: Fjärrvärme Aspskolan, building: asp-skolan,
-              medium: district_heating, temperature_meter: ute,
-              baseline: {{first: 2024-01-01, last: 2024-12-31}}, normal_year_hdd: 3800}}
-          - {{id: bok-fjv, name: Fjärrvärme Bokens förskola, building: bok-forskolan,
-              medium: district_heating, temperature_meter: ute,
-              baseline: {{first: 2024-01-01, last: 2024-12-31}}}}
-        """)
-
-
-def readings() -> list[Point]:
-    """Hourly readings of a school and a preschool; heating saved from 2025, a gap in March."""
-    rng = np.random.default_rng(5)
-    hours = DAYS * 24
-    day = np.arange(hours) // 24
-    daily_t = 5 + 11 * np.sin(2 * np.pi * (np.arange(DAYS) - 110) / 365) + rng.normal(0, 2, DAYS)
-    outdoor = daily_t[day] + rng.normal(0, 0.4, hours)
-    heat = 80 + 20 * np.maximum(16 - daily_t, 0) + rng.normal(0, 6, DAYS)
-    heat[366:] *= 0.88
-    hour_of_day = np.arange(hours) % 24
-    el = np.where((hour_of_day >= 7) & (hour_of_day < 17), 40.0, 12.0)
-    registers = {"asp-el": 1000.0, "asp-fjv": 5e5, "bok-fjv": 2e5}
-    base = {"site": "centrum"}
-    where = {
-        "asp-el": ("asp-skolan", "electricity"),
-        "asp-fjv": ("asp-skolan", "district_heating"),
-        "bok-fjv": ("bok-forskolan", "district_heating"),
-        "asp-inne": ("asp-skolan", "indoor_temperature"),
-        "ute": ("asp-skolan", "outdoor_temperature"),
-    }
-    tags = {
-        meter: {**base, "building": building, "meter": meter, "medium": medium}
-        for meter, (building, medium) in where.items()
-    }
-    gap = range((DAYS - 20) * 24, (DAYS - 17) * 24)  # three days in March without two meters
-    start = int(START.timestamp())
-    points = []
-    for h in range(hours + 1):
-        t = (start + h * 3600) * NS
-        for meter, value in registers.items():
-            if not (meter in ("bok-fjv", "asp-el") and h in gap):
-                points.append(Point("readings", tags[meter], {"energy_kwh": round(value, 3)}, t))
-        if h == hours:
-            break
-        indoor = 21.0 + 0.5 * np.sin(2 * np.pi * hour_of_day[h] / 24)
-        points.append(Point("readings", tags["ute"], {"temperature_c": round(outdoor[h], 2)}, t))
-        points.append(Point("readings", tags["asp-inne"], {"temperature_c": round(indoor, 2)}, t))
-        registers["asp-el"] += el[h]
-        registers["asp-fjv"] += heat[day[h]] / 24
-        registers["bok-fjv"] += heat[day[h]] * 0.25 / 24
-    return points
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -268,7 +172,8 @@ def fixture_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
     database = f"enms_dash_{uuid.uuid4().hex[:12]}"
     folder = tmp_path_factory.mktemp("dashboards")
     config = folder / "site.yaml"
-    config.write_text(config_text(url, database, mqtt, free_port()))
+    storage = f'{{backend: influxdb, influxdb: {{url: "{url}", database: {database}}}}}'
+    config.write_text(config_text(storage, mqtt=mqtt, modbus_port=free_port()))
 
     async def write() -> None:
         settings = InfluxDBSettings(url=url, database=database, create_database=True)

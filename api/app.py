@@ -1,0 +1,78 @@
+"""The FastAPI application of the management review (ISO 50001:2018 9.3).
+
+``create_app`` opens the configured store and the register when the app starts and closes
+them when it stops. Every path under /api/v1 needs an API key; /health does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from api import errors
+from api.routes import consumption, enpis, findings, portfolio
+from api.state import ApiState, state
+from daemon.deployment import Deployment
+from daemon.errors import StoreError
+from daemon.register import Register
+from daemon.storage.factory import open_store
+from plugins.manager import load_plugins
+
+PREFIX = "/api/v1"
+DESCRIPTION = """\
+Energy performance of a property portfolio for the ISO 50001 management review: the portfolio
+and its meters, consumption, EnPIs against their energy baselines (with the model statistics,
+validity and baseline version behind every figure), and the findings of the evaluations.
+
+Authenticate with an API key: `X-API-Key: <key>` or `Authorization: Bearer <key>`. Tables
+also answer `?format=csv`.
+"""
+
+
+def create_app(deployment: Deployment, *, installed_plugins: bool = True) -> FastAPI:
+    config = deployment.config
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        register = Register(config.daemon.register_path)
+        store = open_store(config.storage)
+        app.state.enms = ApiState(
+            deployment, store, register, load_plugins(installed=installed_plugins)
+        )
+        try:
+            yield
+        finally:
+            await store.close()
+            register.close()
+
+    app = FastAPI(
+        title="enms management review API",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    if config.api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=config.api.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
+    errors.install(app)
+
+    @app.get("/health", tags=["health"], summary="Is the API up, and does the store answer?")
+    async def health(api: Annotated[ApiState, Depends(state)]) -> Any:
+        try:
+            await api.store.ping()
+        except StoreError as exc:
+            return JSONResponse({"status": "degraded", "store": str(exc)}, status_code=503)
+        return {"status": "ok", "store": api.store.kind}
+
+    for module in (portfolio, consumption, enpis, findings):
+        app.include_router(module.router, prefix=PREFIX)
+    return app

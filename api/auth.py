@@ -1,0 +1,84 @@
+"""API keys: who is calling, and may they read or write.
+
+A key is presented as ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``. The
+configuration holds only each key's SHA-256, compared in constant time; a key is never logged.
+No key: 401. A key without the scope an endpoint needs: 403.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request, status
+
+from daemon.config.api import ApiSettings, Scope
+
+KEY_HEADER = "X-API-Key"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def new_key() -> str:
+    """A random key of 256 bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    scopes: frozenset[str]
+
+
+def presented_key(request: Request) -> str | None:
+    key = request.headers.get(KEY_HEADER)
+    if key:
+        return key
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return None
+
+
+def identify(settings: ApiSettings, key: str | None) -> Caller:
+    """The caller a key belongs to; HTTP 401 if it belongs to nobody."""
+    if key is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            f"an API key is required: send it as {KEY_HEADER} or Authorization: Bearer",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    digest = hash_key(key)
+    found = None
+    for configured in settings.keys:  # every key compared, so timing tells nothing
+        if hmac.compare_digest(digest, configured.sha256):
+            found = configured
+    if found is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "the API key is not known here (api.keys in the configuration)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return Caller(found.name, frozenset(found.scopes))
+
+
+def require(scope: Scope) -> Callable[[Request], Awaitable[Caller]]:
+    """A dependency that admits callers holding ``scope``."""
+
+    async def check(request: Request) -> Caller:
+        settings: ApiSettings = request.app.state.enms.config.api
+        caller = identify(settings, presented_key(request))
+        if scope not in caller.scopes:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"the key {caller.name!r} has no {scope!r} scope",
+            )
+        request.state.caller = caller
+        return caller
+
+    return check

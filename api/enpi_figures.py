@@ -1,0 +1,176 @@
+"""EnPI figures for a period, from the daily series `enms baseline run` stored and the register.
+
+Each figure names the baseline version it was computed against, and the model statistics and
+validity behind it, so the management review sees how far a number can be trusted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from api.evidence import Evidence
+from baselines.results import forecast_from_statistics
+from baselines.versions import EnergyBaseline
+from daemon.config.enpis import EnpiDefinition
+from daemon.config.models import EnmsConfig
+from daemon.enpi_run import ENPI_MEASUREMENT, boundary_area_m2, boundary_meters
+from daemon.storage.contract import Store
+from daemon.storage.points import FloatArray, SeriesSelector
+from plugins.context import ReviewPeriod
+
+FIELDS = ("actual_kwh", "expected_kwh", "temperature_c", "cusum_kwh", "adjustment_kwh")
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    """Stored days of one EnPI against one baseline version; NaN where nothing is stored."""
+
+    days: list[date]
+    values: dict[str, FloatArray]
+
+    def __getitem__(self, field: str) -> FloatArray:
+        return self.values[field]
+
+    @property
+    def known(self) -> np.ndarray:
+        return np.isfinite(self["actual_kwh"]) & np.isfinite(self["expected_kwh"])
+
+
+async def daily_series(
+    store: Store, config: EnmsConfig, enpi: str, *, version: int, first: date, last: date
+) -> DailySeries:
+    zone = ZoneInfo(config.portfolio.timezone)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    index = {day: i for i, day in enumerate(days)}
+    start = datetime.combine(first, datetime.min.time(), zone)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
+    values = {}
+    for field in FIELDS:
+        column = np.full(len(days), np.nan)
+        selector = SeriesSelector(
+            ENPI_MEASUREMENT, field, {"enpi": enpi, "baseline_version": str(version)}
+        )
+        for series in await store.raw(selector, start, end):
+            for time_ns, value in zip(series.times_ns, series.values, strict=True):
+                day = datetime.fromtimestamp(int(time_ns) / 1e9, zone).date()
+                if day in index:
+                    column[index[day]] = value
+        values[field] = column
+    return DailySeries(days, values)
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def baseline_summary(baseline: EnergyBaseline) -> dict[str, object]:
+    stats = baseline.statistics
+    return {
+        "version": baseline.version,
+        "first": baseline.first.isoformat(),
+        "last": baseline.last.isoformat(),
+        "model": baseline.form.value,
+        "heating_balance_c": baseline.heating_c,
+        "cooling_balance_c": baseline.cooling_c,
+        "coefficients": dict(baseline.coefficients),
+        "adopted_at": baseline.adopted_at,
+        "revision_trigger": baseline.trigger.value,
+        "reason": baseline.reason,
+        "valid": baseline.valid,
+        "validity": baseline.validity.get("label"),
+        "validity_reasons": baseline.validity.get("reasons", []),
+        "statistics": {
+            key: stats.get(key) for key in ("n", "r2", "adj_r2", "cv_rmse", "nmbe", "rmse")
+        },
+        "adjustments": [
+            {
+                "first": a.first.isoformat(),
+                "last": a.last.isoformat(),
+                "kwh": a.kwh,
+                "reason": a.reason,
+            }
+            for a in baseline.adjustments
+        ],
+    }
+
+
+def period_figures(
+    config: EnmsConfig,
+    enpi: EnpiDefinition,
+    baseline: EnergyBaseline | None,
+    series: DailySeries | None,
+    period: ReviewPeriod,
+) -> dict[str, object]:
+    """The EnPI over ``period``: consumption, kWh/m², and improvement on reporting days."""
+    meters = boundary_meters(config, enpi)
+    area = boundary_area_m2(config, meters, enpi)
+    links = {
+        "daily": f"/api/v1/enpis/{enpi.id}/daily?period={period.label}",
+        "baselines": f"/api/v1/enpis/{enpi.id}/baselines",
+        "signature": f"/api/v1/enpis/{enpi.id}/signature?period={period.label}",
+    }
+    head: dict[str, object] = {
+        "id": enpi.id,
+        "name": enpi.name,
+        "medium": enpi.medium.value,
+        "building": enpi.building,
+        "seu": enpi.seu,
+        "area_m2": area,
+        "period": period.label,
+    }
+    if baseline is None or series is None:
+        return {
+            **head,
+            "status": "no baseline",
+            "detail": "no baseline adopted yet: run `enms baseline run` (or the daemon)",
+            "evidence": Evidence(first=period.first, last=period.last, links=links).model_dump(
+                mode="json"
+            ),
+        }
+    known = series.known
+    actual, expected = series["actual_kwh"], series["expected_kwh"]
+    reporting = known & np.array([day > baseline.last for day in series.days])
+    in_baseline = known & ~reporting
+    result = forecast_from_statistics(baseline.statistics, expected[reporting], actual[reporting])
+    improvement: dict[str, object] | None = None
+    if reporting.any():
+        improvement = {
+            "reporting_days": int(reporting.sum()),
+            "expected_kwh": result.expected_kwh,
+            "actual_kwh": result.actual_kwh,
+            "avoided_kwh": result.avoided_kwh,
+            "improvement_pct": _finite(100 * result.improvement),
+            "senpi": _finite(result.senpi),
+            "savings_uncertainty_kwh_68pct": _finite(abs(result.avoided_kwh) * result.fsu),
+            "fractional_savings_uncertainty": _finite(result.fsu),
+            "cusum_kwh": _finite(float(np.nan_to_num(series["cusum_kwh"][reporting])[-1])),
+        }
+    total = float(actual[known].sum())
+    status = (
+        "reporting" if reporting.any() else "baseline period" if in_baseline.any() else "no data"
+    )
+    return {
+        **head,
+        "status": status,
+        "days": period.days,
+        "days_with_data": int(known.sum()),
+        "actual_kwh": total,
+        "kwh_per_m2": total / area if area > 0 else None,
+        "improvement": improvement,
+        "baseline": baseline_summary(baseline),
+        "evidence": Evidence(
+            first=period.first,
+            last=period.last,
+            measurement=ENPI_MEASUREMENT,
+            query=f"{ENPI_MEASUREMENT} where enpi = {enpi.id} and baseline_version = "
+            f"{baseline.version}; meters {', '.join(m.id for m in meters) or '(none)'}",
+            baseline_version=baseline.version,
+            model=baseline.form.value,
+            links=links,
+        ).model_dump(mode="json"),
+    }

@@ -1,0 +1,31 @@
+"""What every request handler reads: the configuration, the open store, the register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from fastapi import Request
+
+from daemon.config.models import EnmsConfig
+from daemon.deployment import Deployment
+from daemon.register import Register
+from daemon.storage.contract import Store
+from plugins.manager import Plugins
+
+
+@dataclass
+class ApiState:
+    deployment: Deployment
+    store: Store
+    register: Register
+    plugins: Plugins
+
+    @property
+    def config(self) -> EnmsConfig:
+        return self.deployment.config
+
+
+def state(request: Request) -> ApiState:
+    """The dependency handlers declare to reach the state."""
+    return cast(ApiState, request.app.state.enms)
