@@ -15,7 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from api import errors
-from api.routes import consumption, enpis, findings, portfolio
+from api.routes import consumption, enpis, findings, portfolio, review
 from api.state import ApiState, state
 from daemon.deployment import Deployment
 from daemon.errors import StoreError
@@ -73,6 +73,13 @@ def create_app(deployment: Deployment, *, installed_plugins: bool = True) -> Fas
             return JSONResponse({"status": "degraded", "store": str(exc)}, status_code=503)
         return {"status": "ok", "store": api.store.kind}
 
-    for module in (portfolio, consumption, enpis, findings):
-        app.include_router(module.router, prefix=PREFIX)
+    for router in (
+        portfolio.router,
+        consumption.router,
+        enpis.router,
+        findings.router,
+        review.read,
+        review.write,
+    ):
+        app.include_router(router, prefix=PREFIX)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -19,10 +20,13 @@ from baselines.versions import EnergyBaseline
 from daemon.config.enpis import EnpiDefinition
 from daemon.config.models import EnmsConfig
 from daemon.enpi_run import ENPI_MEASUREMENT, boundary_area_m2, boundary_meters
+from daemon.register import Register
 from daemon.storage.contract import Store
 from daemon.storage.points import FloatArray, SeriesSelector
 from plugins.context import ReviewPeriod
 
+#: outdoor temperatures an energy signature's model line is drawn over, °C
+SIGNATURE_GRID_C = np.arange(-25.0, 30.5, 0.5)
 FIELDS = ("actual_kwh", "expected_kwh", "temperature_c", "cusum_kwh", "adjustment_kwh")
 
 
@@ -68,7 +72,7 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def baseline_summary(baseline: EnergyBaseline) -> dict[str, object]:
+def baseline_summary(baseline: EnergyBaseline) -> dict[str, Any]:
     stats = baseline.statistics
     return {
         "version": baseline.version,
@@ -105,7 +109,7 @@ def period_figures(
     baseline: EnergyBaseline | None,
     series: DailySeries | None,
     period: ReviewPeriod,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The EnPI over ``period``: consumption, kWh/m², and improvement on reporting days."""
     meters = boundary_meters(config, enpi)
     area = boundary_area_m2(config, meters, enpi)
@@ -114,7 +118,7 @@ def period_figures(
         "baselines": f"/api/v1/enpis/{enpi.id}/baselines",
         "signature": f"/api/v1/enpis/{enpi.id}/signature?period={period.label}",
     }
-    head: dict[str, object] = {
+    head: dict[str, Any] = {
         "id": enpi.id,
         "name": enpi.name,
         "medium": enpi.medium.value,
@@ -137,7 +141,7 @@ def period_figures(
     reporting = known & np.array([day > baseline.last for day in series.days])
     in_baseline = known & ~reporting
     result = forecast_from_statistics(baseline.statistics, expected[reporting], actual[reporting])
-    improvement: dict[str, object] | None = None
+    improvement: dict[str, Any] | None = None
     if reporting.any():
         improvement = {
             "reporting_days": int(reporting.sum()),
@@ -174,3 +178,24 @@ def period_figures(
             links=links,
         ).model_dump(mode="json"),
     }
+
+
+@dataclass(frozen=True)
+class EnpiPeriod:
+    """An EnPI over a period: its figures, and the baseline and days behind them."""
+
+    figures: dict[str, Any]
+    baseline: EnergyBaseline | None
+    series: DailySeries | None
+
+
+async def enpi_period(
+    store: Store, register: Register, config: EnmsConfig, enpi: EnpiDefinition, period: ReviewPeriod
+) -> EnpiPeriod:
+    baseline = register.current(enpi.id)
+    series = None
+    if baseline is not None:
+        series = await daily_series(
+            store, config, enpi.id, version=baseline.version, first=period.first, last=period.last
+        )
+    return EnpiPeriod(period_figures(config, enpi, baseline, series, period), baseline, series)

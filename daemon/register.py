@@ -1,9 +1,9 @@
 """The management-system register: documented information ISO 50001 asks to retain.
 
-Baseline versions and their non-routine adjustments live here (other records --
-nonconformities, targets, review decisions -- join later). Rows are only ever added: an adopted
-baseline is never edited, a revision adds the next version and marks the previous one
-superseded, and an adjustment is its own record, with its reason and size.
+Baseline versions, their non-routine adjustments and the decisions of the management review
+live here (other records -- nonconformities, targets -- join later). Rows are only ever
+added: an adopted baseline is never edited, a revision adds the next version and marks the
+previous one superseded, and an adjustment or a decision is its own record.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from baselines.versions import Adjustment, EnergyBaseline
 from daemon.errors import EnmsError
+from daemon.review_decisions import OutputCategory, ReviewDecision
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS baseline_versions (
@@ -33,6 +34,16 @@ CREATE TABLE IF NOT EXISTS adjustments (
     last TEXT NOT NULL,
     kwh REAL NOT NULL,
     reason TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS review_decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    period TEXT NOT NULL,      -- the review period, e.g. '2025'
+    category TEXT NOT NULL,    -- daemon.review_decisions.OutputCategory
+    decision TEXT NOT NULL,
+    owner TEXT,
+    due TEXT,
+    recorded_by TEXT NOT NULL, -- the API key's name
     recorded_at TEXT NOT NULL
 );
 """
@@ -134,6 +145,51 @@ class Register:
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")
                 raise RegisterError(f"register {self.path}: cannot record: {exc}") from exc
+
+    def add_decision(
+        self,
+        *,
+        period: str,
+        category: OutputCategory,
+        decision: str,
+        owner: str | None,
+        due: date | None,
+        recorded_by: str,
+    ) -> ReviewDecision:
+        """Record a decision of the management review; it is never edited afterwards."""
+        recorded_at = now_text()
+        with self._lock:
+            try:
+                cursor = self._db.execute(
+                    "INSERT INTO review_decisions "
+                    "(period, category, decision, owner, due, recorded_by, recorded_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (period, category.value, decision, owner,
+                     due.isoformat() if due else None, recorded_by, recorded_at),
+                )  # fmt: skip
+            except sqlite3.Error as exc:
+                raise RegisterError(f"register {self.path}: cannot record: {exc}") from exc
+        assert cursor.lastrowid is not None
+        return ReviewDecision(
+            cursor.lastrowid, period, category, decision, owner, due, recorded_by, recorded_at
+        )
+
+    def decisions(self, period: str | None = None) -> list[ReviewDecision]:
+        """Decisions of one review period, or of every review, oldest first."""
+        query = "SELECT id, period, category, decision, owner, due, recorded_by, recorded_at "
+        query += "FROM review_decisions"
+        params: tuple[str, ...] = ()
+        if period is not None:
+            query, params = query + " WHERE period = ?", (period,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        return [
+            ReviewDecision(
+                row[0], row[1], OutputCategory(row[2]), row[3], row[4],
+                date.fromisoformat(row[5]) if row[5] else None, row[6], row[7],
+            )
+            for row in rows
+        ]  # fmt: skip
 
     def close(self) -> None:
         with self._lock:

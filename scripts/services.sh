@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the real services enms's tests talk to -- InfluxDB 1.x and Mosquitto 2.x --
 # as plain background processes bound to 127.0.0.1 (no systemd, no docker engine).
+# Chromium, which the review-report test opens headless, is installed alongside.
 #
 #   scripts/services.sh start   install with apt if missing, start both, wait until they answer
 #   scripts/services.sh stop    stop exactly the processes this script started (pid files)
@@ -25,6 +26,7 @@ install_missing() {
   local pkgs=()
   [ -x /usr/bin/influxd ] || command -v influxd >/dev/null || pkgs+=(influxdb)
   [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || pkgs+=(mosquitto)
+  command -v chromium >/dev/null || pkgs+=(chromium)
   [ ${#pkgs[@]} -eq 0 ] && return 0
   local sudo="" log="$DIR/apt.log" policy=/usr/sbin/policy-rc.d placed=0
   [ "$(id -u)" -eq 0 ] || sudo=sudo

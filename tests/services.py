@@ -7,6 +7,7 @@ A test that needs one and cannot reach it fails -- it is never skipped silently.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 
 import httpx
@@ -45,3 +46,11 @@ def require_mqtt() -> tuple[str, int]:
             f"Mosquitto is not reachable at {host}:{port} ({exc}); {START_HINT}", pytrace=False
         )
     return host, port
+
+
+def require_chromium() -> str:
+    """The Chromium the report test drives (Debian's package, installed by services.sh)."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.fail(f"Chromium is not installed; {START_HINT}", pytrace=False)
+    return path

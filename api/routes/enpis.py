@@ -8,7 +8,13 @@ import numpy as np
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
-from api.enpi_figures import FIELDS, baseline_summary, daily_series, period_figures
+from api.enpi_figures import (
+    FIELDS,
+    SIGNATURE_GRID_C,
+    baseline_summary,
+    daily_series,
+    enpi_period,
+)
 from api.errors import not_found, review_period
 from api.state import ApiState, state
 from api.tables import Format, csv_response
@@ -17,8 +23,6 @@ from plugins.context import ReviewPeriod
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["enpis"])
 PERIOD = Query(description="2025, 2025-03 or 2025-01-01..2025-03-31")
-#: outdoor temperatures the energy signature's model line is drawn over, °C
-SIGNATURE_GRID_C = np.arange(-25.0, 30.5, 0.5)
 
 
 def _enpi(api: ApiState, enpi_id: str) -> EnpiDefinition:
@@ -29,18 +33,8 @@ def _enpi(api: ApiState, enpi_id: str) -> EnpiDefinition:
 
 
 async def figures(api: ApiState, enpi: EnpiDefinition, period: ReviewPeriod) -> dict[str, Any]:
-    baseline = api.register.current(enpi.id)
-    series = None
-    if baseline is not None:
-        series = await daily_series(
-            api.store,
-            api.config,
-            enpi.id,
-            version=baseline.version,
-            first=period.first,
-            last=period.last,
-        )
-    return period_figures(api.config, enpi, baseline, series, period)
+    found = await enpi_period(api.store, api.register, api.config, enpi, period)
+    return found.figures
 
 
 def _flat(figure: dict[str, Any]) -> dict[str, Any]:

@@ -43,7 +43,7 @@ class Served:
     backend: str
 
 
-def _prepare(folder: Path, storage: str) -> Path:
+def prepare(folder: Path, storage: str) -> Path:
     config = folder / "site.yaml"
     config.write_text(config_text(storage, extra=API_KEYS))
     deployment = load_deployment(config)
@@ -79,7 +79,7 @@ def served(
             "create_database: true}}"
         )
     try:
-        config = _prepare(folder, storage)
+        config = prepare(folder, storage)
         app = create_app(load_deployment(config), installed_plugins=False)
         with TestClient(app, raise_server_exceptions=False) as client:
             yield Served(client, config, request.param)

@@ -1,0 +1,221 @@
+"""The management review as a printable HTML page with its charts drawn in SVG.
+
+One self-contained document -- no scripts, no external files -- so it prints, converts to PDF
+and archives as the documented information of the review (ISO 50001:2018 9.3, 7.5).
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Any
+
+from api.enpi_figures import SIGNATURE_GRID_C, EnpiPeriod
+from api.review import INPUT_KEYS, Review
+from api.svg import PALETTE, Line, bar_chart, line_chart, scatter_chart
+from daemon.review_decisions import DESCRIPTIONS, OutputCategory
+from plugins.findings import ReviewInput
+
+SEVERITIES = ("high", "medium", "low", "info")
+STYLE = """
+body { font-family: sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { border-bottom: 2px solid #1f6fb2; padding-bottom: 0.2em; margin-top: 2em; }
+h3 { margin-top: 1.5em; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9em; margin: 0.5em 0 1em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
+th { background: #f0f4f8; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.cards { display: flex; gap: 1em; flex-wrap: wrap; }
+.card { border: 1px solid #ccc; border-radius: 4px; padding: 0.6em 1em; min-width: 10em; }
+.card b { display: block; font-size: 1.5em; }
+.muted, .evidence { color: #666; font-size: 0.85em; }
+.sev-high { color: #b22222; font-weight: bold; } .sev-medium { color: #e07b00; }
+svg.chart { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
+@media print { h2 { page-break-before: always; } .enpi { page-break-inside: avoid; } }
+"""
+
+
+def _num(value: Any, digits: int = 0, suffix: str = "") -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    text = f"{float(value):,.{digits}f}".replace(",", "\u202f")
+    return f"{text}{suffix}"
+
+
+def _cards(document: dict[str, Any]) -> str:
+    summary = document["inputs"]["g_energy_performance"]["summary"]
+    cards = [
+        ("Improvement against baselines", _num(summary["improvement_pct"], 1, " %")),
+        ("Avoided energy", _num(summary["avoided_kwh"], 0, " kWh")),
+        ("EnPIs reporting / improved",
+         f"{summary['enpis_reporting']} / {summary['enpis_improved']}"),
+        ("Nonconformities and deviations",
+         str(document["summary"]["nonconformities_and_deviations"])),
+        ("Decisions recorded", str(document["summary"]["decisions"])),
+    ]  # fmt: skip
+    return (
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card">{escape(label)}<b>{escape(value)}</b></div>'
+            for label, value in cards
+        )
+        + "</div>"
+    )
+
+
+def _enpi_table(enpis: list[EnpiPeriod]) -> str:
+    head = (
+        "<tr><th>EnPI</th><th>status</th><th>actual kWh</th><th>expected kWh</th>"
+        "<th>improvement</th><th>± (68 %)</th><th>SEnPI</th><th>kWh/m²</th>"
+        "<th>baseline</th></tr>"
+    )
+    rows = []
+    for enpi in enpis:
+        f = enpi.figures
+        imp = f.get("improvement") or {}
+        base = f.get("baseline") or {}
+        stats = base.get("statistics") or {}
+        baseline = (
+            f"v{base['version']} {escape(str(base['model']))}, {escape(str(base['validity']))}, "
+            f"CV(RMSE) {_num((stats.get('cv_rmse') or math.nan) * 100, 1, ' %')}"
+            if base
+            else "none adopted"
+        )
+        rows.append(
+            f"<tr><td>{escape(str(f['name']))}</td><td>{escape(str(f['status']))}</td>"
+            f'<td class="num">{_num(f.get("actual_kwh"))}</td>'
+            f'<td class="num">{_num(imp.get("expected_kwh"))}</td>'
+            f'<td class="num">{_num(imp.get("improvement_pct"), 1, " %")}</td>'
+            f'<td class="num">{_num(imp.get("savings_uncertainty_kwh_68pct"), 0, " kWh")}</td>'
+            f'<td class="num">{_num(imp.get("senpi"), 3)}</td>'
+            f'<td class="num">{_num(f.get("kwh_per_m2"), 1)}</td><td>{baseline}</td></tr>'
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _enpi_charts(enpi: EnpiPeriod) -> str:
+    f, series, baseline = enpi.figures, enpi.series, enpi.baseline
+    name = str(f["name"])
+    if series is None or baseline is None:
+        return f'<p class="muted">{escape(name)}: no baseline adopted yet.</p>'
+    actual = [float(v) for v in series["actual_kwh"]]
+    expected = [float(v) for v in series["expected_kwh"]]
+    cusum = [float(v) for v in series["cusum_kwh"]]
+    charts = [
+        line_chart(
+            f"{name}: actual and expected per day",
+            series.days,
+            [Line("actual", actual, PALETTE[0]), Line("expected", expected, PALETTE[1], True)],
+            "kWh per day",
+        )
+    ]
+    if any(math.isfinite(v) for v in cusum):
+        charts.append(
+            line_chart(
+                f"{name}: CUSUM (actual − expected)",
+                series.days,
+                [Line("CUSUM", cusum, PALETTE[2])],
+                "kWh",
+            )
+        )
+    temperature = series["temperature_c"]
+    points = [
+        (float(temperature[i]), actual[i])
+        for i in range(len(series.days))
+        if math.isfinite(actual[i]) and math.isfinite(float(temperature[i]))
+    ]
+    model = list(
+        zip(SIGNATURE_GRID_C.tolist(), baseline.predict(SIGNATURE_GRID_C).tolist(), strict=True)
+    )
+    charts.append(
+        scatter_chart(
+            f"{name}: energy signature", points, model, x_unit="outdoor °C", y_unit="kWh per day"
+        )
+    )
+    evidence = f.get("evidence") or {}
+    return (
+        f'<div class="enpi"><h3>{escape(name)}</h3>{"".join(charts)}'
+        f'<p class="evidence">Evidence: {escape(str(evidence.get("query")))}; days '
+        f"{escape(str(evidence.get('first')))} to {escape(str(evidence.get('last')))}; "
+        f"data: {escape(str((evidence.get('links') or {}).get('daily')))}</p></div>"
+    )
+
+
+def _findings_table(findings: list[dict[str, Any]]) -> str:
+    if not findings:
+        return '<p class="muted">None.</p>'
+    rows = "".join(
+        f'<tr><td class="sev-{escape(f["severity"])}">{escape(f["severity"])}</td>'
+        f"<td>{escape(f['kind'])}</td><td>{escape(f['title'])}</td>"
+        f"<td>{escape(f['scope']['level'])} {escape(str(f['scope'].get('id') or ''))}</td>"
+        f"<td>{escape(', '.join(f.get('references') or []))}</td>"
+        f"<td>{escape(f['plugin'])}</td></tr>"
+        for f in sorted(
+            findings, key=lambda f: ("high", "medium", "low", "info").index(f["severity"])
+        )
+    )
+    return (
+        "<table><tr><th>severity</th><th>kind</th><th>finding</th><th>about</th>"
+        f"<th>references</th><th>plugin</th></tr>{rows}</table>"
+    )
+
+
+def _decisions_table(decisions: list[dict[str, Any]]) -> str:
+    if not decisions:
+        return '<p class="muted">None recorded.</p>'
+    rows = "".join(
+        f"<tr><td>{escape(d['period'])}</td><td>{escape(d['category_text'])}</td>"
+        f"<td>{escape(d['decision'])}</td><td>{escape(d['owner'] or '')}</td>"
+        f"<td>{escape(d['due'] or '')}</td><td>{escape(d['recorded_by'])}</td></tr>"
+        for d in decisions
+    )
+    return (
+        "<table><tr><th>review</th><th>about</th><th>decision</th><th>owner</th><th>due</th>"
+        f"<th>recorded by</th></tr>{rows}</table>"
+    )
+
+
+def render(review: Review) -> str:
+    document = review.document
+    inputs = document["inputs"]
+    performance = inputs["g_energy_performance"]
+    ranking = performance["building_ranking"]
+    bars = [
+        (row["name"], float(row["kwh_per_m2"]))
+        for row in ranking["buildings"]
+        if row["kwh_per_m2"] is not None
+    ]
+    sections = [
+        f"<h1>Management review {escape(document['period'])}</h1>"
+        f'<p class="muted">{escape(document["portfolio"])} · {escape(document["first"])} to '
+        f"{escape(document['last'])} · generated {escape(document['generated_at'])} by enms · "
+        "ISO 50001:2018 9.3</p>",
+        _cards(document),
+        "<h2>9.3 g) Energy performance and improvement, based on EnPIs</h2>",
+        _enpi_table(review.enpis),
+        bar_chart("Energy per m² Atemp, by building", bars, "kWh/m²"),
+        f'<p class="evidence">Evidence: {escape(ranking["evidence"]["query"])}.</p>',
+        *(_enpi_charts(enpi) for enpi in review.enpis),
+        _findings_table(performance["findings"]),
+        "<h2>9.3 a) Status of actions from previous reviews</h2>",
+        _decisions_table(inputs["a_previous_actions"]["decisions"]),
+    ]
+    for review_input, key in INPUT_KEYS.items():
+        if review_input in (ReviewInput.PREVIOUS_ACTIONS, ReviewInput.ENERGY_PERFORMANCE):
+            continue
+        sections.append(f"<h2>{escape(review_input.value)}</h2>")
+        sections.append(_findings_table(inputs[key]["findings"]))
+    sections.append("<h2>Outputs: decisions of this review</h2>")
+    for category in OutputCategory:
+        decided = document["outputs"][category.value]
+        if decided:
+            sections.append(f"<h3>{escape(DESCRIPTIONS[category])}</h3>")
+            sections.append(_decisions_table(decided))
+    if not any(document["outputs"].values()):
+        sections.append('<p class="muted">No decision recorded yet.</p>')
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>Management review {escape(document['period'])} · enms</title>"
+        f"<style>{STYLE}</style></head><body>" + "\n".join(sections) + "</body></html>"
+    )

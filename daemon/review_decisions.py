@@ -1,0 +1,51 @@
+"""Decisions of the management review, by the output categories of ISO 50001:2018 9.3.
+
+The review's outputs are documented information the organisation retains; enms keeps them in
+the register with who recorded them and when, and shows earlier decisions that carry an
+owner or a due date as input a) to the next review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class OutputCategory(StrEnum):
+    """What a decision of the management review is about (ISO 50001:2018 9.3, outputs)."""
+
+    CONTINUAL_IMPROVEMENT = "continual_improvement"
+    ENMS_CHANGES = "enms_changes"
+    ENERGY_PERFORMANCE = "energy_performance"
+    ENPIS_AND_BASELINES = "enpis_and_baselines"
+    ENERGY_POLICY = "energy_policy"
+    OBJECTIVES_TARGETS_ACTION_PLANS = "objectives_targets_action_plans"
+    BUSINESS_INTEGRATION = "business_integration"
+    RESOURCES = "resources"
+    COMPETENCE_AWARENESS_COMMUNICATION = "competence_awareness_communication"
+
+
+DESCRIPTIONS = {
+    OutputCategory.CONTINUAL_IMPROVEMENT: "opportunities for continual improvement",
+    OutputCategory.ENMS_CHANGES: "changes to the EnMS",
+    OutputCategory.ENERGY_PERFORMANCE: "opportunities to improve energy performance",
+    OutputCategory.ENPIS_AND_BASELINES: "EnPIs and energy baselines",
+    OutputCategory.ENERGY_POLICY: "the energy policy",
+    OutputCategory.OBJECTIVES_TARGETS_ACTION_PLANS: "objectives, energy targets and action plans",
+    OutputCategory.BUSINESS_INTEGRATION: "integration with business processes",
+    OutputCategory.RESOURCES: "allocation of resources",
+    OutputCategory.COMPETENCE_AWARENESS_COMMUNICATION: "competence, awareness and communication",
+}
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    id: int
+    period: str
+    category: OutputCategory
+    decision: str
+    owner: str | None
+    due: date | None
+    recorded_by: str
+    recorded_at: str

@@ -1,0 +1,111 @@
+"""The management review: its 9.3 structure, its decisions (write scope) and the HTML report."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.api.conftest import READ_KEY, WRITE_KEY, Served, read
+from tests.fixture_portfolio import SAVING
+
+PERIOD = "2025-01-01..2025-03-31"
+
+
+def test_the_review_is_structured_by_the_inputs_of_9_3(served: Served) -> None:
+    review = read(served.client, "/api/v1/review", period=PERIOD).json()
+    assert review["period"] == PERIOD
+    assert set(review["inputs"]) == {
+        "a_previous_actions",
+        "b_issues_risks_opportunities",
+        "c1_nonconformities_corrective_actions",
+        "c2_monitoring_measurement",
+        "c3_audits",
+        "c4_compliance",
+        "d_continual_improvement",
+        "e_energy_policy",
+        "f_objectives_targets",
+        "g_energy_performance",
+        "h_action_plans",
+    }
+    performance = review["inputs"]["g_energy_performance"]
+    summary = performance["summary"]
+    assert (summary["enpis"], summary["enpis_reporting"], summary["enpis_improved"]) == (2, 2, 2)
+    assert summary["improvement_pct"] == pytest.approx(100 * SAVING, abs=3)
+    for figure in performance["enpis"]:
+        assert figure["evidence"]["baseline_version"] == 1
+        assert figure["evidence"]["links"]["daily"].startswith(f"/api/v1/enpis/{figure['id']}/")
+    ranking = performance["building_ranking"]["buildings"]
+    # the preschool uses a quarter of the school's heat on 900 of 4000 m²; the school also
+    # has its electricity: per m² the school ranks first
+    assert [row["building"] for row in ranking] == ["asp-skolan", "bok-forskolan"]
+    assert ranking[1]["kwh_per_m2"] == pytest.approx(ranking[1]["kwh"] / 900)
+    monitoring = review["inputs"]["c2_monitoring_measurement"]["findings"]
+    assert {"gaps.asp-el", "gaps.bok-fjv", "no-readings.asp-ftx"} <= {f["id"] for f in monitoring}
+    every = [f for value in review["inputs"].values() for f in value["findings"]]
+    deviations = [f for f in every if f["kind"] in ("nonconformity", "deviation")]
+    assert deviations
+    assert review["summary"]["nonconformities_and_deviations"] == len(deviations)
+    assert set(review["outputs"]) >= {"energy_performance", "enpis_and_baselines"}
+
+
+def test_decisions_need_the_write_scope_and_come_back_in_the_review(served: Served) -> None:
+    body = {
+        "category": "objectives_targets_action_plans",
+        "decision": "Extend the ventilation schedule change to every school",
+        "owner": "driftchef",
+        "due": "2026-09-30",
+    }
+    path = "/api/v1/reviews/2025-Q1-test/decisions"
+    assert served.client.post(path, json=body).status_code == 401
+    refused = served.client.post(path, json=body, headers={"X-API-Key": READ_KEY})
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "the key 'review' has no 'write' scope"
+    bad_period = served.client.post(path, json=body, headers={"X-API-Key": WRITE_KEY})
+    assert bad_period.status_code == 400
+    path = f"/api/v1/reviews/{PERIOD}/decisions"
+    for wrong, field in [
+        ({**body, "category": "whatever"}, "category"),
+        ({**body, "due": "soon"}, "due"),
+        ({**body, "extra": 1}, "extra"),
+        ({"category": "resources"}, "decision"),
+    ]:
+        answer = served.client.post(path, json=wrong, headers={"X-API-Key": WRITE_KEY})
+        assert answer.status_code == 422
+        assert field in str(answer.json()["detail"])
+    created = served.client.post(path, json=body, headers={"X-API-Key": WRITE_KEY})
+    assert created.status_code == 201
+    decision = created.json()
+    assert (decision["recorded_by"], decision["period"], decision["due"]) == (
+        "energy-team",
+        PERIOD,
+        "2026-09-30",
+    )
+    listed = read(served.client, path).json()["decisions"]
+    assert decision in listed
+    review = read(served.client, "/api/v1/review", period=PERIOD).json()
+    assert decision in review["outputs"]["objectives_targets_action_plans"]
+    assert review["summary"]["decisions"] >= 1
+    # the next review sees it as an action from a previous review (9.3 a)
+    later = read(served.client, "/api/v1/review", period="2025-04").json()
+    assert decision in later["inputs"]["a_previous_actions"]["decisions"]
+
+
+def test_the_report_is_printable_html_with_its_charts(served: Served) -> None:
+    answer = read(served.client, "/api/v1/review/report", period=PERIOD)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html")
+    html = answer.text
+    assert "<script" not in html  # self-contained: prints and archives as it is
+    assert "9.3 g) Energy performance" in html
+    # per EnPI: actual vs expected, CUSUM and energy signature; and the kWh/m² ranking
+    assert html.count('class="chart line"') == 4
+    assert html.count('class="chart scatter"') == 2
+    assert html.count('class="chart bar"') == 1
+    actual_lines = re.findall(r'data-series="actual"[^>]*points="([^"]+)"', html)
+    assert len(actual_lines) == 2
+    assert all(len(points.split()) == 90 for points in actual_lines)  # every day of the quarter
+    assert len(re.findall(r'<circle class="point"', html)) == 2 * 90
+    assert "Aspskolan" in html
+    assert "Bokens förskola" in html
+    assert read(served.client, "/api/v1/review/report", period="2025-99").status_code == 400
