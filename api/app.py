@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from api import errors
+from api.cache import TtlCache
 from api.routes import consumption, enpis, findings, portfolio, review
 from api.state import ApiState, state
 from daemon.deployment import Deployment
@@ -42,7 +43,11 @@ def create_app(deployment: Deployment, *, installed_plugins: bool = True) -> Fas
         register = Register(config.daemon.register_path)
         store = open_store(config.storage)
         app.state.enms = ApiState(
-            deployment, store, register, load_plugins(installed=installed_plugins)
+            deployment,
+            store,
+            register,
+            load_plugins(installed=installed_plugins),
+            TtlCache(config.api.cache_ttl_s),
         )
         try:
             yield

@@ -7,6 +7,7 @@ validity behind it, so the management review sees how far a number can be truste
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -48,24 +49,33 @@ class DailySeries:
 async def daily_series(
     store: Store, config: EnmsConfig, enpi: str, *, version: int, first: date, last: date
 ) -> DailySeries:
+    found = await daily_series_many(store, config, {enpi: version}, first=first, last=last)
+    return found[enpi]
+
+
+async def daily_series_many(
+    store: Store, config: EnmsConfig, versions: Mapping[str, int], *, first: date, last: date
+) -> dict[str, DailySeries]:
+    """The stored days of several EnPIs, each against its own baseline version: one query
+    per field for all of them."""
     zone = ZoneInfo(config.portfolio.timezone)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    index = {day: i for i, day in enumerate(days)}
     start = datetime.combine(first, datetime.min.time(), zone)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
-    values = {}
+    start_ns = int(start.timestamp()) * 1_000_000_000
+    values = {enpi: {f: np.full(len(days), np.nan) for f in FIELDS} for enpi in versions}
     for field in FIELDS:
-        column = np.full(len(days), np.nan)
-        selector = SeriesSelector(
-            ENPI_MEASUREMENT, field, {"enpi": enpi, "baseline_version": str(version)}
-        )
+        selector = SeriesSelector(ENPI_MEASUREMENT, field, {"enpi": sorted(versions)})
         for series in await store.raw(selector, start, end):
-            for time_ns, value in zip(series.times_ns, series.values, strict=True):
-                day = datetime.fromtimestamp(int(time_ns) / 1e9, zone).date()
-                if day in index:
-                    column[index[day]] = value
-        values[field] = column
-    return DailySeries(days, values)
+            enpi = series.tags.get("enpi", "")
+            if enpi not in versions or series.tags.get("baseline_version") != str(versions[enpi]):
+                continue
+            # points stand at local midnight: the nearest whole day from the first one,
+            # whatever the DST offset, is the day's index
+            index = np.rint((series.times_ns - start_ns) / 86_400e9).astype(np.int64)
+            inside = (index >= 0) & (index < len(days))
+            values[enpi][field][index[inside]] = series.values[inside]
+    return {enpi: DailySeries(days, columns) for enpi, columns in values.items()}
 
 
 def _finite(value: float) -> float | None:
@@ -192,10 +202,30 @@ class EnpiPeriod:
 async def enpi_period(
     store: Store, register: Register, config: EnmsConfig, enpi: EnpiDefinition, period: ReviewPeriod
 ) -> EnpiPeriod:
-    baseline = register.current(enpi.id)
-    series = None
-    if baseline is not None:
-        series = await daily_series(
-            store, config, enpi.id, version=baseline.version, first=period.first, last=period.last
+    (found,) = await enpi_periods(store, register, config, [enpi], period)
+    return found
+
+
+async def enpi_periods(
+    store: Store,
+    register: Register,
+    config: EnmsConfig,
+    enpis: Sequence[EnpiDefinition],
+    period: ReviewPeriod,
+) -> list[EnpiPeriod]:
+    """Several EnPIs over ``period``, their stored days read together."""
+    baselines = {enpi.id: register.current(enpi.id) for enpi in enpis}
+    versions = {key: b.version for key, b in baselines.items() if b is not None}
+    series = (
+        await daily_series_many(store, config, versions, first=period.first, last=period.last)
+        if versions
+        else {}
+    )
+    return [
+        EnpiPeriod(
+            period_figures(config, enpi, baselines[enpi.id], series.get(enpi.id), period),
+            baselines[enpi.id],
+            series.get(enpi.id),
         )
-    return EnpiPeriod(period_figures(config, enpi, baseline, series, period), baseline, series)
+        for enpi in enpis
+    ]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from api.enpi_figures import EnpiPeriod, enpi_period
+from api.enpi_figures import EnpiPeriod, enpi_periods
 from api.evidence import Evidence
 from api.state import ApiState
 from daemon.consumption import consuming_meters, consumption
@@ -24,7 +24,7 @@ from daemon.review_decisions import DESCRIPTIONS, OutputCategory, ReviewDecision
 from daemon.storage.points import Bucket
 from plugins.context import ReviewPeriod
 from plugins.findings import Finding, Kind, ReviewInput
-from plugins.runner import evaluate_portfolio
+from plugins.runner import Evaluation, evaluate_portfolio
 
 INPUT_KEYS = {
     ReviewInput.PREVIOUS_ACTIONS: "a_previous_actions",
@@ -123,12 +123,27 @@ def _performance_summary(enpis: list[EnpiPeriod]) -> dict[str, Any]:
     }
 
 
+async def cached_evaluation(api: ApiState, period: ReviewPeriod) -> tuple[Evaluation, str]:
+    """The plugins' evaluation of ``period`` and when it was made (kept ``api.cache_ttl_s``)."""
+    evaluation, at = await api.cache.get(
+        ("evaluation", period.label),
+        lambda: evaluate_portfolio(api.plugins, api.config, api.store, period),
+    )
+    return evaluation, _iso(at)
+
+
+def _iso(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="seconds")
+
+
 async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
     config = api.config
-    enpis = [
-        await enpi_period(api.store, api.register, config, enpi, period) for enpi in config.enpis
-    ]
-    evaluation = await evaluate_portfolio(api.plugins, config, api.store, period)
+    enpis = await enpi_periods(api.store, api.register, config, config.enpis, period)
+    evaluation, evaluated_at = await cached_evaluation(api, period)
+    ranking, ranked_at = await api.cache.get(
+        ("ranking", period.label), lambda: building_ranking(api, period)
+    )
+    ranking = {**ranking, "computed_at": _iso(ranked_at)}
     by_input: dict[str, list[dict[str, Any]]] = {key: [] for key in INPUT_KEYS.values()}
     for finding in evaluation.findings:
         by_input[INPUT_KEYS[finding.review_input]].append(finding.model_dump(mode="json"))
@@ -148,7 +163,7 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
         "g_energy_performance": {
             "summary": _performance_summary(enpis),
             "enpis": [e.figures for e in enpis],
-            "building_ranking": await building_ranking(api, period),
+            "building_ranking": ranking,
             "findings": by_input["g_energy_performance"],
         },
     }
@@ -161,6 +176,7 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
         "last": period.last.isoformat(),
         "portfolio": config.portfolio.name,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "evaluated_at": evaluated_at,
         "plugins": [
             {"name": r.plugin, "status": r.status, "findings": r.findings, "error": r.error}
             for r in evaluation.runs

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from fastapi import Request
 
+from api.cache import TtlCache
 from daemon.config.models import EnmsConfig
 from daemon.deployment import Deployment
 from daemon.register import Register
@@ -20,6 +21,7 @@ class ApiState:
     store: Store
     register: Register
     plugins: Plugins
+    cache: TtlCache = field(default_factory=lambda: TtlCache(0))
 
     @property
     def config(self) -> EnmsConfig:

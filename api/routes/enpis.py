@@ -14,6 +14,7 @@ from api.enpi_figures import (
     baseline_summary,
     daily_series,
     enpi_period,
+    enpi_periods,
 )
 from api.errors import not_found, review_period
 from api.state import ApiState, state
@@ -73,11 +74,13 @@ async def enpis(
     format: Format = Format.JSON,
 ) -> Any:
     chosen = review_period(period)
-    found = [
-        await figures(api, enpi, chosen)
+    chosen_enpis = [
+        enpi
         for enpi in api.config.enpis
         if (building is None or enpi.building == building) and (seu is None or enpi.seu == seu)
     ]
+    periods = await enpi_periods(api.store, api.register, api.config, chosen_enpis, chosen)
+    found = [one.figures for one in periods]
     if format is Format.CSV:
         return csv_response([_flat(f) for f in found], f"enpis-{chosen.label}")
     return {"period": chosen.label, "enpis": found}

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
 from api.errors import review_period
+from api.review import cached_evaluation
 from api.state import ApiState, state
 from api.tables import Format, csv_response
 from plugins.findings import Kind, Severity
-from plugins.runner import evaluate_portfolio
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["findings"])
 
@@ -20,7 +20,8 @@ router = APIRouter(dependencies=[Depends(require("read"))], tags=["findings"])
     "/findings",
     summary="The findings of every enabled plugin for a period",
     description="Each plugin runs on its own under plugins.timeout_s; a plugin that fails is "
-    "itself a finding (plugin-failed.<name>) and the others' findings stand.",
+    "itself a finding (plugin-failed.<name>) and the others' findings stand. A period's "
+    "evaluation is reused for api.cache_ttl_s (evaluated_at says when it was made).",
 )
 async def findings(
     api: Annotated[ApiState, Depends(state)],
@@ -33,7 +34,7 @@ async def findings(
 ) -> Any:
     chosen = review_period(period)
     await api.store.ping()  # one 503, not one failed plugin after another
-    evaluation = await evaluate_portfolio(api.plugins, api.config, api.store, chosen)
+    evaluation, evaluated_at = await cached_evaluation(api, chosen)
     found = [
         f
         for f in evaluation.findings
@@ -59,6 +60,7 @@ async def findings(
         return csv_response(rows, f"findings-{chosen.label}")
     return {
         "period": chosen.label,
+        "evaluated_at": evaluated_at,
         "plugins": [
             {"name": r.plugin, "status": r.status, "findings": r.findings, "error": r.error}
             for r in evaluation.runs

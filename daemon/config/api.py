@@ -37,6 +37,13 @@ class ApiSettings(StrictModel):
         default_factory=list,
         description="API keys; without any, every endpoint but /health answers 401",
     )
+    cache_ttl_s: float = Field(
+        300.0,
+        ge=0,
+        le=86400,
+        description="how long a period's plugin findings and building ranking are reused "
+        "before they are computed again (0: on every request)",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="browser origins allowed to call the API (CORS); empty: none",
