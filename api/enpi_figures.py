@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from api.cache import TtlCache
 from api.evidence import Evidence
 from baselines.results import forecast_from_statistics
 from baselines.versions import EnergyBaseline
@@ -212,15 +213,29 @@ async def enpi_periods(
     config: EnmsConfig,
     enpis: Sequence[EnpiDefinition],
     period: ReviewPeriod,
+    *,
+    cache: TtlCache | None = None,
 ) -> list[EnpiPeriod]:
-    """Several EnPIs over ``period``, their stored days read together."""
+    """Several EnPIs over ``period``, their stored days read together.
+
+    With ``cache``, the days read are kept for its time to live under the period and the
+    baseline versions: a revised baseline is read afresh at once. The figures are computed
+    from them on every call, against the register as it is now (versions, adjustments).
+    """
     baselines = {enpi.id: register.current(enpi.id) for enpi in enpis}
     versions = {key: b.version for key, b in baselines.items() if b is not None}
-    series = (
-        await daily_series_many(store, config, versions, first=period.first, last=period.last)
-        if versions
-        else {}
-    )
+
+    async def read() -> dict[str, DailySeries]:
+        return await daily_series_many(
+            store, config, versions, first=period.first, last=period.last
+        )
+
+    series: dict[str, DailySeries] = {}
+    if versions and cache is not None:
+        key = ("enpi-days", period.label, tuple(sorted(versions.items())))
+        series, _ = await cache.get(key, read)
+    elif versions:
+        series = await read()
     return [
         EnpiPeriod(
             period_figures(config, enpi, baselines[enpi.id], series.get(enpi.id), period),

@@ -138,7 +138,9 @@ def _iso(epoch_s: float) -> str:
 
 async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
     config = api.config
-    enpis = await enpi_periods(api.store, api.register, config, config.enpis, period)
+    enpis = await enpi_periods(
+        api.store, api.register, config, config.enpis, period, cache=api.cache
+    )
     evaluation, evaluated_at = await cached_evaluation(api, period)
     ranking, ranked_at = await api.cache.get(
         ("ranking", period.label), lambda: building_ranking(api, period)

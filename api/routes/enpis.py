@@ -79,7 +79,9 @@ async def enpis(
         for enpi in api.config.enpis
         if (building is None or enpi.building == building) and (seu is None or enpi.seu == seu)
     ]
-    periods = await enpi_periods(api.store, api.register, api.config, chosen_enpis, chosen)
+    periods = await enpi_periods(
+        api.store, api.register, api.config, chosen_enpis, chosen, cache=api.cache
+    )
     found = [one.figures for one in periods]
     if format is Format.CSV:
         return csv_response([_flat(f) for f in found], f"enpis-{chosen.label}")
