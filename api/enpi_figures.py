@@ -7,11 +7,9 @@ validity behind it, so the management review sees how far a number can be truste
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -22,61 +20,13 @@ from baselines.versions import EnergyBaseline
 from daemon.config.enpis import EnpiDefinition
 from daemon.config.models import EnmsConfig
 from daemon.enpi_run import ENPI_MEASUREMENT, boundary_area_m2, boundary_meters
+from daemon.enpi_series import DailySeries, daily_series_many
 from daemon.register import Register
 from daemon.storage.contract import Store
-from daemon.storage.points import FloatArray, SeriesSelector
 from plugins.context import ReviewPeriod
 
 #: outdoor temperatures an energy signature's model line is drawn over, °C
 SIGNATURE_GRID_C = np.arange(-25.0, 30.5, 0.5)
-FIELDS = ("actual_kwh", "expected_kwh", "temperature_c", "cusum_kwh", "adjustment_kwh")
-
-
-@dataclass(frozen=True)
-class DailySeries:
-    """Stored days of one EnPI against one baseline version; NaN where nothing is stored."""
-
-    days: list[date]
-    values: dict[str, FloatArray]
-
-    def __getitem__(self, field: str) -> FloatArray:
-        return self.values[field]
-
-    @property
-    def known(self) -> np.ndarray:
-        return np.isfinite(self["actual_kwh"]) & np.isfinite(self["expected_kwh"])
-
-
-async def daily_series(
-    store: Store, config: EnmsConfig, enpi: str, *, version: int, first: date, last: date
-) -> DailySeries:
-    found = await daily_series_many(store, config, {enpi: version}, first=first, last=last)
-    return found[enpi]
-
-
-async def daily_series_many(
-    store: Store, config: EnmsConfig, versions: Mapping[str, int], *, first: date, last: date
-) -> dict[str, DailySeries]:
-    """The stored days of several EnPIs, each against its own baseline version: one query
-    per field for all of them."""
-    zone = ZoneInfo(config.portfolio.timezone)
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    start = datetime.combine(first, datetime.min.time(), zone)
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
-    start_ns = int(start.timestamp()) * 1_000_000_000
-    values = {enpi: {f: np.full(len(days), np.nan) for f in FIELDS} for enpi in versions}
-    for field in FIELDS:
-        selector = SeriesSelector(ENPI_MEASUREMENT, field, {"enpi": sorted(versions)})
-        for series in await store.raw(selector, start, end):
-            enpi = series.tags.get("enpi", "")
-            if enpi not in versions or series.tags.get("baseline_version") != str(versions[enpi]):
-                continue
-            # points stand at local midnight: the nearest whole day from the first one,
-            # whatever the DST offset, is the day's index
-            index = np.rint((series.times_ns - start_ns) / 86_400e9).astype(np.int64)
-            inside = (index >= 0) & (index < len(days))
-            values[enpi][field][index[inside]] = series.values[inside]
-    return {enpi: DailySeries(days, columns) for enpi, columns in values.items()}
 
 
 def _finite(value: float) -> float | None:

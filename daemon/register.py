@@ -1,21 +1,26 @@
 """The management-system register: documented information ISO 50001 asks to retain.
 
-Baseline versions, their non-routine adjustments and the decisions of the management review
-live here (other records -- nonconformities, targets -- join later). Rows are only ever
-added: an adopted baseline is never edited, a revision adds the next version and marks the
-previous one superseded, and an adjustment or a decision is its own record.
+Baseline versions and their non-routine adjustments, the decisions of the management review,
+and nonconformities with every step of their lifecycle live here (targets join later).
+History is only ever added: an adopted baseline is never edited, a revision adds the next
+version and marks the previous one superseded, an adjustment or a decision is its own record,
+and a nonconformity's row holds only its current status and last sighting -- each lifecycle
+step is an event row of its own.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from baselines.versions import Adjustment, EnergyBaseline
 from daemon.errors import EnmsError
+from daemon.nonconformities import Event, LifecycleError, Nonconformity, Status, next_status
 from daemon.review_decisions import OutputCategory, ReviewDecision
 
 _SCHEMA = """
@@ -45,6 +50,29 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     due TEXT,
     recorded_by TEXT NOT NULL, -- the API key's name
     recorded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nonconformities (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    plugin TEXT NOT NULL,
+    finding TEXT NOT NULL,     -- the finding's id; one not-closed row per (plugin, finding)
+    title TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    scope_level TEXT NOT NULL,
+    scope_id TEXT,
+    first_period TEXT NOT NULL,
+    last_period TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    metrics TEXT NOT NULL      -- JSON, as last seen
+);
+CREATE TABLE IF NOT EXISTS nonconformity_events (
+    nonconformity INTEGER NOT NULL REFERENCES nonconformities(id),
+    status TEXT NOT NULL,
+    note TEXT,
+    effective INTEGER,
+    by TEXT NOT NULL,
+    at TEXT NOT NULL
 );
 """
 
@@ -187,6 +215,131 @@ class Register:
             ReviewDecision(
                 row[0], row[1], OutputCategory(row[2]), row[3], row[4],
                 date.fromisoformat(row[5]) if row[5] else None, row[6], row[7],
+            )
+            for row in rows
+        ]  # fmt: skip
+
+    def record_nonconformity(
+        self,
+        *,
+        plugin: str,
+        finding: str,
+        title: str,
+        severity: str,
+        scope: tuple[str, str | None],
+        period: str,
+        metrics: dict[str, Any],
+    ) -> Nonconformity:
+        """Open a nonconformity, or update the one about the same finding that is not closed."""
+        now = now_text()
+        record = json.dumps(metrics, default=str, allow_nan=False)
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                row = self._db.execute(
+                    "SELECT id FROM nonconformities WHERE plugin = ? AND finding = ? "
+                    "AND status != 'closed'",
+                    (plugin, finding),
+                ).fetchone()
+                if row is None:
+                    cursor = self._db.execute(
+                        "INSERT INTO nonconformities (plugin, finding, title, severity, "
+                        "scope_level, scope_id, first_period, last_period, opened_at, "
+                        "last_seen_at, status, metrics) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (plugin, finding, title, severity, scope[0], scope[1], period, period,
+                         now, now, Status.OPEN.value, record),
+                    )  # fmt: skip
+                    ident = cursor.lastrowid
+                    self._db.execute(
+                        "INSERT INTO nonconformity_events VALUES (?, ?, ?, ?, ?, ?)",
+                        (ident, Status.OPEN.value, title, None, f"plugin {plugin}", now),
+                    )
+                else:
+                    ident = row[0]
+                    self._db.execute(
+                        "UPDATE nonconformities SET title = ?, severity = ?, last_period = ?, "
+                        "last_seen_at = ?, metrics = ? WHERE id = ?",
+                        (title, severity, period, now, record, ident),
+                    )
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise RegisterError(f"register {self.path}: cannot record: {exc}") from exc
+        assert ident is not None
+        found = self.nonconformity(ident)
+        assert found is not None
+        return found
+
+    def update_nonconformity(
+        self, ident: int, *, status: Status, note: str | None, effective: bool | None, by: str
+    ) -> Nonconformity:
+        """Move a nonconformity along its lifecycle; ``LifecycleError`` if it may not."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                row = self._db.execute(
+                    "SELECT status FROM nonconformities WHERE id = ?", (ident,)
+                ).fetchone()
+                if row is None:
+                    raise KeyError(ident)
+                new = next_status(Status(row[0]), status, effective=effective)
+                self._db.execute(
+                    "UPDATE nonconformities SET status = ? WHERE id = ?", (new.value, ident)
+                )
+                self._db.execute(
+                    "INSERT INTO nonconformity_events VALUES (?, ?, ?, ?, ?, ?)",
+                    (ident, status.value, note, effective, by, now_text()),
+                )
+                self._db.execute("COMMIT")
+            except (KeyError, LifecycleError):
+                self._db.execute("ROLLBACK")
+                raise
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise RegisterError(f"register {self.path}: cannot record: {exc}") from exc
+        found = self.nonconformity(ident)
+        assert found is not None
+        return found
+
+    def nonconformity(self, ident: int) -> Nonconformity | None:
+        found = self.nonconformities(ident=ident)
+        return found[0] if found else None
+
+    def nonconformities(
+        self, *, status: Status | None = None, ident: int | None = None
+    ) -> list[Nonconformity]:
+        """Nonconformities with their events, oldest first."""
+        query = (
+            "SELECT id, plugin, finding, title, severity, scope_level, scope_id, first_period, "
+            "last_period, opened_at, last_seen_at, status, metrics FROM nonconformities"
+        )
+        conditions, params = [], []
+        if status is not None:
+            conditions.append("status = ?")
+            params.append(status.value)
+        if ident is not None:
+            conditions.append("id = ?")
+            params.append(str(ident))
+        if conditions:
+            query += " WHERE " + " AND ".join(conditions)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+            events: dict[int, list[Event]] = {}
+            for event in self._db.execute(
+                "SELECT nonconformity, status, note, effective, by, at "
+                "FROM nonconformity_events ORDER BY rowid"
+            ):
+                effective = None if event[3] is None else bool(event[3])
+                events.setdefault(event[0], []).append(
+                    Event(event[1], event[2], effective, event[4], event[5])
+                )
+        return [
+            Nonconformity(
+                id=row[0], plugin=row[1], finding=row[2], title=row[3], severity=row[4],
+                scope_level=row[5], scope_id=row[6], first_period=row[7], last_period=row[8],
+                opened_at=row[9], last_seen_at=row[10], status=Status(row[11]),
+                metrics=json.loads(row[12]), events=tuple(events.get(row[0], ())),
             )
             for row in rows
         ]  # fmt: skip

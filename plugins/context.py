@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from baselines.analysis import Period
 from daemon.config.models import EnmsConfig, EnpiDefinition, Meter, Site
-from daemon.enpi_run import boundary_meters
+from daemon.enpi_run import ENPI_MEASUREMENT, boundary_meters
+from daemon.enpi_series import DailySeries, daily_series
 from daemon.mqtt.routing import main_field
 from daemon.readings import READINGS_MEASUREMENT
 from daemon.storage.contract import Store
@@ -129,3 +130,18 @@ class EvaluationContext:
     def enpi_meters(self, enpi: EnpiDefinition) -> list[Meter]:
         """The counters whose consumption an EnPI sums (its boundary)."""
         return boundary_meters(self.config, enpi)
+
+    async def enpi_days(self, enpi: EnpiDefinition, first: date, last: date) -> DailySeries | None:
+        """The EnPI's stored days from ``first`` to ``last`` (any days, not only the review's),
+        against the newest baseline version stored for them; None when none are stored."""
+        start = datetime(first.year, first.month, first.day, tzinfo=self.zone)
+        selector = SeriesSelector(ENPI_MEASUREMENT, "expected_kwh", {"enpi": enpi.id})
+        after = last + timedelta(days=1)
+        end = datetime(after.year, after.month, after.day, tzinfo=self.zone)
+        stored = await self.store.raw(selector, start, end)
+        versions = {int(s.tags["baseline_version"]) for s in stored if "baseline_version" in s.tags}
+        if not versions:
+            return None
+        return await daily_series(
+            self.store, self.config, enpi.id, version=max(versions), first=first, last=last
+        )

@@ -9,10 +9,8 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
 from api.enpi_figures import (
-    FIELDS,
     SIGNATURE_GRID_C,
     baseline_summary,
-    daily_series,
     enpi_period,
     enpi_periods,
 )
@@ -20,6 +18,7 @@ from api.errors import not_found, review_period
 from api.state import ApiState, state
 from api.tables import Format, csv_response
 from daemon.config.enpis import EnpiDefinition
+from daemon.enpi_series import FIELDS, daily_series
 from plugins.context import ReviewPeriod
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["enpis"])
