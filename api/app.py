@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from api import errors
 from api.cache import TtlCache
-from api.routes import consumption, enpis, findings, portfolio, review
+from api.routes import consumption, enpis, findings, nonconformities, portfolio, review
 from api.state import ApiState, state
 from daemon.deployment import Deployment
 from daemon.errors import StoreError
@@ -85,6 +85,8 @@ def create_app(deployment: Deployment, *, installed_plugins: bool = True) -> Fas
         findings.router,
         review.read,
         review.write,
+        nonconformities.read,
+        nonconformities.write,
     ):
         app.include_router(router, prefix=PREFIX)
     return app

@@ -161,6 +161,28 @@ def _findings_table(findings: list[dict[str, Any]]) -> str:
     )
 
 
+def _register_table(nonconformities: list[dict[str, Any]]) -> str:
+    if not nonconformities:
+        return '<p class="muted">No nonconformity in the register.</p>'
+    rows = []
+    for n in nonconformities:
+        steps = "; ".join(
+            f"{e['status']}{': ' + e['note'] if e['note'] and e['status'] != 'open' else ''}"
+            for e in n["events"]
+        )
+        rows.append(
+            f'<tr class="nonconformity"><td>{n["id"]}</td>'
+            f'<td class="sev-{escape(n["severity"])}">{escape(n["severity"])}</td>'
+            f"<td>{escape(n['title'])}</td><td>{escape(n['status'])}</td>"
+            f"<td>{escape(n['first_period'])} – {escape(n['last_period'])}</td>"
+            f"<td>{escape(steps)}</td></tr>"
+        )
+    return (
+        "<table><tr><th>no.</th><th>severity</th><th>nonconformity</th><th>status</th>"
+        f"<th>seen</th><th>lifecycle</th></tr>{''.join(rows)}</table>"
+    )
+
+
 def _decisions_table(decisions: list[dict[str, Any]]) -> str:
     if not decisions:
         return '<p class="muted">None recorded.</p>'
@@ -205,6 +227,8 @@ def render(review: Review) -> str:
         if review_input in (ReviewInput.PREVIOUS_ACTIONS, ReviewInput.ENERGY_PERFORMANCE):
             continue
         sections.append(f"<h2>{escape(review_input.value)}</h2>")
+        if review_input is ReviewInput.NONCONFORMITIES:
+            sections.append(_register_table(inputs[key]["register"]))
         sections.append(_findings_table(inputs[key]["findings"]))
     sections.append("<h2>Outputs: decisions of this review</h2>")
     for category in OutputCategory:

@@ -18,13 +18,16 @@ import numpy as np
 
 from api.enpi_figures import EnpiPeriod, enpi_periods
 from api.evidence import Evidence
+from api.routes.nonconformities import nonconformity_dict
 from api.state import ApiState
 from daemon.consumption import consuming_meters, consumption
+from daemon.nonconformities import Status
 from daemon.review_decisions import DESCRIPTIONS, OutputCategory, ReviewDecision
 from daemon.storage.points import Bucket
 from plugins.context import ReviewPeriod
 from plugins.findings import Finding, Kind, ReviewInput
 from plugins.runner import Evaluation, evaluate_portfolio
+from plugins.stored_findings import record_nonconformities
 
 INPUT_KEYS = {
     ReviewInput.PREVIOUS_ACTIONS: "a_previous_actions",
@@ -124,11 +127,15 @@ def _performance_summary(enpis: list[EnpiPeriod]) -> dict[str, Any]:
 
 
 async def cached_evaluation(api: ApiState, period: ReviewPeriod) -> tuple[Evaluation, str]:
-    """The plugins' evaluation of ``period`` and when it was made (kept ``api.cache_ttl_s``)."""
-    evaluation, at = await api.cache.get(
-        ("evaluation", period.label),
-        lambda: evaluate_portfolio(api.plugins, api.config, api.store, period),
-    )
+    """The plugins' evaluation of ``period`` and when it was made (kept ``api.cache_ttl_s``);
+    the nonconformities it finds are recorded in the register."""
+
+    async def evaluate() -> Evaluation:
+        evaluation = await evaluate_portfolio(api.plugins, api.config, api.store, period)
+        record_nonconformities(api.register, evaluation.findings)
+        return evaluation
+
+    evaluation, at = await api.cache.get(("evaluation", period.label), evaluate)
     return evaluation, _iso(at)
 
 
@@ -159,9 +166,18 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
         category.value: [decision_dict(d) for d in decisions if d.category is category]
         for category in OutputCategory
     }
+    register_ncs = [
+        nonconformity_dict(n)
+        for n in api.register.nonconformities()
+        if n.status is not Status.CLOSED or n.last_period == period.label
+    ]
     inputs: dict[str, Any] = {
         "a_previous_actions": {"decisions": earlier, "findings": by_input["a_previous_actions"]},
         **{key: {"findings": value} for key, value in by_input.items() if key[0] in "bcdefh"},
+        "c1_nonconformities_corrective_actions": {
+            "findings": by_input["c1_nonconformities_corrective_actions"],
+            "register": register_ncs,
+        },
         "g_energy_performance": {
             "summary": _performance_summary(enpis),
             "enpis": [e.figures for e in enpis],

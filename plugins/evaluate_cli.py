@@ -17,12 +17,13 @@ from typing import Any
 
 from daemon.console import open_deployment, text_table
 from daemon.errors import StoreError
+from daemon.register import Register
 from daemon.storage.factory import open_store
 from plugins.context import ReviewPeriod
 from plugins.findings import Severity
 from plugins.manager import load_plugins
 from plugins.runner import Evaluation, UnknownPlugin, evaluate_portfolio
-from plugins.stored_findings import finding_points
+from plugins.stored_findings import finding_points, record_nonconformities
 
 SEVERITY_ORDER = {
     s: i for i, s in enumerate((Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO))
@@ -94,6 +95,11 @@ def evaluate_command(args: argparse.Namespace) -> int:
                 buildings = {meter.id: meter.building for _, meter in config.meters()}
                 points = finding_points(evaluation.findings, time.time_ns(), buildings)
                 await store.write(points)
+                register = Register(config.daemon.register_path)
+                try:
+                    record_nonconformities(register, evaluation.findings)
+                finally:
+                    register.close()
             return evaluation
 
     try:
@@ -123,7 +129,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument(
         "--store",
         action="store_true",
-        help="also write the findings to the store (the findings measurement Grafana shows)",
+        help="also write the findings to the store (the findings measurement Grafana shows) "
+        "and record nonconformities in the register",
     )
     parser.add_argument(
         "--no-installed",

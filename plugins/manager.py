@@ -10,12 +10,16 @@ from types import ModuleType
 import pluggy
 
 from plugins import hookspecs
-from plugins.builtin import cost_co2, data_quality
+from plugins.builtin import cost_co2, data_quality, enpi_deviation
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "enms.plugins"
-BUILTIN: dict[str, ModuleType] = {"cost_co2": cost_co2, "data_quality": data_quality}
+BUILTIN: dict[str, ModuleType] = {
+    "cost_co2": cost_co2,
+    "data_quality": data_quality,
+    "enpi_deviation": enpi_deviation,
+}
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Findings written back to the store, so Grafana shows them beside the figures (DESIGN §3).
+"""Findings kept: in the store for Grafana (DESIGN §3), nonconformities in the register.
 
 One point per finding in the ``findings`` measurement, stamped with the time of the evaluation:
 the newest evaluation of a period is what its dashboards show. Tags say what the finding is
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from daemon.register import Register
 from daemon.storage.points import Point
-from plugins.findings import Finding, Severity
+from plugins.findings import Finding, Kind, Severity
 
 FINDINGS_MEASUREMENT = "findings"
 #: scope levels that become a tag of their own, named like the readings' tags
@@ -45,3 +46,20 @@ def finding_points(
         }
         points.append(Point(FINDINGS_MEASUREMENT, tags, fields, now_ns))
     return points
+
+
+def record_nonconformities(register: Register, findings: Sequence[Finding]) -> list[int]:
+    """Open (or update) a register nonconformity for every finding of that kind; their ids."""
+    return [
+        register.record_nonconformity(
+            plugin=finding.plugin,
+            finding=finding.id,
+            title=finding.title,
+            severity=finding.severity.value,
+            scope=(finding.scope.level, finding.scope.id),
+            period=finding.period,
+            metrics=finding.metrics,
+        ).id
+        for finding in findings
+        if finding.kind is Kind.NONCONFORMITY
+    ]

@@ -2,14 +2,16 @@
 
 A school (Aspskolan: electricity, district heating, indoor and outdoor temperature, and a Modbus
 meter) and a preschool (district heating), both with a district-heating EnPI whose baseline is
-2024. From 2025 the heating uses 12 % less than the model expects (the saving), and in March
-2025 two meters are silent for three days (the gap data quality must find).
+2024. From 2025 the heating uses 12 % less than the model expects (the saving); from
+2025-03-10 the preschool's heating valve is stuck open and it uses 40 % more than that (the
+fault); and in March 2025 two meters are silent for three days (the gap data quality must
+find).
 """
 
 from __future__ import annotations
 
 import textwrap
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -21,6 +23,8 @@ NS = 1_000_000_000
 START = datetime(2024, 1, 1, tzinfo=ZONE)
 DAYS = 456  # 2024 and the first quarter of 2025
 SAVING = 0.12
+FAULT_FROM = date(2025, 3, 10)
+FAULT = 0.40
 
 
 def config_text(
@@ -75,7 +79,7 @@ def config_text(
 
 
 def readings() -> list[Point]:
-    """Hourly readings of a school and a preschool; heating saved from 2025, a gap in March."""
+    """Hourly readings of a school and a preschool: the saving, the fault and the gap."""
     rng = np.random.default_rng(5)
     hours = DAYS * 24
     day = np.arange(hours) // 24
@@ -83,6 +87,8 @@ def readings() -> list[Point]:
     outdoor = daily_t[day] + rng.normal(0, 0.4, hours)
     heat = 80 + 20 * np.maximum(16 - daily_t, 0) + rng.normal(0, 6, DAYS)
     heat[366:] *= 1 - SAVING
+    preschool = heat * 0.25
+    preschool[(FAULT_FROM - START.date()).days :] *= 1 + FAULT
     hour_of_day = np.arange(hours) % 24
     el = np.where((hour_of_day >= 7) & (hour_of_day < 17), 40.0, 12.0)
     registers = {"asp-el": 1000.0, "asp-fjv": 5e5, "bok-fjv": 2e5}
@@ -113,5 +119,5 @@ def readings() -> list[Point]:
         points.append(Point("readings", tags["asp-inne"], {"temperature_c": round(indoor, 2)}, t))
         registers["asp-el"] += el[h]
         registers["asp-fjv"] += heat[day[h]] / 24
-        registers["bok-fjv"] += heat[day[h]] * 0.25 / 24
+        registers["bok-fjv"] += preschool[day[h]] / 24
     return points

@@ -1,0 +1,105 @@
+"""Nonconformities in the register and their lifecycle (ISO 50001:2018 10.1)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import Caller, require
+from api.errors import not_found
+from api.state import ApiState, state
+from api.tables import Format, csv_response
+from daemon.nonconformities import LifecycleError, Nonconformity, Status
+
+read = APIRouter(dependencies=[Depends(require("read"))], tags=["nonconformities"])
+write = APIRouter(tags=["nonconformities"])
+
+
+class LifecycleUpdate(BaseModel):
+    """One step of a nonconformity's lifecycle."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"status": "cause_identified", "note": "Heating valve VS1 stuck open"},
+                {"status": "effectiveness_checked", "effective": True,
+                 "note": "On the baseline for 30 days after the valve was replaced"},
+            ]
+        },
+    )  # fmt: skip
+
+    status: Status = Field(
+        description="cause_identified, action_taken, effectiveness_checked or closed, in order"
+    )
+    note: str | None = Field(
+        None, max_length=4000, description="the cause, the action, or the check's result"
+    )
+    effective: bool | None = Field(
+        None,
+        description="with effectiveness_checked: did the action work? false asks for "
+        "another action",
+    )
+
+
+def nonconformity_dict(found: Nonconformity) -> dict[str, Any]:
+    data = asdict(found)
+    data["status"] = found.status.value
+    data["events"] = [asdict(event) for event in found.events]
+    return data
+
+
+@read.get("/nonconformities", summary="Nonconformities in the register, with their lifecycle")
+async def nonconformities(
+    api: Annotated[ApiState, Depends(state)],
+    status_is: Annotated[Status | None, Query(alias="status")] = None,
+    format: Format = Format.JSON,
+) -> Any:
+    found = api.register.nonconformities(status=status_is)
+    if format is Format.CSV:
+        rows = [
+            {key: value for key, value in nonconformity_dict(n).items() if key != "events"}
+            | {"metrics": str(n.metrics), "events": len(n.events)}
+            for n in found
+        ]
+        return csv_response(rows, "nonconformities")
+    return {"nonconformities": [nonconformity_dict(n) for n in found]}
+
+
+@read.get("/nonconformities/{ident}", summary="One nonconformity and every step it went through")
+async def nonconformity(ident: int, api: Annotated[ApiState, Depends(state)]) -> dict[str, Any]:
+    found = api.register.nonconformity(ident)
+    if found is None:
+        raise not_found(
+            "nonconformity", str(ident), [str(n.id) for n in api.register.nonconformities()]
+        )
+    return nonconformity_dict(found)
+
+
+@write.patch(
+    "/nonconformities/{ident}",
+    summary="Take a nonconformity one step along its lifecycle (scope: write)",
+    description="open → cause_identified → action_taken → effectiveness_checked → closed. An "
+    "effectiveness check with effective: false returns it to cause_identified; a step out of "
+    "order is 409 and says which step may come next.",
+)
+async def update(
+    ident: int,
+    body: LifecycleUpdate,
+    api: Annotated[ApiState, Depends(state)],
+    caller: Annotated[Caller, Depends(require("write"))],
+) -> dict[str, Any]:
+    try:
+        found = api.register.update_nonconformity(
+            ident, status=body.status, note=body.note, effective=body.effective, by=caller.name
+        )
+    except KeyError:
+        raise not_found(
+            "nonconformity", str(ident), [str(n.id) for n in api.register.nonconformities()]
+        ) from None
+    except LifecycleError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return nonconformity_dict(found)

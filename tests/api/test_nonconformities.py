@@ -1,0 +1,61 @@
+"""Nonconformities through the API: opened by the evaluation, taken through their lifecycle."""
+
+from __future__ import annotations
+
+from tests.api.conftest import READ_KEY, WRITE_KEY, Served, read
+
+
+def open_one(served: Served) -> dict[str, object]:
+    """The review evaluates March 2025, which finds the preschool's stuck valve."""
+    review = read(served.client, "/api/v1/review", period="2025-03").json()
+    register = review["inputs"]["c1_nonconformities_corrective_actions"]["register"]
+    (found,) = [n for n in register if n["finding"] == "enpi-deviation.bok-fjv"]
+    return found
+
+
+def test_the_review_opens_the_nonconformity_and_lists_it(served: Served) -> None:
+    found = open_one(served)
+    assert found["status"] in ("open", "cause_identified", "action_taken", "closed")
+    listed = read(served.client, "/api/v1/nonconformities").json()["nonconformities"]
+    assert found["id"] in [n["id"] for n in listed]
+    one = read(served.client, f"/api/v1/nonconformities/{found['id']}").json()
+    assert one["scope_id"] == "bok-fjv"
+    assert one["events"][0]["status"] == "open"
+    assert one["events"][0]["by"] == "plugin enpi_deviation"
+    csv = read(served.client, "/api/v1/nonconformities", format="csv")
+    assert csv.text.splitlines()[0].startswith("id,plugin,finding,title")
+
+
+def test_the_lifecycle_needs_write_goes_in_order_and_says_what_may_come_next(
+    served: Served,
+) -> None:
+    ident = open_one(served)["id"]
+    path = f"/api/v1/nonconformities/{ident}"
+    step = {"status": "cause_identified", "note": "Heating valve VS1 stuck open"}
+    assert served.client.patch(path, json=step).status_code == 401
+    assert served.client.patch(path, json=step, headers={"X-API-Key": READ_KEY}).status_code == 403
+    write = {"X-API-Key": WRITE_KEY}
+    early = served.client.patch(path, json={"status": "closed"}, headers=write)
+    assert early.status_code == 409
+    assert early.json()["detail"].endswith("next: cause_identified")
+    assert served.client.patch(path, json={"status": "reopened"}, headers=write).status_code == 422
+    assert (
+        served.client.patch(path, json=step, headers=write).json()["status"] == "cause_identified"
+    )
+    action = {"status": "action_taken", "note": "Valve actuator replaced"}
+    assert served.client.patch(path, json=action, headers=write).status_code == 200
+    check = {"status": "effectiveness_checked", "note": "No longer above the baseline"}
+    missing = served.client.patch(path, json=check, headers=write)
+    assert missing.status_code == 409
+    assert "effective" in missing.json()["detail"]
+    checked = served.client.patch(path, json={**check, "effective": True}, headers=write).json()
+    assert checked["status"] == "effectiveness_checked"
+    closed = served.client.patch(path, json={"status": "closed"}, headers=write).json()
+    assert closed["status"] == "closed"
+    assert [e["by"] for e in closed["events"][1:]] == ["energy-team"] * 4
+    assert closed["events"][1]["note"] == "Heating valve VS1 stuck open"
+    only_closed = read(served.client, "/api/v1/nonconformities", status="closed").json()
+    assert ident in [n["id"] for n in only_closed["nonconformities"]]
+    assert read(served.client, "/api/v1/nonconformities/999999").status_code == 404
+    unknown = served.client.patch("/api/v1/nonconformities/999999", json=step, headers=write)
+    assert unknown.status_code == 404
