@@ -16,7 +16,15 @@ from fastapi.responses import JSONResponse
 
 from api import errors
 from api.cache import TtlCache
-from api.routes import consumption, enpis, findings, nonconformities, portfolio, review
+from api.routes import (
+    consumption,
+    enpis,
+    findings,
+    nonconformities,
+    portfolio,
+    review,
+    targets,
+)
 from api.state import ApiState, state
 from daemon.deployment import Deployment
 from daemon.errors import StoreError
@@ -87,6 +95,7 @@ def create_app(deployment: Deployment, *, installed_plugins: bool = True) -> Fas
         review.write,
         nonconformities.read,
         nonconformities.write,
+        targets.router,
     ):
         app.include_router(router, prefix=PREFIX)
     return app

@@ -27,6 +27,33 @@ FAULT_FROM = date(2025, 3, 10)
 FAULT = 0.40
 
 
+#: energy targets and action plans of the two buildings (append with ``extra``)
+TARGETS = """
+targets:
+  - id: asp-2027
+    name: Fjärrvärme Aspskolan -10 % till 2027
+    objective: Halvera skolornas energianvändning till 2040
+    enpi: asp-fjv
+    improvement_pct: 10
+    by: 2027-12-31
+    action_plans:
+      - {id: vent, name: Ventilation schedule to school hours, responsible: driftchef,
+         due: 2024-12-20, status: done, completed: 2024-12-31,
+         expected_savings_kwh_per_year: 12000, verification: EnPI asp-fjv}
+      - {id: led, name: LED lighting, responsible: elansvarig, due: 2025-02-28,
+         status: in_progress}
+      - {id: cancelled, name: Solar thermal, responsible: x, due: 2025-01-01, status: cancelled}
+  - id: bok-2025
+    name: Fjärrvärme Bokens förskola -30 % till sommaren 2025
+    enpi: bok-fjv
+    improvement_pct: 30
+    by: 2025-06-30
+    action_plans:
+      - {id: rebalance, name: Rebalance the radiator circuit, responsible: driftchef,
+         due: 2025-12-31, status: planned, expected_savings_kwh_per_year: 9000}
+"""
+
+
 def config_text(
     storage: str,
     *,

@@ -44,6 +44,7 @@ from daemon.config.portfolio import (
     allowed_units,
 )
 from daemon.config.runtime import DaemonSettings, MetricsSettings, SpoolSettings
+from daemon.config.targets import EnergyTarget
 from daemon.config.types import Identifier, StrictModel, TagKey, TimeZoneName
 
 __all__ = [
@@ -100,6 +101,9 @@ class EnmsConfig(StrictModel):
     sites: list[Site] = Field(min_length=1, description="the properties and their meters")
     plugins: PluginSettings = Field(
         default_factory=PluginSettings, description="the management-review evaluations"
+    )
+    targets: list[EnergyTarget] = Field(
+        default_factory=list, description="energy targets and their action plans (6.2)"
     )
     api: ApiSettings = Field(
         default_factory=ApiSettings, description="the management-review API (`enms api`)"

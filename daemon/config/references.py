@@ -103,6 +103,7 @@ def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
     problems += _duplicates(topics, "MQTT topic")
     problems += _enpi_problems(config)
     problems += _parent_problems(config)
+    problems += _target_problems(config)
     return problems
 
 
@@ -183,3 +184,22 @@ def format_path(path: Iterable[str | int]) -> str:
         else:
             text += f".{part}" if text else part
     return text
+
+
+def _target_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
+    """Targets: ids unique, each measured by a configured EnPI, plan ids unique per target."""
+    targets = enumerate(config.targets)
+    problems = list(_duplicates(((("targets", i, "id"), t.id) for i, t in targets), "target id"))
+    enpi_ids = sorted(enpi.id for enpi in config.enpis)
+    for i, target in enumerate(config.targets):
+        if target.enpi not in enpi_ids:
+            known = ", ".join(enpi_ids) or "none configured"
+            problems.append(
+                (("targets", i, "enpi"), f"unknown EnPI {target.enpi!r} (known: {known})")
+            )
+        plans = enumerate(target.action_plans)
+        problems += _duplicates(
+            ((("targets", i, "action_plans", j, "id"), plan.id) for j, plan in plans),
+            "action plan id",
+        )
+    return problems

@@ -23,7 +23,7 @@ from api.auth import hash_key
 from daemon.deployment import load_deployment
 from daemon.storage import Store
 from daemon.storage.factory import open_store
-from tests.fixture_portfolio import config_text, readings
+from tests.fixture_portfolio import TARGETS, config_text, readings
 from tests.services import require_influxdb
 
 READ_KEY = "test-read-key-0123456789"
@@ -45,7 +45,7 @@ class Served:
 
 def prepare(folder: Path, storage: str) -> Path:
     config = folder / "site.yaml"
-    config.write_text(config_text(storage, extra=API_KEYS))
+    config.write_text(config_text(storage, extra=API_KEYS + TARGETS))
     deployment = load_deployment(config)
 
     async def write() -> None:

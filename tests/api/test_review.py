@@ -109,3 +109,21 @@ def test_the_report_is_printable_html_with_its_charts(served: Served) -> None:
     assert "Aspskolan" in html
     assert "Bokens förskola" in html
     assert read(served.client, "/api/v1/review/report", period="2025-99").status_code == 400
+
+
+def test_targets_and_action_plans_with_their_status(served: Served) -> None:
+    answer = read(served.client, "/api/v1/targets", period=PERIOD).json()
+    targets = {t["id"]: t for t in answer["targets"]}
+    assert set(targets) == {"asp-2027", "bok-2025"}
+    school = targets["asp-2027"]
+    assert school["improvement_pct"] == 10
+    assert school["assessment"]["metrics"]["status"] == "achieved"
+    plans = {p["id"]: p for p in school["action_plans"]}
+    assert plans["led"]["assessment"]["metrics"]["days_overdue"] == 31
+    assert plans["cancelled"]["assessment"] is None
+    assert targets["bok-2025"]["assessment"]["metrics"]["status"] == "behind"
+    review = read(served.client, "/api/v1/review", period=PERIOD).json()
+    objectives = review["inputs"]["f_objectives_targets"]["findings"]
+    assert {f["id"] for f in objectives} == {"target.asp-2027", "target.bok-2025"}
+    plans_input = review["inputs"]["h_action_plans"]["findings"]
+    assert "action-plan.asp-2027.led" in {f["id"] for f in plans_input}

@@ -1,0 +1,242 @@
+"""Energy targets and action plans: are we on the way, and did the measures deliver?
+
+For each configured target (ISO 50001:2018 6.2) the improvement of its EnPI against the
+baseline over the review period is compared with the target and with a straight path to it,
+from nothing at the end of the baseline period to the target on its date: achieved, on track
+or behind (9.3 f). The year-to-date improvement is the year-end forecast, on the assumption
+that it holds.
+
+For each action plan (9.3 h): its status; overdue when not done by its due date; and, once
+done, the savings verified on its EnPI since completion -- the share saved, times a baseline
+year's consumption -- against what the plan expected. Plans sharing an EnPI share its
+verified savings, which the finding says.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from daemon.config.enpis import EnpiDefinition
+from daemon.config.targets import ActionPlan, EnergyTarget
+from daemon.enpi_run import ENPI_MEASUREMENT
+from plugins.context import EvaluationContext
+from plugins.findings import (
+    Evidence,
+    Finding,
+    Kind,
+    Perspective,
+    Phase,
+    ReviewInput,
+    Scope,
+    Severity,
+)
+from plugins.hookspecs import hookimpl
+
+NAME = "targets"
+
+
+class TargetSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    realised_min: float = Field(
+        0.5, ge=0, le=1, description="verified savings below this share of expected: a deviation"
+    )
+
+
+def _finding(
+    context: EvaluationContext,
+    key: str,
+    title: str,
+    *,
+    kind: Kind,
+    severity: Severity,
+    review_input: ReviewInput,
+    scope: Scope,
+    metrics: dict[str, object],
+    enpi: EnpiDefinition,
+) -> Finding:
+    return Finding(
+        id=key,
+        plugin=NAME,
+        title=title,
+        kind=kind,
+        severity=severity,
+        scope=scope,
+        period=context.period.label,
+        references=("ISO 50001:2018 6.2", "ISO 50001:2018 9.1.1", "ISO 50001:2018 9.3"),
+        perspective=Perspective.SOCIETY_ENVIRONMENT,
+        phase=Phase.CHECK,
+        review_input=review_input,
+        metrics=metrics,
+        evidence=Evidence(
+            first=context.period.first,
+            last=context.period.last,
+            measurement=ENPI_MEASUREMENT,
+            query=f"{ENPI_MEASUREMENT}: 1 - sum(actual_kwh) / sum(expected_kwh) where enpi = "
+            f"{enpi.id}, days after its baseline period",
+        ),
+    )
+
+
+async def _savings(
+    context: EvaluationContext, enpi: EnpiDefinition, first: date, last: date
+) -> tuple[float, float, int] | None:
+    """(expected kWh, avoided kWh, days) of the EnPI's reporting days in [first, last]."""
+    first = max(first, enpi.baseline.last + timedelta(days=1))
+    if first > last:
+        return None
+    days = await context.enpi_days(enpi, first, last)
+    if days is None:
+        return None
+    known = days.known
+    if not known.any():
+        return None
+    expected = float(days["expected_kwh"][known].sum())
+    actual = float(days["actual_kwh"][known].sum())
+    return expected, expected - actual, int(known.sum())
+
+
+async def _baseline_year_kwh(context: EvaluationContext, enpi: EnpiDefinition) -> float | None:
+    """What the EnPI's baseline period used per year: the scale of a year's savings."""
+    days = await context.enpi_days(enpi, enpi.baseline.first, enpi.baseline.last)
+    if days is None or not days.known.any():
+        return None
+    return float(days["actual_kwh"][days.known].sum()) * 365 / int(days.known.sum())
+
+
+async def judge_target(
+    context: EvaluationContext, target: EnergyTarget, enpi: EnpiDefinition
+) -> list[Finding]:
+    period = context.period
+    last = min(period.last, context.now.astimezone(context.zone).date())
+    scope = Scope(level="enpi", id=enpi.id)
+    found = await _savings(context, enpi, period.first, last)
+    if found is None or found[0] <= 0:
+        return [
+            _finding(
+                context, f"target-not-assessed.{target.id}",
+                f"Target {target.name}: no reporting days of {enpi.name} in the period yet",
+                kind=Kind.OBSERVATION, severity=Severity.INFO,
+                review_input=ReviewInput.OBJECTIVES, scope=scope,
+                metrics={"target_pct": target.improvement_pct, "by": target.by.isoformat()},
+                enpi=enpi,
+            )
+        ]  # fmt: skip
+    expected, avoided, days = found
+    improvement = 100 * avoided / expected
+    start = enpi.baseline.last
+    share = min(max((last - start).days / max((target.by - start).days, 1), 0.0), 1.0)
+    path = target.improvement_pct * share
+    metrics: dict[str, object] = {
+        "target_pct": target.improvement_pct,
+        "by": target.by.isoformat(),
+        "improvement_pct": round(improvement, 2),
+        "path_pct": round(path, 2),
+        "avoided_kwh": round(avoided, 1),
+        "expected_kwh": round(expected, 1),
+        "days": days,
+    }
+    year = await _savings(context, enpi, date(last.year, 1, 1), last)
+    if year is not None and year[0] > 0:
+        metrics["year_to_date_pct"] = round(100 * year[1] / year[0], 2)
+        metrics["forecast_year_end_pct"] = metrics["year_to_date_pct"]
+    if improvement >= target.improvement_pct:
+        kind, severity, status = Kind.POSITIVE, Severity.INFO, "achieved"
+    elif improvement >= path:
+        kind, severity, status = Kind.OBSERVATION, Severity.INFO, "on track"
+    else:
+        late = last >= target.by or improvement < path / 2
+        kind, severity = Kind.DEVIATION, Severity.HIGH if late else Severity.MEDIUM
+        status = "behind"
+    metrics["status"] = status
+    return [
+        _finding(
+            context, f"target.{target.id}",
+            f"Target {target.name}: {improvement:.1f} % of {target.improvement_pct:g} % "
+            f"({status}; the path is at {path:.1f} %)",
+            kind=kind, severity=severity, review_input=ReviewInput.OBJECTIVES, scope=scope,
+            metrics=metrics, enpi=enpi,
+        )
+    ]  # fmt: skip
+
+
+async def judge_plan(
+    context: EvaluationContext,
+    target: EnergyTarget,
+    plan: ActionPlan,
+    enpi: EnpiDefinition,
+    *,
+    sharing: int,
+    settings: TargetSettings,
+) -> Finding:
+    today = min(context.period.last, context.now.astimezone(context.zone).date())
+    scope = Scope(level="enpi", id=enpi.id)
+    metrics: dict[str, object] = {
+        "target": target.id,
+        "status": plan.status,
+        "responsible": plan.responsible,
+        "due": plan.due.isoformat(),
+        "expected_savings_kwh_per_year": plan.expected_savings_kwh_per_year,
+    }
+    key = f"action-plan.{target.id}.{plan.id}"
+    kind, severity = Kind.OBSERVATION, Severity.INFO
+    title = f"Action plan {plan.name}: {plan.status.replace('_', ' ')}, due {plan.due}"
+    if plan.status in ("planned", "in_progress") and plan.due < today:
+        kind, severity = Kind.DEVIATION, Severity.MEDIUM
+        metrics["days_overdue"] = (today - plan.due).days
+        title = (
+            f"Action plan {plan.name} is overdue: due {plan.due}, {plan.status.replace('_', ' ')}"
+        )
+    if plan.status == "done" and plan.completed is not None:
+        metrics["completed"] = plan.completed.isoformat()
+        found = await _savings(context, enpi, plan.completed + timedelta(days=1), today)
+        yearly = await _baseline_year_kwh(context, enpi)
+        if found is not None and found[2] >= 30 and yearly:
+            expected, avoided, days = found
+            # the share saved, applied to a baseline year: a winter's days avoid more kWh
+            # than a summer's, so days are not simply scaled up to a year
+            verified = avoided / expected * yearly
+            metrics.update(
+                verified_savings_kwh_per_year=round(verified, 0),
+                verified_share_pct=round(100 * avoided / expected, 2),
+                verified_over_days=days,
+                plans_sharing_the_enpi=sharing,
+            )
+            title = (
+                f"Action plan {plan.name}: done; {verified:,.0f} kWh/year verified on {enpi.name}"
+            )
+            if plan.expected_savings_kwh_per_year:
+                ratio = verified / plan.expected_savings_kwh_per_year
+                metrics["realised_share"] = round(ratio, 2)
+                title += f" against {plan.expected_savings_kwh_per_year:,.0f} expected"
+                if ratio < settings.realised_min:
+                    kind, severity = Kind.DEVIATION, Severity.MEDIUM
+        else:
+            title = f"Action plan {plan.name}: done; too few days since to verify its savings"
+    return _finding(
+        context, key, title, kind=kind, severity=severity,
+        review_input=ReviewInput.ACTION_PLANS, scope=scope, metrics=metrics, enpi=enpi,
+    )  # fmt: skip
+
+
+@hookimpl
+async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
+    settings = context.settings_as(TargetSettings)
+    enpis = {enpi.id: enpi for enpi in context.config.enpis}
+    sharing: dict[str, int] = {}
+    for target in context.config.targets:
+        sharing[target.enpi] = sharing.get(target.enpi, 0) + len(target.action_plans)
+    found: list[Finding] = []
+    for target in context.config.targets:
+        enpi = enpis[target.enpi]  # the configuration's checks guarantee it
+        found += await judge_target(context, target, enpi)
+        for plan in target.action_plans:
+            if plan.status != "cancelled":
+                found.append(
+                    await judge_plan(
+                        context, target, plan, enpi, sharing=sharing[target.enpi], settings=settings
+                    )
+                )
+    return found
