@@ -15,6 +15,7 @@ from api.enpi_figures import (
     enpi_periods,
 )
 from api.errors import not_found, review_period
+from api.examples import ENPI, example
 from api.state import ApiState, state
 from api.tables import Format, csv_response
 from daemon.config.enpis import EnpiDefinition
@@ -61,6 +62,7 @@ def _flat(figure: dict[str, Any]) -> dict[str, Any]:
 @router.get(
     "/enpis",
     summary="Every EnPI for a period",
+    responses=example({"period": "2025-01-01..2025-03-31", "enpis": [ENPI]}),
     description="Consumption, kWh/m² and -- on days after the baseline period -- expected "
     "consumption, avoided energy, improvement, SEnPI, CUSUM and savings uncertainty (68 %), "
     "each with the baseline version, model statistics and validity behind it.",
@@ -87,7 +89,7 @@ async def enpis(
     return {"period": chosen.label, "enpis": found}
 
 
-@router.get("/enpis/{enpi_id}", summary="One EnPI for a period")
+@router.get("/enpis/{enpi_id}", summary="One EnPI for a period", responses=example(ENPI))
 async def enpi(
     enpi_id: str, api: Annotated[ApiState, Depends(state)], period: Annotated[str, PERIOD]
 ) -> dict[str, Any]:

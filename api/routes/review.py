@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, require
 from api.errors import review_period
+from api.examples import REVIEW, example
 from api.report import render
 from api.review import build_review, decision_dict
 from api.state import ApiState, state
@@ -47,6 +48,7 @@ class DecisionIn(BaseModel):
 @read.get(
     "/review",
     summary="The management review for a period, by the inputs of ISO 50001:2018 9.3",
+    responses=example(REVIEW),
 )
 async def review(
     api: Annotated[ApiState, Depends(state)], period: Annotated[str, PERIOD]

@@ -285,6 +285,9 @@ def test_the_openapi_document_describes_every_endpoint(served: Served) -> None:
     } <= paths
     example = schema["components"]["schemas"]["PortfolioOut"]["examples"][0]
     assert example["timezone"] == "Europe/Stockholm"
+    for path in ("/api/v1/enpis/{enpi_id}", "/api/v1/review"):
+        answer = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert answer["example"]["period"] == "2025-01-01..2025-03-31", path
 
 
 def test_a_store_that_is_down_is_503_not_500(tmp_path: Path) -> None:
