@@ -10,7 +10,13 @@ from types import ModuleType
 import pluggy
 
 from plugins import hookspecs
-from plugins.builtin import cost_co2, data_quality, enpi_deviation, targets
+from plugins.builtin import (
+    cost_co2,
+    data_quality,
+    enpi_deviation,
+    indoor_climate,
+    targets,
+)
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +25,7 @@ BUILTIN: dict[str, ModuleType] = {
     "cost_co2": cost_co2,
     "data_quality": data_quality,
     "enpi_deviation": enpi_deviation,
+    "indoor_climate": indoor_climate,
     "targets": targets,
 }
 

@@ -1,0 +1,83 @@
+"""Indoor climate: occupied hours within the band, and a saving bought with cold classrooms."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from daemon.cli import main
+from daemon.storage import Point, Store
+from tests.fixture_portfolio import ZONE, config_text, readings
+
+pytestmark = pytest.mark.anyio
+NS = 1_000_000_000
+
+
+def cold_mornings(points: list[Point]) -> list[Point]:
+    """From 2025 the school saves by starting the heating late: 19 °C from 07 to 11."""
+    changed = []
+    for point in points:
+        when = datetime.fromtimestamp(point.time_ns / NS, ZONE)
+        cold = point.tags["meter"] == "asp-inne" and when.year == 2025 and 7 <= when.hour < 11
+        changed.append(
+            dataclasses.replace(point, fields={"temperature_c": 19.0}) if cold else point
+        )
+    return changed
+
+
+async def deploy(store: Store, storage: str, folder: Path, points: list[Point]) -> Path:
+    try:
+        await store.write(points)
+    finally:
+        await store.close()
+    path = folder / "site.yaml"
+    path.write_text(config_text(storage))
+    run = ["baseline", "run", "--config", str(path), "--until", "2025-03-31"]
+    assert await asyncio.to_thread(main, run) == 0
+    return path
+
+
+async def evaluate(path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    capsys.readouterr()
+    argv = ["evaluate", "--config", str(path), "--period", "2025-02", "--no-installed"]
+    assert await asyncio.to_thread(main, [*argv, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    return {f["id"]: f for f in report["findings"] if f["plugin"] == "indoor_climate"}
+
+
+async def test_cold_mornings_are_a_deviation_and_the_saving_is_flagged(
+    configured_store: tuple[str, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage, store = configured_store
+    path = await deploy(store, storage, tmp_path, cold_mornings(readings()))
+    found = await evaluate(path, capsys)
+    assert set(found) == {"indoor-band.asp-skolan", "saving-with-discomfort.asp-skolan"}
+    band = found["indoor-band.asp-skolan"]
+    assert (band["kind"], band["severity"]) == ("deviation", "medium")
+    # school hours 07-17 on the 20 weekdays of February 2025; 4 of 10 hours at 19 °C
+    assert band["metrics"]["sensor_hours"] == 20 * 10
+    assert band["metrics"]["share_in_band"] == pytest.approx(0.6)
+    assert band["metrics"]["share_below"] == pytest.approx(0.4)
+    flagged = found["saving-with-discomfort.asp-skolan"]
+    assert (flagged["kind"], flagged["severity"]) == ("deviation", "high")
+    assert flagged["metrics"]["share_in_band_a_year_earlier"] == pytest.approx(1.0)
+    assert flagged["metrics"]["saving_pct"] > 5
+    assert flagged["scope"] == {"level": "building", "id": "asp-skolan"}
+
+
+async def test_a_warm_school_is_an_observation_only(
+    configured_store: tuple[str, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage, store = configured_store
+    path = await deploy(store, storage, tmp_path, readings())
+    found = await evaluate(path, capsys)
+    assert set(found) == {"indoor-band.asp-skolan"}  # the preschool has no sensor
+    band = found["indoor-band.asp-skolan"]
+    assert (band["kind"], band["severity"]) == ("observation", "info")
+    assert band["metrics"]["share_in_band"] == 1.0
