@@ -4,12 +4,14 @@ For ekonomi and samhälle och miljö: the period's consumption of every energy c
 meters only, so sub-meters are not counted twice) priced with the tariff and weighted with the
 emission factor of each month's year, both from the plugin's settings. With a reference year,
 a calendar year's total is compared with the line of the Energy Efficiency Directive (EU)
-2023/1791 art. 5: 1.9 % less final energy each year from the reference year.
+2023/1791 art. 5: 1.9 % less final energy each year from the reference year. The energy
+avoided against the baselines of the building EnPIs is priced and weighted the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -291,4 +293,74 @@ async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
         )
     )
     found += await eu_line(context, settings, total_kwh, min(coverages))
+    found += await avoided(context, settings)
     return found
+
+
+async def avoided(context: EvaluationContext, settings: CostCo2Settings) -> list[Finding]:
+    """Energy, cost and emissions avoided against the baselines of the building EnPIs.
+
+    Only EnPIs bounded by a building are added up: buildings do not overlap, while a portfolio
+    or SEU EnPI would count the same kWh again. Each reporting day's avoided kWh is priced
+    with the factors of its year.
+    """
+    per_enpi: dict[str, dict[str, object]] = {}
+    kwh_total, cost_total, co2_total = 0.0, 0.0, 0.0
+    priced_fully = True
+    for enpi in context.config.enpis:
+        if not enpi.building or enpi.medium not in CARRIERS:
+            continue
+        first = max(context.period.first, enpi.baseline.last + timedelta(days=1))
+        if first > context.period.last:
+            continue
+        days = await context.enpi_days(enpi, first, context.period.last)
+        if days is None or not days.known.any():
+            continue
+        factors = settings.carriers.get(enpi.medium)
+        saved = days["expected_kwh"] - days["actual_kwh"]
+        by_year: dict[int, float] = {}
+        for day, kwh in zip(days.days, saved.tolist(), strict=True):
+            if np.isfinite(kwh):
+                by_year[day.year] = by_year.get(day.year, 0.0) + kwh
+        cost: float | None = 0.0
+        co2: float | None = 0.0
+        for year, kwh in by_year.items():
+            price = factors.price_per_kwh.get(year) if factors else None
+            grams = factors.co2_g_per_kwh.get(year) if factors else None
+            cost = cost + kwh * price if cost is not None and price is not None else None
+            co2 = co2 + kwh * grams / 1e6 if co2 is not None and grams is not None else None
+        kwh = sum(by_year.values())
+        kwh_total += kwh
+        if cost is None or co2 is None:
+            priced_fully = False
+        cost_total += cost or 0.0
+        co2_total += co2 or 0.0
+        per_enpi[enpi.id] = {
+            "kwh": round(kwh, 1),
+            "cost": round(cost, 2) if cost is not None else None,
+            "co2_t": round(co2, 3) if co2 is not None else None,
+        }
+    if not per_enpi:
+        return []
+    cost_text = f"{cost_total:,.0f} {settings.currency}" if priced_fully else "cost incomplete"
+    co2_text = f"{co2_total:.1f} t CO2e" if priced_fully else "CO2 incomplete"
+    return [
+        _finding(
+            context,
+            "avoided",
+            f"Avoided against the baselines {context.period.label}: "
+            f"{kwh_total / 1000:,.1f} MWh, {cost_text}, {co2_text}",
+            kind=Kind.POSITIVE if kwh_total > 0 else Kind.OBSERVATION,
+            severity=Severity.INFO,
+            perspective=Perspective.ECONOMY,
+            review_input=ReviewInput.ENERGY_PERFORMANCE,
+            metrics={
+                "kwh": round(kwh_total, 1),
+                "cost": round(cost_total, 2) if priced_fully else None,
+                "currency": settings.currency,
+                "co2_t": round(co2_total, 3) if priced_fully else None,
+                "enpis": per_enpi,
+            },
+            references=("ISO 50001:2018 6.4", "ISO 50006:2023 7", "ISO 50001:2018 9.1.1"),
+        )
+    ]

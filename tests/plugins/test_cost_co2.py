@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from daemon.cli import main
-from daemon.storage import Point, Store
+from daemon.storage import Point, SeriesSelector, Store
+from tests.fixture_portfolio import config_text as portfolio_config
+from tests.fixture_portfolio import readings as portfolio_readings
 
 pytestmark = pytest.mark.anyio
 
@@ -160,3 +162,54 @@ async def test_a_year_without_its_reference_in_the_store_is_not_compared(
     assert code == 0
     assert "eu-line" not in found
     assert found["eu-line.not-comparable"]["metrics"]["reference_coverage_pct"] == 0.0
+
+
+async def test_energy_cost_and_emissions_avoided_against_the_building_baselines(
+    configured_store: tuple[str, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage, store = configured_store
+    try:
+        await store.write(portfolio_readings())
+        path = tmp_path / "site.yaml"
+        factors = "{price_per_kwh: {2025: 0.9}, co2_g_per_kwh: {2025: 50}}"
+        settings = f"{{carriers: {{district_heating: {factors}}}}}"
+        path.write_text(
+            portfolio_config(storage, extra=f"plugins: {{settings: {{cost_co2: {settings}}}}}\n")
+        )
+        run = ["baseline", "run", "--config", str(path), "--until", "2025-03-31"]
+        assert await asyncio.to_thread(main, run) == 0
+        # what the stored EnPI days say was avoided in January, read without the plugin
+        start = datetime(2025, 1, 1, tzinfo=ZoneInfo("Europe/Stockholm"))
+        end = datetime(2025, 2, 1, tzinfo=ZoneInfo("Europe/Stockholm"))
+        sums = {}
+        for field in ("expected_kwh", "actual_kwh"):
+            for series in await store.raw(SeriesSelector("enpi", field), start, end):
+                key = series.tags["enpi"]
+                sums[key, field] = float(series.values.sum())
+    finally:
+        await store.close()
+    capsys.readouterr()
+    argv = [
+        "evaluate",
+        "--config",
+        str(path),
+        "--period",
+        "2025-01",
+        "--no-installed",
+        "--format",
+        "json",
+    ]
+    assert await asyncio.to_thread(main, argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    (found,) = [f for f in report["findings"] if f["id"] == "avoided"]
+    expected = {
+        enpi: sums[enpi, "expected_kwh"] - sums[enpi, "actual_kwh"]
+        for enpi in ("asp-fjv", "bok-fjv")
+    }
+    assert found["kind"] == "positive"
+    assert found["metrics"]["kwh"] == pytest.approx(sum(expected.values()), abs=0.2)
+    assert found["metrics"]["cost"] == pytest.approx(0.9 * sum(expected.values()), abs=0.5)
+    assert found["metrics"]["co2_t"] == pytest.approx(50 * sum(expected.values()) / 1e6, abs=1e-3)
+    assert found["metrics"]["enpis"]["asp-fjv"]["kwh"] == pytest.approx(
+        expected["asp-fjv"], abs=0.1
+    )
