@@ -131,7 +131,9 @@ async def cached_evaluation(api: ApiState, period: ReviewPeriod) -> tuple[Evalua
     the nonconformities it finds are recorded in the register."""
 
     async def evaluate() -> Evaluation:
-        evaluation = await evaluate_portfolio(api.plugins, api.config, api.store, period)
+        evaluation = await evaluate_portfolio(
+            api.plugins, api.config, api.store, period, api.register
+        )
         record_nonconformities(api.register, evaluation.findings)
         return evaluation
 

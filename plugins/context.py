@@ -13,11 +13,14 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from baselines.analysis import Period
+from baselines.versions import EnergyBaseline
 from daemon.config.models import EnmsConfig, EnpiDefinition, Meter, Site
 from daemon.enpi_run import ENPI_MEASUREMENT, boundary_meters
 from daemon.enpi_series import DailySeries, daily_series
 from daemon.mqtt.routing import main_field
+from daemon.nonconformities import Nonconformity
 from daemon.readings import READINGS_MEASUREMENT
+from daemon.register import Register
 from daemon.storage.contract import Store
 from daemon.storage.points import RawSeries, SeriesSelector
 
@@ -73,6 +76,8 @@ class EvaluationContext:
     settings: Mapping[str, Any] = field(default_factory=dict)
     #: the end of what can have been measured; a period reaching past it is cut here
     now: datetime = field(default_factory=lambda: datetime.now().astimezone())
+    #: the management-system register, read through ``baseline`` and ``nonconformities``
+    register: Register | None = None
 
     def settings_as(self, model: type[SettingsModel]) -> SettingsModel:
         """The plugin's settings validated by ``model``; the ``ValueError`` names each wrong one
@@ -145,3 +150,11 @@ class EvaluationContext:
         return await daily_series(
             self.store, self.config, enpi.id, version=max(versions), first=first, last=last
         )
+
+    def baseline(self, enpi: EnpiDefinition) -> EnergyBaseline | None:
+        """The EnPI's adopted baseline (a frozen record), or None without one or a register."""
+        return self.register.current(enpi.id) if self.register is not None else None
+
+    def nonconformities(self) -> list[Nonconformity]:
+        """Every nonconformity in the register with its lifecycle (frozen records)."""
+        return self.register.nonconformities() if self.register is not None else []

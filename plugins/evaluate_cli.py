@@ -17,7 +17,7 @@ from typing import Any
 
 from daemon.console import open_deployment, text_table
 from daemon.errors import StoreError
-from daemon.register import Register
+from daemon.register import Register, RegisterError
 from daemon.storage.factory import open_store
 from plugins.context import ReviewPeriod
 from plugins.findings import Severity
@@ -88,24 +88,27 @@ def evaluate_command(args: argparse.Namespace) -> int:
     plugins = load_plugins(installed=not args.no_installed)
 
     async def run() -> Evaluation:
-        async with open_store(config.storage) as store:
-            await store.ping()  # one clear error, not one failed plugin after another
-            evaluation = await evaluate_portfolio(plugins, config, store, period)
-            if args.store:
-                buildings = {meter.id: meter.building for _, meter in config.meters()}
-                points = finding_points(evaluation.findings, time.time_ns(), buildings)
-                await store.write(points)
-                register = Register(config.daemon.register_path)
-                try:
+        register = Register(config.daemon.register_path)
+        try:
+            async with open_store(config.storage) as store:
+                await store.ping()  # one clear error, not one failed plugin after another
+                evaluation = await evaluate_portfolio(plugins, config, store, period, register)
+                if args.store:
+                    buildings = {meter.id: meter.building for _, meter in config.meters()}
+                    points = finding_points(evaluation.findings, time.time_ns(), buildings)
+                    await store.write(points)
                     record_nonconformities(register, evaluation.findings)
-                finally:
-                    register.close()
-            return evaluation
+                return evaluation
+        finally:
+            register.close()
 
     try:
         evaluation = asyncio.run(run())
     except UnknownPlugin as exc:
         print(f"{args.config}: {exc}", file=sys.stderr)
+        return 1
+    except RegisterError as exc:
+        print(f"enms evaluate: {exc}", file=sys.stderr)
         return 1
     except StoreError as exc:
         print(f"enms evaluate: store: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ from plugins.builtin import (
     data_quality,
     enpi_deviation,
     indoor_climate,
+    internal_control,
     targets,
 )
 
@@ -26,6 +27,7 @@ BUILTIN: dict[str, ModuleType] = {
     "data_quality": data_quality,
     "enpi_deviation": enpi_deviation,
     "indoor_climate": indoor_climate,
+    "internal_control": internal_control,
     "targets": targets,
 }
 

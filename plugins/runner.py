@@ -17,6 +17,7 @@ from typing import Any
 
 from daemon.config.models import EnmsConfig
 from daemon.config.plugins import PluginSettings
+from daemon.register import Register
 from daemon.storage.contract import Store
 from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import (
@@ -177,9 +178,14 @@ async def evaluate(
 
 
 async def evaluate_portfolio(
-    plugins: Plugins, config: EnmsConfig, store: Store, period: ReviewPeriod
+    plugins: Plugins,
+    config: EnmsConfig,
+    store: Store,
+    period: ReviewPeriod,
+    register: Register | None = None,
 ) -> Evaluation:
-    """``evaluate`` with each plugin's context built from the configuration and the store."""
+    """``evaluate`` with each plugin's context built from the configuration, the store and
+    the register."""
 
     def context(name: str) -> EvaluationContext:
         return EvaluationContext(
@@ -188,6 +194,7 @@ async def evaluate_portfolio(
             config=config,
             store=store,
             settings=config.plugins.settings.get(name, {}),
+            register=register,
         )
 
     return await evaluate(plugins, config.plugins, period, context)

@@ -1,0 +1,118 @@
+"""Internal control: risks scored, the EnMS's own checks, commitments checked against data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from daemon.cli import main
+from daemon.config.loader import load_config
+from daemon.register import Register
+from daemon.storage import Store
+from tests.fixture_portfolio import config_text, readings
+from tests.plugins.test_indoor_climate import cold_mornings
+
+pytestmark = pytest.mark.anyio
+
+SETTINGS = """
+plugins:
+  settings:
+    internal_control:
+      energy_review_done: 2023-11-15
+      nonconformity_max_days: 30
+      baseline_max_years: {years}
+      risks:
+        - {{id: dh-price, description: Fjärrvärmepriset stiger, likelihood: 4, consequence: 4,
+           owner: ekonomichef, treatment: Prissäkring i avtalet}}
+        - {{id: sensor-loss, description: Givare tappar kontakten, likelihood: 2, consequence: 2}}
+      commitments:
+        - {{id: classrooms, description: Klassrum 20–23 °C under skoltid, category: school,
+           start: "08:00", end: "16:00"}}
+        - {{id: preschool-rooms, description: Förskolans rum 20–23 °C, category: preschool}}
+"""
+
+
+async def deploy(store: Store, storage: str, folder: Path, cold: bool, years: float) -> Path:
+    try:
+        await store.write(cold_mornings(readings()) if cold else readings())
+    finally:
+        await store.close()
+    path = folder / "site.yaml"
+    path.write_text(config_text(storage, extra=SETTINGS.format(years=years)))
+    run = ["baseline", "run", "--config", str(path), "--until", "2025-03-31"]
+    assert await asyncio.to_thread(main, run) == 0
+    return path
+
+
+async def evaluate(
+    path: Path, period: str, capsys: pytest.CaptureFixture[str], *extra: str
+) -> dict[str, Any]:
+    capsys.readouterr()
+    argv = [
+        "evaluate",
+        "--config",
+        str(path),
+        "--period",
+        period,
+        "--no-installed",
+        "--format",
+        "json",
+    ]
+    assert await asyncio.to_thread(main, [*argv, *extra]) == 0
+    report = json.loads(capsys.readouterr().out)
+    return {f["id"]: f for f in report["findings"] if f["plugin"] == "internal_control"}
+
+
+async def test_risks_checks_and_a_broken_commitment(
+    configured_store: tuple[str, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage, store = configured_store
+    path = await deploy(store, storage, tmp_path, cold=True, years=0.1)
+    found = await evaluate(path, "2025-02", capsys)
+    price = found["risk.dh-price"]
+    assert (price["severity"], price["metrics"]["score"], price["metrics"]["level"]) == (
+        "high",
+        16,
+        "high",
+    )
+    assert price["review_input"].startswith("9.3 b)")
+    assert found["risk.sensor-loss"]["metrics"]["level"] == "low"
+    review = found["energy-review-age"]
+    assert (review["kind"], review["metrics"]["age_months"]) == ("deviation", 15)
+    for enpi in ("asp-fjv", "bok-fjv"):  # 2024's baselines are older than 0.1 years
+        assert found[f"baseline-revision.{enpi}"]["kind"] == "deviation"
+    classrooms = found["commitment.classrooms"]
+    assert (classrooms["kind"], classrooms["severity"]) == ("deviation", "high")
+    # 08-16 on 20 weekdays; 08, 09 and 10 o'clock at 19 °C: 5 of 8 hours kept
+    assert classrooms["metrics"]["sensor_hours"] == 20 * 8
+    assert classrooms["metrics"]["share_kept"] == pytest.approx(5 / 8)
+    nothing = found["commitment.preschool-rooms"]
+    assert nothing["kind"] == "deviation"
+    assert "no sensor data" in nothing["title"]
+    assert not [key for key in found if key.startswith("nonconformity-overdue")]
+
+
+async def test_a_kept_commitment_and_an_old_open_nonconformity(
+    configured_store: tuple[str, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage, store = configured_store
+    path = await deploy(store, storage, tmp_path, cold=False, years=3)
+    await evaluate(path, "2025-03", capsys, "--store")  # opens the stuck valve's nonconformity
+    register_path = load_config(path).daemon.register_path
+    with sqlite3.connect(register_path) as db:  # as if it had been opened 40 days ago
+        db.execute("UPDATE nonconformities SET opened_at = datetime('now', '-40 days') || '+00:00'")
+    found = await evaluate(path, "2025-03", capsys)
+    assert found["commitment.classrooms"]["kind"] == "positive"
+    assert not [key for key in found if key.startswith("baseline-revision")]
+    register = Register(register_path)
+    (nc,) = register.nonconformities()
+    register.close()
+    overdue = found[f"nonconformity-overdue.{nc.id}"]
+    assert overdue["metrics"]["days_open"] == 40
+    assert overdue["scope"] == {"level": "enpi", "id": "bok-fjv"}
+    assert overdue["review_input"].startswith("9.3 c) 1)")
