@@ -7,6 +7,7 @@ and archives as the documented information of the review (ISO 50001:2018 9.3, 7.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
@@ -15,6 +16,7 @@ from api.review import INPUT_KEYS, Review
 from api.svg import PALETTE, Line, bar_chart, line_chart, scatter_chart
 from daemon.review_decisions import DESCRIPTIONS, OutputCategory
 from plugins.findings import ReviewInput
+from plugins.sections import ReportSection
 
 SEVERITIES = ("high", "medium", "low", "info")
 STYLE = """
@@ -198,7 +200,31 @@ def _decisions_table(decisions: list[dict[str, Any]]) -> str:
     )
 
 
-def render(review: Review) -> str:
+def _plugin_section(section: ReportSection) -> str:
+    parts = [f'<section class="plugin"><h3>{escape(section.title)}</h3>']
+    if section.review_input is not None:
+        parts.append(f'<p class="muted">{escape(section.review_input.value)}</p>')
+    parts += [f"<p>{escape(text)}</p>" for text in section.paragraphs]
+    if section.table:
+        columns = list(dict.fromkeys(key for row in section.table for key in row))
+        head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f'<td class="num">{_num(row.get(c), 2)}</td>'
+                if isinstance(row.get(c), int | float) and not isinstance(row.get(c), bool)
+                else f"<td>{escape('' if row.get(c) is None else str(row.get(c)))}</td>"
+                for c in columns
+            )
+            + "</tr>"
+            for row in section.table
+        )
+        parts.append(f"<table><tr>{head}</tr>{body}</table>")
+    parts.append(f'<p class="evidence">From the plugin {escape(section.plugin)}.</p></section>')
+    return "".join(parts)
+
+
+def render(review: Review, plugin_sections: Sequence[ReportSection] = ()) -> str:
     document = review.document
     inputs = document["inputs"]
     performance = inputs["g_energy_performance"]
@@ -230,6 +256,9 @@ def render(review: Review) -> str:
         if review_input is ReviewInput.NONCONFORMITIES:
             sections.append(_register_table(inputs[key]["register"]))
         sections.append(_findings_table(inputs[key]["findings"]))
+    if plugin_sections:
+        sections.append("<h2>From the plugins</h2>")
+        sections += [_plugin_section(section) for section in plugin_sections]
     sections.append("<h2>Outputs: decisions of this review</h2>")
     for category in OutputCategory:
         decided = document["outputs"][category.value]

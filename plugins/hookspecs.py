@@ -14,6 +14,7 @@ import pluggy
 if TYPE_CHECKING:
     from plugins.context import EvaluationContext
     from plugins.findings import Finding
+    from plugins.sections import ReportSection
 
 PROJECT = "enms"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -29,5 +30,20 @@ def enms_evaluate(context: EvaluationContext) -> list[Finding] | Awaitable[list[
     ``Finding``, or a coroutine giving one (to read data). Each plugin runs on its own, under a
     time limit: one that raises or runs too long becomes a finding about itself, and the other
     plugins' findings stand.
+    """
+    raise NotImplementedError  # a specification: the registered plugins implement it
+
+
+@hookspec
+def enms_report_sections(
+    context: EvaluationContext,
+) -> list[ReportSection] | Awaitable[list[ReportSection]]:
+    """Add sections to the printable management review for the context's period.
+
+    Called once per enabled plugin when the review report (``/api/v1/review/report``) is made,
+    with the same context as ``enms_evaluate``. Return a list of ``ReportSection`` -- title,
+    paragraphs, a table of rows -- or a coroutine giving one; enms escapes and lays them out
+    after the review's own sections. A plugin that raises or runs past ``plugins.timeout_s``
+    gets a section saying so; the report is made anyway.
     """
     raise NotImplementedError  # a specification: the registered plugins implement it

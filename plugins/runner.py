@@ -31,6 +31,7 @@ from plugins.findings import (
     Severity,
 )
 from plugins.manager import Plugins
+from plugins.sections import ReportSection
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,3 +199,47 @@ async def evaluate_portfolio(
         )
 
     return await evaluate(plugins, config.plugins, period, context)
+
+
+async def report_sections(
+    plugins: Plugins,
+    config: EnmsConfig,
+    store: Store,
+    period: ReviewPeriod,
+    register: Register | None = None,
+) -> list[ReportSection]:
+    """Every enabled plugin's report sections, each plugin on its own under the time limit."""
+    settings = config.plugins
+    sections: list[ReportSection] = []
+    for impl in plugins.manager.hook.enms_report_sections.get_hookimpls():
+        name = plugins.manager.get_name(impl.plugin) or repr(impl.plugin)
+        if name in settings.disabled:
+            continue
+        context = EvaluationContext(
+            plugin=name,
+            period=period,
+            config=config,
+            store=store,
+            settings=settings.settings.get(name, {}),
+            register=register,
+        )
+        try:
+            result = await asyncio.wait_for(_call(impl.function, context), settings.timeout_s)
+            if not isinstance(result, list | tuple) or not all(
+                isinstance(s, ReportSection) for s in result
+            ):
+                raise TypeError(f"returned {type(result).__name__}, not a list of ReportSection")
+            sections += [s.model_copy(update={"plugin": name}) for s in result]
+        except TimeoutError:
+            sections.append(_failed_section(name, f"took longer than {settings.timeout_s:g} s"))
+        except Exception as exc:
+            sections.append(_failed_section(name, f"{type(exc).__name__}: {exc}"))
+    return sections
+
+
+def _failed_section(plugin: str, error: str) -> ReportSection:
+    return ReportSection(
+        title=f"Section of plugin {plugin} missing",
+        plugin=plugin,
+        paragraphs=[f"The plugin could not make its section: {error}"],
+    )

@@ -16,6 +16,7 @@ from api.report import render
 from api.review import build_review, decision_dict
 from api.state import ApiState, state
 from daemon.review_decisions import OutputCategory
+from plugins.runner import report_sections
 
 read = APIRouter(dependencies=[Depends(require("read"))], tags=["management review"])
 write = APIRouter(tags=["management review"])
@@ -70,7 +71,9 @@ async def report(
 ) -> HTMLResponse:
     chosen = review_period(period)
     await api.store.ping()
-    return HTMLResponse(render(await build_review(api, chosen)))
+    review = await build_review(api, chosen)
+    sections = await report_sections(api.plugins, api.config, api.store, chosen, api.register)
+    return HTMLResponse(render(review, sections))
 
 
 @read.get("/reviews/{period}/decisions", summary="The decisions recorded for a review period")

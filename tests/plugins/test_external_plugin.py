@@ -1,5 +1,7 @@
 """A third-party plugin, installed as a package, is found through its entry point.
 
+Its findings reach `enms evaluate`, its report section the printed review.
+
 The example package next to this file (the one docs/plugins.md builds) is installed with pip
 into a directory of the test's own -- offline, no index -- and ``enms evaluate`` is run as a
 separate process that sees that directory, as a user's installation would.
@@ -8,18 +10,30 @@ separate process that sees that directory, as a user's installation would.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.auth import hash_key
+from daemon.deployment import load_deployment
 from daemon.storage import EmbeddedStore
+from plugins.context import ReviewPeriod
+from plugins.hookspecs import hookimpl
+from plugins.manager import load_plugins
+from plugins.runner import report_sections
+from plugins.sections import ReportSection
 from tests.plugins.test_data_quality import config_text, month_of_readings
 
+pytestmark = pytest.mark.anyio
 EXAMPLE = Path(__file__).parent / "example_package"
 REPO = Path(__file__).parents[2]
 
@@ -100,7 +114,11 @@ def test_the_installed_example_plugin_is_discovered_and_its_findings_reported(
     assert {run["name"]: run["status"] for run in report["plugins"]} == {
         "cost_co2": "ok",
         "data_quality": "ok",
+        "enpi_deviation": "ok",
+        "indoor_climate": "ok",
+        "internal_control": "ok",
         "night_load": "ok",
+        "targets": "ok",
     }
     night = [f for f in report["findings"] if f["plugin"] == "night_load"]
     # the electricity meters use as much each hour of the day: 8 of 24 hours are night
@@ -142,6 +160,10 @@ def test_no_installed_runs_the_built_in_plugins_only(installed: Path, deployment
     assert [run["name"] for run in json.loads(done.stdout)["plugins"]] == [
         "cost_co2",
         "data_quality",
+        "enpi_deviation",
+        "indoor_climate",
+        "internal_control",
+        "targets",
     ]
 
 
@@ -155,7 +177,11 @@ def test_a_package_that_cannot_be_loaded_is_reported_and_the_rest_run(
         "broken": "failed",
         "cost_co2": "ok",
         "data_quality": "ok",
+        "enpi_deviation": "ok",
+        "indoor_climate": "ok",
+        "internal_control": "ok",
         "night_load": "ok",
+        "targets": "ok",
     }
     (failed,) = [f for f in report["findings"] if f["plugin"] == "broken"]
     assert failed["id"] == "plugin-failed.broken"
@@ -163,3 +189,56 @@ def test_a_package_that_cannot_be_loaded_is_reported_and_the_rest_run(
     assert "ModuleNotFoundError" in failed["metrics"]["error"]
     assert "enms_tariff_tables" in failed["metrics"]["error"]
     assert sum(f["plugin"] == "night_load" for f in report["findings"]) == 3
+
+
+def test_the_installed_plugins_report_section_is_in_the_review_report(
+    installed: Path, deployment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(installed))  # as if pip had installed it into the venv
+    importlib.invalidate_caches()
+    key = "report-test-key-0123456789"
+    deployment.write_text(
+        deployment.read_text() + f"api: {{keys: [{{name: t, sha256: '{hash_key(key)}'}}]}}\n"
+    )
+    app = create_app(load_deployment(deployment), installed_plugins=True)
+    with TestClient(app) as client:
+        answer = client.get(
+            "/api/v1/review/report", params={"period": "2025-03"}, headers={"X-API-Key": key}
+        )
+    assert answer.status_code == 200
+    html = answer.text
+    assert "<h2>From the plugins</h2>" in html
+    assert "Electricity used at night (22:00-06:00)" in html
+    assert re.search(r"<td>el-ok</td><td>[^<]+</td><td class=\"num\">3\d\.\d\d</td>", html), html
+    assert "From the plugin night_load." in html
+
+
+async def test_a_failing_section_is_reported_and_the_others_stay(tmp_path: Path) -> None:
+    class Raising:
+        @hookimpl
+        def enms_report_sections(self, context: Any) -> list[ReportSection]:
+            raise RuntimeError("no data source configured")
+
+    class Giving:
+        @hookimpl
+        async def enms_report_sections(self, context: Any) -> list[ReportSection]:
+            return [ReportSection(title=f"Period {context.period.label}", paragraphs=["<b>"])]
+
+    plugins = load_plugins(installed=False)
+    plugins.manager.register(Raising(), name="raising")
+    plugins.manager.register(Giving(), name="giving")
+    path = tmp_path / "site.yaml"
+    path.write_text(config_text("{backend: embedded, embedded: {path: data.sqlite}}"))
+    config = load_deployment(path).config
+    store = EmbeddedStore(tmp_path / "data.sqlite")
+    try:
+        sections = await report_sections(plugins, config, store, ReviewPeriod.parse("2025-03"))
+    finally:
+        await store.close()
+    by_plugin = {s.plugin: s for s in sections}
+    assert by_plugin["giving"].title == "Period 2025-03"
+    failed = by_plugin["raising"]
+    assert failed.title == "Section of plugin raising missing"
+    assert failed.paragraphs == [
+        "The plugin could not make its section: RuntimeError: no data source configured"
+    ]

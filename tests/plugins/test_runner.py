@@ -121,11 +121,15 @@ async def test_failing_plugins_are_reported_and_the_others_stand(
     assert status == {
         "cost_co2": "ok",
         "data_quality": "ok",
+        "enpi_deviation": "ok",
         "good": "ok",
+        "indoor_climate": "ok",
+        "internal_control": "ok",
         "raising": "failed",
         "hanging_async": "failed",
         "hanging_sync": "failed",
         "nonsense": "failed",
+        "targets": "ok",
     }
     by_id = {f.id: f for f in evaluation.findings}
     assert by_id["good.2025-03"].plugin == "good"  # attributed to the plugin that found it
@@ -143,14 +147,19 @@ async def test_failing_plugins_are_reported_and_the_others_stand(
 
 async def test_disabled_plugins_do_not_run(setting: tuple[EnmsConfig, Store]) -> None:
     plugins = with_plugins(raising=Raising(), good=Good())
-    settings = PluginSettings(disabled=["raising", "data_quality", "cost_co2"])
+    builtin = ["data_quality", "cost_co2", "enpi_deviation", "indoor_climate", "internal_control"]
+    settings = PluginSettings(disabled=["raising", *builtin, "targets"])
     evaluation = await run(plugins, settings, setting)
     assert [f.id for f in evaluation.findings] == ["good.2025-03"]
     assert {run.plugin: run.status for run in evaluation.runs} == {
         "cost_co2": "disabled",
         "data_quality": "disabled",
+        "enpi_deviation": "disabled",
         "good": "ok",
+        "indoor_climate": "disabled",
+        "internal_control": "disabled",
         "raising": "disabled",
+        "targets": "disabled",
     }
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import numpy as np
 
-from daemon.config.models import Medium, ValueKind
+from daemon.config.models import Medium, Meter, ValueKind
 from plugins.context import EvaluationContext
 from plugins.findings import (
     Evidence,
@@ -23,15 +23,15 @@ from plugins.findings import (
     Severity,
 )
 from plugins.hookspecs import hookimpl
+from plugins.sections import ReportSection
 
 NIGHT_HOURS = {22, 23, 0, 1, 2, 3, 4, 5}
 HOUR_NS = 3_600_000_000_000
 
 
-@hookimpl
-async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
-    limit = float(context.settings.get("night_share_max", 0.35))
-    findings = []
+async def night_shares(context: EvaluationContext) -> list[tuple[Meter, float]]:
+    """Each electricity counter's share of its use between 22:00 and 06:00 in the period."""
+    shares = []
     for _, meter in context.meters():
         if meter.medium is not Medium.ELECTRICITY or meter.kind is not ValueKind.COUNTER:
             continue
@@ -46,9 +46,16 @@ async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
         )
         night = np.isin(hours, list(NIGHT_HOURS)) & ok
         total = float(used[ok].sum())
-        if total <= 0:
-            continue
-        share = float(used[night].sum()) / total
+        if total > 0:
+            shares.append((meter, float(used[night].sum()) / total))
+    return shares
+
+
+@hookimpl
+async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
+    limit = float(context.settings.get("night_share_max", 0.35))
+    findings = []
+    for meter, share in await night_shares(context):
         if share > limit:
             label = meter.name or meter.id
             findings.append(
@@ -73,3 +80,20 @@ async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
                 )
             )
     return findings
+
+
+@hookimpl
+async def enms_report_sections(context: EvaluationContext) -> list[ReportSection]:
+    """A table for the printed review: every electricity meter's night share."""
+    rows = [
+        {"meter": meter.id, "name": meter.name or meter.id, "night share %": round(100 * share, 1)}
+        for meter, share in await night_shares(context)
+    ]
+    return [
+        ReportSection(
+            title="Electricity used at night (22:00-06:00)",
+            review_input=ReviewInput.OPPORTUNITIES,
+            paragraphs=["Use at night is ventilation, lighting or heating running out of hours."],
+            table=rows,
+        )
+    ]
