@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any
 
 from baselines.versions import Adjustment, EnergyBaseline
 from daemon.errors import EnmsError
-from daemon.nonconformities import Event, LifecycleError, Nonconformity, Status, next_status
+from daemon.nonconformities import Event, Nonconformity, Status, next_status
 from daemon.review_decisions import OutputCategory, ReviewDecision
 
 _SCHEMA = """
@@ -98,6 +100,22 @@ class Register:
         except (OSError, sqlite3.Error) as exc:
             raise RegisterError(f"register {path}: cannot open: {exc}") from exc
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the lock: committed when the block ends, rolled back
+        on any exception (which then propagates; SQLite's own as ``RegisterError``)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise RegisterError(f"register {self.path}: cannot record: {exc}") from exc
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     def current(self, enpi: str) -> EnergyBaseline | None:
         """The adopted baseline of an EnPI that has not been superseded."""
         with self._lock:
@@ -156,23 +174,17 @@ class Register:
 
     def adopt(self, baseline: EnergyBaseline) -> None:
         """Record a new version; the previous current one becomes superseded."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(
-                    "UPDATE baseline_versions SET superseded_at = ? "
-                    "WHERE enpi = ? AND superseded_at IS NULL",
-                    (baseline.adopted_at, baseline.enpi),
-                )
-                self._db.execute(
-                    "INSERT INTO baseline_versions (enpi, version, adopted_at, record) "
-                    "VALUES (?, ?, ?, ?)",
-                    (baseline.enpi, baseline.version, baseline.adopted_at, baseline.to_json()),
-                )
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise RegisterError(f"register {self.path}: cannot record: {exc}") from exc
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE baseline_versions SET superseded_at = ? "
+                "WHERE enpi = ? AND superseded_at IS NULL",
+                (baseline.adopted_at, baseline.enpi),
+            )
+            db.execute(
+                "INSERT INTO baseline_versions (enpi, version, adopted_at, record) "
+                "VALUES (?, ?, ?, ?)",
+                (baseline.enpi, baseline.version, baseline.adopted_at, baseline.to_json()),
+            )
 
     def add_decision(
         self,
@@ -233,39 +245,33 @@ class Register:
         """Open a nonconformity, or update the one about the same finding that is not closed."""
         now = now_text()
         record = json.dumps(metrics, default=str, allow_nan=False)
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                row = self._db.execute(
-                    "SELECT id FROM nonconformities WHERE plugin = ? AND finding = ? "
-                    "AND status != 'closed'",
-                    (plugin, finding),
-                ).fetchone()
-                if row is None:
-                    cursor = self._db.execute(
-                        "INSERT INTO nonconformities (plugin, finding, title, severity, "
-                        "scope_level, scope_id, first_period, last_period, opened_at, "
-                        "last_seen_at, status, metrics) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (plugin, finding, title, severity, scope[0], scope[1], period, period,
-                         now, now, Status.OPEN.value, record),
-                    )  # fmt: skip
-                    ident = cursor.lastrowid
-                    self._db.execute(
-                        "INSERT INTO nonconformity_events VALUES (?, ?, ?, ?, ?, ?)",
-                        (ident, Status.OPEN.value, title, None, f"plugin {plugin}", now),
-                    )
-                else:
-                    ident = row[0]
-                    self._db.execute(
-                        "UPDATE nonconformities SET title = ?, severity = ?, last_period = ?, "
-                        "last_seen_at = ?, metrics = ? WHERE id = ?",
-                        (title, severity, period, now, record, ident),
-                    )
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise RegisterError(f"register {self.path}: cannot record: {exc}") from exc
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT id FROM nonconformities WHERE plugin = ? AND finding = ? "
+                "AND status != 'closed'",
+                (plugin, finding),
+            ).fetchone()
+            if row is None:
+                cursor = db.execute(
+                    "INSERT INTO nonconformities (plugin, finding, title, severity, "
+                    "scope_level, scope_id, first_period, last_period, opened_at, "
+                    "last_seen_at, status, metrics) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (plugin, finding, title, severity, scope[0], scope[1], period, period,
+                     now, now, Status.OPEN.value, record),
+                )  # fmt: skip
+                ident = cursor.lastrowid
+                db.execute(
+                    "INSERT INTO nonconformity_events VALUES (?, ?, ?, ?, ?, ?)",
+                    (ident, Status.OPEN.value, title, None, f"plugin {plugin}", now),
+                )
+            else:
+                ident = row[0]
+                db.execute(
+                    "UPDATE nonconformities SET title = ?, severity = ?, last_period = ?, "
+                    "last_seen_at = ?, metrics = ? WHERE id = ?",
+                    (title, severity, period, now, record, ident),
+                )
         assert ident is not None
         found = self.nonconformity(ident)
         assert found is not None
@@ -275,29 +281,16 @@ class Register:
         self, ident: int, *, status: Status, note: str | None, effective: bool | None, by: str
     ) -> Nonconformity:
         """Move a nonconformity along its lifecycle; ``LifecycleError`` if it may not."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                row = self._db.execute(
-                    "SELECT status FROM nonconformities WHERE id = ?", (ident,)
-                ).fetchone()
-                if row is None:
-                    raise KeyError(ident)
-                new = next_status(Status(row[0]), status, effective=effective)
-                self._db.execute(
-                    "UPDATE nonconformities SET status = ? WHERE id = ?", (new.value, ident)
-                )
-                self._db.execute(
-                    "INSERT INTO nonconformity_events VALUES (?, ?, ?, ?, ?, ?)",
-                    (ident, status.value, note, effective, by, now_text()),
-                )
-                self._db.execute("COMMIT")
-            except (KeyError, LifecycleError):
-                self._db.execute("ROLLBACK")
-                raise
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise RegisterError(f"register {self.path}: cannot record: {exc}") from exc
+        with self._transaction() as db:
+            row = db.execute("SELECT status FROM nonconformities WHERE id = ?", (ident,)).fetchone()
+            if row is None:
+                raise KeyError(ident)
+            new = next_status(Status(row[0]), status, effective=effective)
+            db.execute("UPDATE nonconformities SET status = ? WHERE id = ?", (new.value, ident))
+            db.execute(
+                "INSERT INTO nonconformity_events VALUES (?, ?, ?, ?, ?, ?)",
+                (ident, status.value, note, effective, by, now_text()),
+            )
         found = self.nonconformity(ident)
         assert found is not None
         return found

@@ -3,11 +3,13 @@
 One point per finding in the ``findings`` measurement, stamped with the time of the evaluation:
 the newest evaluation of a period is what its dashboards show. Tags say what the finding is
 about (plugin, kind, severity, the period, and the building, site or meter it concerns);
-fields carry its title and a severity rank for sorting.
+fields carry its title, a severity rank for sorting, and each number among its metrics as
+``metric_<name>`` (a carrier's cost, kWh, t CO2e ...).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from daemon.register import Register
@@ -44,6 +46,10 @@ def finding_points(
             "severity_rank": SEVERITY_RANK[finding.severity],
             "review_input": finding.review_input.value,
         }
+        for key, value in finding.metrics.items():  # numbers a dashboard can show: cost, kWh
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if number and math.isfinite(value):
+                fields[f"metric_{key}"] = float(value)
         points.append(Point(FINDINGS_MEASUREMENT, tags, fields, now_ns))
     return points
 

@@ -20,7 +20,7 @@ from typing import Any
 OUT = Path(__file__).resolve().parents[1] / "dashboards" / "json"
 DATASOURCE = {"type": "influxdb", "uid": "enms-influxdb"}
 TZ = "tz('Europe/Stockholm')"
-KWH, KW, CELSIUS = "kwatth", "kwatt", "celsius"
+KWH, KW, CELSIUS, SEK = "kwatth", "kwatt", "celsius", "currencySEK"
 KWH_PER_M2 = "suffix: kWh/m²"
 
 Json = dict[str, Any]
@@ -163,6 +163,15 @@ def dashboard(
     }
 
 
+def count_alarm(color: str) -> Json:
+    """A count that shows 0 when nothing is found and turns ``color`` from 1."""
+    steps = [{"color": "green", "value": None}, {"color": color, "value": 1}]
+    thresholds = {"mode": "absolute", "steps": steps}
+    return {
+        "fieldConfig": {"defaults": {"noValue": "0", "thresholds": thresholds}, "overrides": []}
+    }
+
+
 BARS = {"drawStyle": "bars", "fillOpacity": 80, "stacking": {"mode": "normal", "group": "A"}}
 TABLE_OPTIONS = {"showHeader": True, "cellHeight": "sm"}
 
@@ -203,21 +212,7 @@ def portfolio_overview() -> Json:
                 )
             ],
             options={"reduceOptions": {"calcs": ["lastNotNull"]}, "colorMode": "background"},
-            extra={
-                "fieldConfig": {
-                    "defaults": {
-                        "noValue": "0",
-                        "thresholds": {
-                            "mode": "absolute",
-                            "steps": [
-                                {"color": "green", "value": None},
-                                {"color": "orange", "value": 1},
-                            ],
-                        },
-                    },
-                    "overrides": [],
-                }
-            },
+            extra=count_alarm("orange"),
         ),
         8,
         5,
@@ -324,6 +319,41 @@ def portfolio_overview() -> Json:
         ),
         12,
         8,
+    )
+    layout.add(
+        panel(
+            "table",
+            "Cost and emissions per energy carrier",
+            "From the cost_co2 evaluation of each period (main meters; prices and emission "
+            "factors of each month's year, from the configuration).",
+            [
+                target(
+                    'SELECT last("metric_kwh") AS "kWh", last("metric_cost") AS "cost", '
+                    'last("metric_co2_t") AS "t CO2e" FROM "findings" WHERE "plugin" = '
+                    "'cost_co2' AND \"finding\" =~ /^carrier\\./ AND $timeFilter "
+                    'GROUP BY "period", "finding"',
+                    table=True,
+                )
+            ],
+            options=TABLE_OPTIONS,
+            extra={
+                "fieldConfig": {
+                    "defaults": {},
+                    "overrides": [
+                        {
+                            "matcher": {"id": "byName", "options": "cost"},
+                            "properties": [{"id": "unit", "value": SEK}],
+                        },
+                        {
+                            "matcher": {"id": "byName", "options": "kWh"},
+                            "properties": [{"id": "unit", "value": KWH}],
+                        },
+                    ],
+                }
+            },
+        ),
+        24,
+        7,
     )
     return dashboard(
         "enms-portfolio",
@@ -541,21 +571,7 @@ def collector_health() -> Json:
                 )
             ],
             options={"reduceOptions": {"calcs": ["lastNotNull"]}, "colorMode": "background"},
-            extra={
-                "fieldConfig": {
-                    "defaults": {
-                        "noValue": "0",
-                        "thresholds": {
-                            "mode": "absolute",
-                            "steps": [
-                                {"color": "green", "value": None},
-                                {"color": "red", "value": 1},
-                            ],
-                        },
-                    },
-                    "overrides": [],
-                }
-            },
+            extra=count_alarm("red"),
         ),
         6,
         5,

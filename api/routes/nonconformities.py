@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, require
@@ -14,6 +14,8 @@ from api.state import ApiState, state
 from api.tables import Format, csv_response
 from daemon.nonconformities import LifecycleError, Nonconformity, Status
 
+#: a register number: SQLite's integers are 64-bit
+Ident = Annotated[int, Path(ge=1, le=2**63 - 1, description="the nonconformity's number")]
 read = APIRouter(dependencies=[Depends(require("read"))], tags=["nonconformities"])
 write = APIRouter(tags=["nonconformities"])
 
@@ -70,7 +72,7 @@ async def nonconformities(
 
 
 @read.get("/nonconformities/{ident}", summary="One nonconformity and every step it went through")
-async def nonconformity(ident: int, api: Annotated[ApiState, Depends(state)]) -> dict[str, Any]:
+async def nonconformity(ident: Ident, api: Annotated[ApiState, Depends(state)]) -> dict[str, Any]:
     found = api.register.nonconformity(ident)
     if found is None:
         raise not_found(
@@ -87,7 +89,7 @@ async def nonconformity(ident: int, api: Annotated[ApiState, Depends(state)]) ->
     "order is 409 and says which step may come next.",
 )
 async def update(
-    ident: int,
+    ident: Ident,
     body: LifecycleUpdate,
     api: Annotated[ApiState, Depends(state)],
     caller: Annotated[Caller, Depends(require("write"))],

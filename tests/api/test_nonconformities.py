@@ -59,3 +59,6 @@ def test_the_lifecycle_needs_write_goes_in_order_and_says_what_may_come_next(
     assert read(served.client, "/api/v1/nonconformities/999999").status_code == 404
     unknown = served.client.patch("/api/v1/nonconformities/999999", json=step, headers=write)
     assert unknown.status_code == 404
+    huge = served.client.patch(f"/api/v1/nonconformities/{2**70}", json=step, headers=write)
+    assert huge.status_code == 422
+    assert read(served.client, path).status_code == 200  # the register is still usable

@@ -71,6 +71,14 @@ def test_the_lifecycle_goes_in_order_and_an_ineffective_action_needs_another(
         )
     with pytest.raises(KeyError):
         register.update_nonconformity(999, status=Status.CLOSED, note=None, effective=None, by="x")
+    with pytest.raises(OverflowError):  # no 64-bit integer: SQLite refuses before any row
+        register.update_nonconformity(
+            2**70, status=Status.CLOSED, note=None, effective=None, by="x"
+        )
+    # a failed update leaves no transaction open: the next one goes through
+    register.update_nonconformity(
+        other, status=Status.EFFECTIVENESS_CHECKED, note="ok", effective=True, by="x"
+    )
     register.close()
     reopened = Register(tmp_path / "register.sqlite")  # what was recorded stays recorded
     closed = reopened.nonconformity(ident)
@@ -84,5 +92,5 @@ def test_the_lifecycle_goes_in_order_and_an_ineffective_action_needs_another(
         True,
     ]
     assert len(reopened.nonconformities(status=Status.CLOSED)) == 1
-    assert len(reopened.nonconformities(status=Status.ACTION_TAKEN)) == 1
+    assert len(reopened.nonconformities(status=Status.EFFECTIVENESS_CHECKED)) == 1
     reopened.close()

@@ -111,6 +111,16 @@ def test_days_are_local_and_units_are_set() -> None:
                     name,
                     panel["title"],
                 )
+    (cost,) = [
+        p
+        for p in dashboards()["portfolio-overview.json"]["panels"]
+        if p["title"].startswith("Cost")
+    ]
+    units = {
+        o["matcher"]["options"]: o["properties"][0]["value"]
+        for o in cost["fieldConfig"]["overrides"]
+    }
+    assert units == {"cost": "currencySEK", "kWh": "kwatth"}
 
 
 def test_the_provider_points_where_the_compose_file_mounts_the_json() -> None:
@@ -157,6 +167,16 @@ def run_daemon_briefly(config: Path, seconds: float) -> None:
     assert "offline" in output, output
 
 
+PRICES = """
+plugins:
+  settings:
+    cost_co2:
+      carriers:
+        electricity: {price_per_kwh: {2025: 1.3}, co2_g_per_kwh: {2025: 40}}
+        district_heating: {price_per_kwh: {2025: 0.95}, co2_g_per_kwh: {2025: 58}}
+"""
+
+
 @dataclass
 class Fixture:
     url: str
@@ -173,7 +193,7 @@ def fixture_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
     folder = tmp_path_factory.mktemp("dashboards")
     config = folder / "site.yaml"
     storage = f'{{backend: influxdb, influxdb: {{url: "{url}", database: {database}}}}}'
-    config.write_text(config_text(storage, mqtt=mqtt, modbus_port=free_port()))
+    config.write_text(config_text(storage, mqtt=mqtt, modbus_port=free_port(), extra=PRICES))
 
     async def write() -> None:
         settings = InfluxDBSettings(url=url, database=database, create_database=True)

@@ -3,20 +3,18 @@ positive finding, and an EnPI that only saved has no deviation. On both stores."
 
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from daemon.cli import main
 from daemon.config.loader import load_config
 from daemon.nonconformities import Status
 from daemon.register import Register
 from daemon.storage import Store
-from tests.fixture_portfolio import FAULT, FAULT_FROM, config_text, readings
+from tests.fixture_portfolio import FAULT, FAULT_FROM
+from tests.plugins.portfolio import deploy, plugin_findings
 
 pytestmark = pytest.mark.anyio
 
@@ -24,35 +22,13 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def deployment(configured_store: tuple[str, Store], tmp_path: Path) -> Path:
     storage, store = configured_store
-    try:
-        await store.write(readings())
-    finally:
-        await store.close()
-    path = tmp_path / "site.yaml"
-    path.write_text(config_text(storage))
-    run = ["baseline", "run", "--config", str(path), "--until", "2025-03-31"]
-    assert await asyncio.to_thread(main, run) == 0
-    return path
+    return await deploy(store, storage, tmp_path)
 
 
 async def evaluate(
     path: Path, period: str, capsys: pytest.CaptureFixture[str], *extra: str
 ) -> dict[str, Any]:
-    capsys.readouterr()
-    argv = [
-        "evaluate",
-        "--config",
-        str(path),
-        "--period",
-        period,
-        "--no-installed",
-        "--format",
-        "json",
-        *extra,
-    ]
-    assert await asyncio.to_thread(main, argv) == 0
-    report = json.loads(capsys.readouterr().out)
-    return {f["id"]: f for f in report["findings"] if f["plugin"] == "enpi_deviation"}
+    return await plugin_findings(path, period, capsys, "enpi_deviation", *extra)
 
 
 async def test_the_stuck_valve_is_a_nonconformity_and_the_saving_is_positive(

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from daemon.cli import main
 from daemon.storage import Point, Store
-from tests.fixture_portfolio import ZONE, config_text, readings
+from tests.fixture_portfolio import ZONE, readings
+from tests.plugins.portfolio import deploy, plugin_findings
 
 pytestmark = pytest.mark.anyio
 NS = 1_000_000_000
@@ -31,31 +29,15 @@ def cold_mornings(points: list[Point]) -> list[Point]:
     return changed
 
 
-async def deploy(store: Store, storage: str, folder: Path, points: list[Point]) -> Path:
-    try:
-        await store.write(points)
-    finally:
-        await store.close()
-    path = folder / "site.yaml"
-    path.write_text(config_text(storage))
-    run = ["baseline", "run", "--config", str(path), "--until", "2025-03-31"]
-    assert await asyncio.to_thread(main, run) == 0
-    return path
-
-
 async def evaluate(path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    capsys.readouterr()
-    argv = ["evaluate", "--config", str(path), "--period", "2025-02", "--no-installed"]
-    assert await asyncio.to_thread(main, [*argv, "--format", "json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    return {f["id"]: f for f in report["findings"] if f["plugin"] == "indoor_climate"}
+    return await plugin_findings(path, "2025-02", capsys, "indoor_climate")
 
 
 async def test_cold_mornings_are_a_deviation_and_the_saving_is_flagged(
     configured_store: tuple[str, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     storage, store = configured_store
-    path = await deploy(store, storage, tmp_path, cold_mornings(readings()))
+    path = await deploy(store, storage, tmp_path, points=cold_mornings(readings()))
     found = await evaluate(path, capsys)
     assert set(found) == {"indoor-band.asp-skolan", "saving-with-discomfort.asp-skolan"}
     band = found["indoor-band.asp-skolan"]
@@ -75,7 +57,7 @@ async def test_a_warm_school_is_an_observation_only(
     configured_store: tuple[str, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     storage, store = configured_store
-    path = await deploy(store, storage, tmp_path, readings())
+    path = await deploy(store, storage, tmp_path)
     found = await evaluate(path, capsys)
     assert set(found) == {"indoor-band.asp-skolan"}  # the preschool has no sensor
     band = found["indoor-band.asp-skolan"]

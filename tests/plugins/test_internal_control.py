@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from daemon.cli import main
 from daemon.config.loader import load_config
 from daemon.register import Register
 from daemon.storage import Store
-from tests.fixture_portfolio import config_text, readings
+from tests.fixture_portfolio import readings
+from tests.plugins.portfolio import deploy, plugin_findings
 from tests.plugins.test_indoor_climate import cold_mornings
 
 pytestmark = pytest.mark.anyio
@@ -37,42 +35,19 @@ plugins:
 """
 
 
-async def deploy(store: Store, storage: str, folder: Path, cold: bool, years: float) -> Path:
-    try:
-        await store.write(cold_mornings(readings()) if cold else readings())
-    finally:
-        await store.close()
-    path = folder / "site.yaml"
-    path.write_text(config_text(storage, extra=SETTINGS.format(years=years)))
-    run = ["baseline", "run", "--config", str(path), "--until", "2025-03-31"]
-    assert await asyncio.to_thread(main, run) == 0
-    return path
-
-
 async def evaluate(
     path: Path, period: str, capsys: pytest.CaptureFixture[str], *extra: str
 ) -> dict[str, Any]:
-    capsys.readouterr()
-    argv = [
-        "evaluate",
-        "--config",
-        str(path),
-        "--period",
-        period,
-        "--no-installed",
-        "--format",
-        "json",
-    ]
-    assert await asyncio.to_thread(main, [*argv, *extra]) == 0
-    report = json.loads(capsys.readouterr().out)
-    return {f["id"]: f for f in report["findings"] if f["plugin"] == "internal_control"}
+    return await plugin_findings(path, period, capsys, "internal_control", *extra)
 
 
 async def test_risks_checks_and_a_broken_commitment(
     configured_store: tuple[str, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     storage, store = configured_store
-    path = await deploy(store, storage, tmp_path, cold=True, years=0.1)
+    path = await deploy(
+        store, storage, tmp_path, points=cold_mornings(readings()), extra=SETTINGS.format(years=0.1)
+    )
     found = await evaluate(path, "2025-02", capsys)
     price = found["risk.dh-price"]
     assert (price["severity"], price["metrics"]["score"], price["metrics"]["level"]) == (
@@ -101,7 +76,7 @@ async def test_a_kept_commitment_and_an_old_open_nonconformity(
     configured_store: tuple[str, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     storage, store = configured_store
-    path = await deploy(store, storage, tmp_path, cold=False, years=3)
+    path = await deploy(store, storage, tmp_path, extra=SETTINGS.format(years=3))
     await evaluate(path, "2025-03", capsys, "--store")  # opens the stuck valve's nonconformity
     register_path = load_config(path).daemon.register_path
     with sqlite3.connect(register_path) as db:  # as if it had been opened 40 days ago

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +9,8 @@ import pytest
 
 from daemon.cli import main
 from daemon.storage import Store
-from tests.fixture_portfolio import SAVING, TARGETS, config_text, readings
+from tests.fixture_portfolio import SAVING, TARGETS, config_text
+from tests.plugins.portfolio import deploy, plugin_findings
 
 pytestmark = pytest.mark.anyio
 
@@ -19,23 +18,11 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def deployment(configured_store: tuple[str, Store], tmp_path: Path) -> Path:
     storage, store = configured_store
-    try:
-        await store.write(readings())
-    finally:
-        await store.close()
-    path = tmp_path / "site.yaml"
-    path.write_text(config_text(storage, extra=TARGETS))
-    run = ["baseline", "run", "--config", str(path), "--until", "2025-03-31"]
-    assert await asyncio.to_thread(main, run) == 0
-    return path
+    return await deploy(store, storage, tmp_path, extra=TARGETS)
 
 
 async def evaluate(path: Path, period: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    capsys.readouterr()
-    argv = ["evaluate", "--config", str(path), "--period", period, "--no-installed"]
-    assert await asyncio.to_thread(main, [*argv, "--format", "json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    return {f["id"]: f for f in report["findings"] if f["plugin"] == "targets"}
+    return await plugin_findings(path, period, capsys, "targets")
 
 
 async def test_targets_and_plans_for_the_first_quarter(
