@@ -1,13 +1,15 @@
 """A real HTTP proxy on 127.0.0.1 in front of InfluxDB that can misbehave on demand.
 
 It forwards requests to the real server, records what clients sent (headers, paths), and
-answers the next N requests with a chosen error status instead, so retry and error handling
-are tested against real sockets rather than a mocked transport.
+answers the next N requests with a chosen error status instead, or holds CREATE DATABASE for a
+while, so retry, error handling and races are tested against real sockets rather than a
+mocked transport.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ class ProxyState:
     fail_next: int = 0
     fail_status: int = 503
     fail_body: bytes = b'{"error":"injected failure"}'
+    #: seconds a CREATE DATABASE statement is held before it is forwarded
+    slow_create_s: float = 0.0
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -44,6 +48,8 @@ def _handler(state: ProxyState) -> type[BaseHTTPRequestHandler]:
             if fail:
                 self._reply(state.fail_status, state.fail_body, "application/json")
                 return
+            if state.slow_create_s and b"CREATE+DATABASE" in body + self.path.encode():
+                time.sleep(state.slow_create_s)
             headers = {
                 k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")
             }

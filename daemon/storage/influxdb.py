@@ -82,6 +82,9 @@ class InfluxDBStore(Store):
         )
         self._encoder = LineEncoder(settings.precision)
         self._database_checked = not settings.create_database
+        # the daemon's writer and its readers start together: one creates the database while
+        # the others wait, so nothing is written before it exists
+        self._database_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ transport
     async def _send(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
@@ -121,12 +124,23 @@ class InfluxDBStore(Store):
             f"InfluxDB refused {what}: HTTP {status}: {text}{hint}", status=status, written=written
         )
 
+    async def _database_ready(self) -> None:
+        if self._database_checked:
+            return
+        async with self._database_lock:
+            if not self._database_checked:
+                await self.ensure_database()
+
     async def _query(
         self, statement: str, *, method: str = "GET", chunked: bool = False
     ) -> list[dict[str, Any]]:
         """Run InfluxQL; return the series of its (single) statement."""
-        if not self._database_checked:
-            await self.ensure_database()
+        await self._database_ready()
+        return await self._statement(statement, method=method, chunked=chunked)
+
+    async def _statement(
+        self, statement: str, *, method: str = "GET", chunked: bool = False
+    ) -> list[dict[str, Any]]:
         params: dict[str, str] = {"db": self.settings.database, "epoch": "ns"}
         if chunked:
             params |= {"chunked": "true", "chunk_size": str(_CHUNK_SIZE)}
@@ -165,13 +179,9 @@ class InfluxDBStore(Store):
 
     async def ensure_database(self) -> None:
         """Create the database if it does not exist (InfluxDB 1.x; a no-op if it does)."""
-        self._database_checked = True
         statement = f"CREATE DATABASE {influxql.identifier(self.settings.database)}"
-        try:
-            await self._query(statement, method="POST")
-        except BaseException:
-            self._database_checked = False
-            raise
+        await self._statement(statement, method="POST")
+        self._database_checked = True  # only once it exists: a failed attempt is tried again
 
     async def _encode(self, batch: Sequence[Point]) -> tuple[bytes, list[tuple[Point, str]]]:
         """Encode a batch in slices, yielding to the event loop between them.
@@ -190,8 +200,7 @@ class InfluxDBStore(Store):
         return b"\n".join(bodies), rejected
 
     async def write(self, points: Sequence[Point]) -> int:
-        if not self._database_checked:
-            await self.ensure_database()
+        await self._database_ready()
         params = {
             "db": self.settings.database,
             "precision": _WRITE_PRECISION[self.settings.precision],

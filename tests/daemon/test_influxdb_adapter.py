@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
 
@@ -156,3 +157,24 @@ async def test_retention_policy_is_passed_on_writes(influx_settings: InfluxDBSet
         (series,) = await store.raw(SeriesSelector("readings", "energy_kwh"), 0, 2_000_000_000 * NS)
     assert len(series.values) == 4
     assert await stored(influx_settings) == 0  # nothing in the default retention policy
+
+
+async def test_a_write_racing_the_first_query_waits_for_the_database(
+    influx_settings: InfluxDBSettings,
+) -> None:
+    """The daemon's writer and its readers start together on a fresh database: the write must
+    not arrive before the database exists (it did once, and 500 readings were refused)."""
+    point = Point("readings", {"meter": "m"}, {"energy_kwh": 1.0}, 1_700_000_000 * 10**9)
+    with fault_proxy(influx_settings.url) as (url, state):
+        state.slow_create_s = 0.5  # the write starts while the query's CREATE is in flight
+        store = InfluxDBStore(influx_settings.model_copy(update={"url": url}))
+        try:
+            _, written = await asyncio.gather(
+                store.raw(SeriesSelector("readings", "energy_kwh"), 0, 2 * 10**18),
+                store.write([point]),
+            )
+        finally:
+            await store.close()
+    assert written == 1
+    creates = [r for r in state.requests if r[0] == "POST" and "/write" not in r[1]]
+    assert len(creates) == 1  # created once, by whichever came first
