@@ -27,6 +27,9 @@ from daemon.storage.points import Point
 
 log = logging.getLogger(__name__)
 
+#: refusals that say nothing about the readings -- no or a wrong token, no such database --
+#: so the readings are spooled like in an outage instead of being counted as refused
+REFUSES_THE_WRITER = frozenset({401, 403, 404})
 FIRST_RETRY_S = 0.5
 MAX_RETRY_S = 30.0
 
@@ -144,6 +147,11 @@ class Writer:
             written, rejected = exc.written, len(exc.rejected)
             log.error("%d readings refused: %s", rejected, exc)
         except StoreRejected as exc:
+            if exc.status in REFUSES_THE_WRITER:
+                # the readings are fine; the store is not set up for them: keep them
+                raise StoreUnavailable(
+                    f"the store refuses enms's writes, readings are kept until this is fixed: {exc}"
+                ) from exc
             written, rejected = exc.written, len(points) - exc.written
             log.error("store refused %d readings: %s", rejected, exc)
         self.stats.last_write_latency_s = time.monotonic() - began

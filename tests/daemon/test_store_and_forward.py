@@ -303,3 +303,27 @@ async def test_metrics_endpoint_reports_the_writer_and_every_source(
         f'enms_source_errors_total{{collector="mqtt",source="{topic}",kind="not_json"}} 1.0' in body
     )
     assert f'enms_source_online{{collector="mqtt",source="{topic}"}} 1.0' in body
+
+
+async def test_a_store_that_refuses_the_writer_keeps_the_readings_until_it_is_fixed(
+    influx_settings: InfluxDBSettings, tmp_path: Path
+) -> None:
+    """No database (or a wrong token): the readings are fine, so they wait in the spool
+    instead of being refused, and are written once the database exists."""
+    settings = influx_settings.model_copy(update={"create_database": False, "max_retries": 0})
+    async with InfluxDBStore(settings) as store:
+        spool = Spool(tmp_path / "spool.sqlite", max_bytes=10_000_000)
+        writer = Writer(store, spool=spool, batch_size=100, flush_interval_s=0.05)
+        stop = asyncio.Event()
+        writing = asyncio.create_task(writer.run(stop))
+        points = [Point("readings", {"meter": "m"}, {"v": float(i)}, i * NS) for i in range(1, 301)]
+        writer.submit(points)
+        await until(lambda: spool.readings == 300, 20, "readings spooled")
+        assert writer.stats.rejected == 0
+        assert not writer.stats.store_available
+        await store.ensure_database()  # the operator creates it
+        await until(lambda: spool.readings == 0 and writer.depth == 0, 60, "spool written")
+        stop.set()
+        await writing
+    assert stored(settings.url, settings.database) == 300
+    assert writer.stats.rejected == writer.stats.dropped == 0
