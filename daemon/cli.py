@@ -21,7 +21,7 @@ from daemon.baseline_cli import add_commands as add_baseline_commands
 from daemon.config.loader import load_config
 from daemon.config.models import EnmsConfig
 from daemon.config.reference import config_reference
-from daemon.console import open_deployment, text_table
+from daemon.console import installed_profile_dirs, open_deployment, text_table
 from daemon.consumption import write_consumption
 from daemon.deployment import load_deployment
 from daemon.errors import ConfigError, StoreError
@@ -59,9 +59,10 @@ def _describe(config: EnmsConfig) -> str:
 
 def _config_check(args: argparse.Namespace) -> int:
     failed = False
+    profile_dirs = installed_profile_dirs()
     for file in args.files:
         try:
-            config = load_deployment(file).config
+            config = load_deployment(file, profile_dirs=profile_dirs).config
         except ConfigError as exc:
             failed = True
             for issue in exc.issues:

@@ -8,15 +8,22 @@ from pathlib import Path
 
 from daemon.deployment import Deployment, load_deployment
 from daemon.errors import ConfigError
+from plugins.manager import load_plugins, profile_dirs
 
 
 def open_deployment(config_file: str | Path) -> Deployment | None:
-    """The loaded configuration, or None after printing every problem in it to stderr."""
+    """The loaded configuration with the meter profiles installed plugins ship, or None after
+    printing every problem in it to stderr."""
     try:
-        return load_deployment(config_file)
+        return load_deployment(config_file, profile_dirs=installed_profile_dirs())
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return None
+
+
+def installed_profile_dirs() -> list[Path]:
+    """Meter-profile directories of the built-in and installed plugins."""
+    return profile_dirs(load_plugins(installed=True))
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

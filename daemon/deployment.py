@@ -8,7 +8,7 @@ run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,13 +69,20 @@ def catalog_references(profiles: ProfileSet, formats: FormatSet) -> Checks:
     return check
 
 
-def load_deployment(path: str | Path, *, environ: Mapping[str, str] | None = None) -> Deployment:
-    """Load a configuration file and its meter profiles; ``ConfigError`` lists every problem."""
+def load_deployment(
+    path: str | Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    profile_dirs: Sequence[Path] = (),
+) -> Deployment:
+    """Load a configuration file and its meter profiles -- the shipped ones, ``profile_dirs``
+    (those of installed plugins) and the configuration's own; ``ConfigError`` lists every
+    problem."""
     file = Path(path)
     config = load_config(file, environ=environ)  # structure first: it names the profile dirs
     issues: list[ConfigIssue] = []
     try:
-        profiles = load_profiles(config.modbus.profile_dirs)
+        profiles = load_profiles([*profile_dirs, *config.modbus.profile_dirs])
     except ConfigError as exc:
         issues += exc.issues
         profiles = ProfileSet()

@@ -7,6 +7,7 @@ with ``@hookimpl``. Plugins reach enms only through these hooks' arguments.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -45,5 +46,18 @@ def enms_report_sections(
     paragraphs, a table of rows -- or a coroutine giving one; enms escapes and lays them out
     after the review's own sections. A plugin that raises or runs past ``plugins.timeout_s``
     gets a section saying so; the report is made anyway.
+    """
+    raise NotImplementedError  # a specification: the registered plugins implement it
+
+
+@hookspec
+def enms_meter_profiles() -> list[Path]:
+    """Directories of Modbus meter profiles (``*.yaml``) a plugin package ships.
+
+    Called whenever a configuration is loaded (``enms config check``, ``enms run``, ...); the
+    profiles join the shipped ones and those in ``modbus.profile_dirs``, checked the same way,
+    so a meter can name them. Return paths inside the package (``Path(__file__).parent /
+    "profiles"``). A plugin that raises here is logged and its profiles are missing; meters
+    naming them are then reported as configuration errors.
     """
     raise NotImplementedError  # a specification: the registered plugins implement it

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
+from typing import cast
 
 import pluggy
 
@@ -74,3 +77,16 @@ def load_plugins(*, installed: bool = True) -> Plugins:
             plugins.failed[entry.name] = f"cannot load {entry.value!r}: {type(exc).__name__}: {exc}"
             log.warning("plugin %s: %s", entry.name, plugins.failed[entry.name])
     return plugins
+
+
+def profile_dirs(plugins: Plugins) -> list[Path]:
+    """The meter-profile directories every registered plugin ships."""
+    found: list[Path] = []
+    for impl in plugins.manager.hook.enms_meter_profiles.get_hookimpls():
+        name = plugins.manager.get_name(impl.plugin) or repr(impl.plugin)
+        try:
+            listed = cast(Iterable[str | Path], impl.function())
+            found += [Path(directory) for directory in listed]
+        except Exception as exc:  # one plugin's mistake must not stop every command
+            log.error("plugin %s: its meter profiles could not be listed: %s", name, exc)
+    return found

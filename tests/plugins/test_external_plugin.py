@@ -242,3 +242,44 @@ async def test_a_failing_section_is_reported_and_the_others_stay(tmp_path: Path)
     assert failed.paragraphs == [
         "The plugin could not make its section: RuntimeError: no data source configured"
     ]
+
+
+PROFILE_METER = """
+modbus:
+  gateways: [{id: gw-uc, host: 127.0.0.1, port: 1502}]
+sites:
+  - id: verket
+    name: Verket
+    buildings: [{id: uc, name: Undercentral, category: office, atemp_m2: 100}]
+    meters:
+      - {id: fjv-uc, building: uc, medium: district_heating, unit: kWh,
+         modbus: {gateway: gw-uc, unit_id: 5, profile: kamstrup_multical_603}}
+"""
+
+
+def config_check(config: Path, site: Path | None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*([str(site)] if site else []), str(REPO)])}
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "config", "check", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_an_installed_package_ships_meter_profiles_a_meter_can_name(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    site = pip_install(Path(__file__).parent / "profiles_package", tmp_path_factory)
+    config = tmp_path / "site.yaml"
+    config.write_text(
+        "version: 1\nportfolio: {name: T}\nstorage: {backend: embedded}\n" + PROFILE_METER
+    )
+    done = config_check(config, site)
+    assert done.returncode == 0, done.stderr
+    assert "1 meters (1 Modbus, 0 MQTT)" in done.stdout
+    without = config_check(config, None)
+    assert without.returncode == 1
+    assert "unknown profile 'kamstrup_multical_603'" in without.stderr
