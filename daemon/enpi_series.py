@@ -36,6 +36,12 @@ class DailySeries:
     def known(self) -> np.ndarray:
         return np.isfinite(self["actual_kwh"]) & np.isfinite(self["expected_kwh"])
 
+    def totals(self) -> tuple[float, float, int]:
+        """(expected kWh, actual kWh, days) over the days where both are known."""
+        known = self.known
+        expected = float(self["expected_kwh"][known].sum())
+        return expected, float(self["actual_kwh"][known].sum()), int(known.sum())
+
 
 async def daily_series(
     store: Store, config: EnmsConfig, enpi: str, *, version: int, first: date, last: date

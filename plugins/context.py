@@ -151,6 +151,18 @@ class EvaluationContext:
             self.store, self.config, enpi.id, version=max(versions), first=first, last=last
         )
 
+    async def enpi_reporting_days(
+        self, enpi: EnpiDefinition, first: date | None = None, last: date | None = None
+    ) -> DailySeries | None:
+        """The EnPI's stored days after its baseline period within ``first`` to ``last`` (the
+        review period by default); None when not one of them is known."""
+        first = max(first or self.period.first, enpi.baseline.last + timedelta(days=1))
+        last = last or self.period.last
+        if first > last:
+            return None
+        days = await self.enpi_days(enpi, first, last)
+        return days if days is not None and days.known.any() else None
+
     def baseline(self, enpi: EnpiDefinition) -> EnergyBaseline | None:
         """The EnPI's adopted baseline (a frozen record), or None without one or a register."""
         return self.register.current(enpi.id) if self.register is not None else None

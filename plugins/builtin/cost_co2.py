@@ -11,7 +11,6 @@ avoided against the baselines of the building EnPIs is priced and weighted the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -310,11 +309,8 @@ async def avoided(context: EvaluationContext, settings: CostCo2Settings) -> list
     for enpi in context.config.enpis:
         if not enpi.building or enpi.medium not in CARRIERS:
             continue
-        first = max(context.period.first, enpi.baseline.last + timedelta(days=1))
-        if first > context.period.last:
-            continue
-        days = await context.enpi_days(enpi, first, context.period.last)
-        if days is None or not days.known.any():
+        days = await context.enpi_reporting_days(enpi)
+        if days is None:
             continue
         factors = settings.carriers.get(enpi.medium)
         saved = days["expected_kwh"] - days["actual_kwh"]

@@ -106,19 +106,19 @@ def _describe(episode: Episode, days: list[date], expected: np.ndarray) -> dict[
 async def judge(
     context: EvaluationContext, enpi: EnpiDefinition, settings: DeviationSettings
 ) -> list[Finding]:
-    baseline = await context.enpi_days(enpi, enpi.baseline.first, enpi.baseline.last)
     period = context.period
     # the sum starts a while before the period, so a shift that began just before is seen whole
     lead = timedelta(days=60)
-    first = max(period.first - lead, enpi.baseline.last + timedelta(days=1))
     last = min(period.last, context.now.astimezone(context.zone).date())
-    if baseline is None or first > last:
+    reporting = await context.enpi_reporting_days(enpi, period.first - lead, last)
+    if reporting is None:
+        return []
+    baseline = await context.enpi_days(enpi, enpi.baseline.first, enpi.baseline.last)
+    if baseline is None:
         return []
     residual = baseline["actual_kwh"] - baseline["expected_kwh"]
-    known = int(np.isfinite(residual).sum())
     sigma = rmse(residual)
-    reporting = await context.enpi_days(enpi, first, last)
-    if reporting is None or known < MIN_BASELINE_DAYS or not sigma > 0:
+    if int(np.isfinite(residual).sum()) < MIN_BASELINE_DAYS or not sigma > 0:
         return []
     actual, expected = reporting["actual_kwh"], reporting["expected_kwh"]
     reported = actual - expected

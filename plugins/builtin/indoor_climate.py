@@ -14,7 +14,7 @@ Occupied hours come from the building's category (schools weekdays 07-17, elderl
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -139,15 +139,12 @@ async def _saving_pct(context: EvaluationContext, building: Building) -> float |
     for enpi in context.config.enpis:
         if enpi.building != building.id:
             continue
-        first = max(context.period.first, enpi.baseline.last + timedelta(days=1))
-        if first > context.period.last:
+        days = await context.enpi_reporting_days(enpi)
+        if days is None:
             continue
-        days = await context.enpi_days(enpi, first, context.period.last)
-        if days is None or not days.known.any():
-            continue
-        e = float(days["expected_kwh"][days.known].sum())
+        e, actual, _ = days.totals()
         expected += e
-        avoided += e - float(days["actual_kwh"][days.known].sum())
+        avoided += e - actual
     return 100 * avoided / expected if expected > 0 else None
 
 

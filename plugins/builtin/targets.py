@@ -84,26 +84,20 @@ async def _savings(
     context: EvaluationContext, enpi: EnpiDefinition, first: date, last: date
 ) -> tuple[float, float, int] | None:
     """(expected kWh, avoided kWh, days) of the EnPI's reporting days in [first, last]."""
-    first = max(first, enpi.baseline.last + timedelta(days=1))
-    if first > last:
-        return None
-    days = await context.enpi_days(enpi, first, last)
+    days = await context.enpi_reporting_days(enpi, first, last)
     if days is None:
         return None
-    known = days.known
-    if not known.any():
-        return None
-    expected = float(days["expected_kwh"][known].sum())
-    actual = float(days["actual_kwh"][known].sum())
-    return expected, expected - actual, int(known.sum())
+    expected, actual, known = days.totals()
+    return expected, expected - actual, known
 
 
 async def _baseline_year_kwh(context: EvaluationContext, enpi: EnpiDefinition) -> float | None:
     """What the EnPI's baseline period used per year: the scale of a year's savings."""
     days = await context.enpi_days(enpi, enpi.baseline.first, enpi.baseline.last)
-    if days is None or not days.known.any():
+    if days is None:
         return None
-    return float(days["actual_kwh"][days.known].sum()) * 365 / int(days.known.sum())
+    _, actual, known = days.totals()
+    return actual * 365 / known if known else None
 
 
 async def judge_target(
