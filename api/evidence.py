@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -17,3 +17,8 @@ class Evidence(BaseModel):
     links: dict[str, str] = Field(
         default_factory=dict, description="API paths of the data behind the figure"
     )
+
+
+def utc_text(epoch_s: float) -> str:
+    """An instant as every answer writes it: UTC, ISO 8601, to the second."""
+    return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="seconds")

@@ -10,19 +10,19 @@ evidence: the data window, the baseline version and model, the query behind it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from api.enpi_figures import EnpiPeriod, enpi_periods
-from api.evidence import Evidence
+from api.evidence import Evidence, utc_text
 from api.routes.nonconformities import nonconformity_dict
 from api.state import ApiState
 from daemon.consumption import consuming_meters, consumption
 from daemon.nonconformities import Status
 from daemon.review_decisions import DESCRIPTIONS, OutputCategory, ReviewDecision
+from daemon.storage.buckets import local_days
 from daemon.storage.points import Bucket
 from plugins.context import ReviewPeriod
 from plugins.findings import Finding, Kind, ReviewInput
@@ -70,9 +70,7 @@ def decision_dict(decision: ReviewDecision) -> dict[str, Any]:
 async def building_ranking(api: ApiState, period: ReviewPeriod) -> dict[str, Any]:
     """Energy (every kWh carrier) per m² Atemp of each building over the period."""
     config = api.config
-    zone = ZoneInfo(config.portfolio.timezone)
-    start = datetime.combine(period.first, datetime.min.time(), zone)
-    end = datetime.combine(period.last + timedelta(days=1), datetime.min.time(), zone)
+    start, end = local_days(period.first, period.last, config.portfolio.timezone)
     meters = [m for m in consuming_meters(config) if m[2].endswith("kwh")]
     found = await consumption(
         api.store, config, meters, start, end, bucket=Bucket.MONTH, group_by=("building",)
@@ -138,11 +136,7 @@ async def cached_evaluation(api: ApiState, period: ReviewPeriod) -> tuple[Evalua
         return evaluation
 
     evaluation, at = await api.cache.get(("evaluation", period.label), evaluate)
-    return evaluation, _iso(at)
-
-
-def _iso(epoch_s: float) -> str:
-    return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="seconds")
+    return evaluation, utc_text(at)
 
 
 async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
@@ -154,7 +148,7 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
     ranking, ranked_at = await api.cache.get(
         ("ranking", period.label), lambda: building_ranking(api, period)
     )
-    ranking = {**ranking, "computed_at": _iso(ranked_at)}
+    ranking = {**ranking, "computed_at": utc_text(ranked_at)}
     by_input: dict[str, list[dict[str, Any]]] = {key: [] for key in INPUT_KEYS.values()}
     for finding in evaluation.findings:
         by_input[INPUT_KEYS[finding.review_input]].append(finding.model_dump(mode="json"))

@@ -11,9 +11,8 @@ import asyncio
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
-from zoneinfo import ZoneInfo
 
 from api.cli import add_commands as add_api_commands
 from daemon.baseline_cli import InputError, parse_period
@@ -29,6 +28,7 @@ from daemon.health import HEALTH_MEASUREMENT
 from daemon.logs import configure as configure_logging
 from daemon.modbus.poller import ModbusCollector, PollResult
 from daemon.service import serve
+from daemon.storage.buckets import local_days
 from daemon.storage.factory import open_store
 from daemon.storage.points import LatestPoint
 from daemon.writer import Writer, WriterStats
@@ -166,9 +166,7 @@ def _consumption(args: argparse.Namespace) -> int:
     if deployment is None:
         return 1
     config = deployment.config
-    zone = ZoneInfo(config.portfolio.timezone)
-    start = datetime.combine(period.first, datetime.min.time(), zone)
-    end = datetime.combine(period.last + timedelta(days=1), datetime.min.time(), zone)
+    start, end = local_days(period.first, period.last, config.portfolio.timezone)
 
     async def derive() -> int:
         async with open_store(config.storage) as store:

@@ -29,6 +29,7 @@ from baselines.versions import EnergyBaseline, RevisionTrigger
 from daemon.config.models import EnmsConfig, EnpiDefinition, Meter, ValueKind
 from daemon.readings import READINGS_MEASUREMENT
 from daemon.register import Register, now_text
+from daemon.storage.buckets import local_days
 from daemon.storage.contract import Store
 from daemon.storage.points import Aggregate, Bucket, Point, SeriesSelector
 
@@ -84,9 +85,7 @@ async def daily_inputs(
 ) -> tuple[list[date], FloatArray, FloatArray]:
     """(days, consumption kWh, mean outdoor °C) per local day, NaN where not fully known."""
     zone = ZoneInfo(config.portfolio.timezone)
-    start = datetime(first.year, first.month, first.day, tzinfo=zone)
-    end_day = last + timedelta(days=1)
-    end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=zone)
+    start, end = local_days(first, last, zone)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     energy = np.full(len(days), np.nan)
     meters = boundary_meters(config, enpi)

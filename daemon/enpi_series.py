@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from daemon.config.models import EnmsConfig
 from daemon.enpi_run import ENPI_MEASUREMENT
+from daemon.storage.buckets import local_days
 from daemon.storage.contract import Store
 from daemon.storage.points import FloatArray, SeriesSelector
 
@@ -57,8 +58,7 @@ async def daily_series_many(
     per field for all of them."""
     zone = ZoneInfo(config.portfolio.timezone)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    start = datetime.combine(first, datetime.min.time(), zone)
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
+    start, end = local_days(first, last, zone)
     start_ns = int(start.timestamp()) * 1_000_000_000
     values = {enpi: {f: np.full(len(days), np.nan) for f in FIELDS} for enpi in versions}
     for field in FIELDS:

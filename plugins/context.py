@@ -21,6 +21,7 @@ from daemon.mqtt.routing import main_field
 from daemon.nonconformities import Nonconformity
 from daemon.readings import READINGS_MEASUREMENT
 from daemon.register import Register
+from daemon.storage.buckets import local_days
 from daemon.storage.contract import Store
 from daemon.storage.points import RawSeries, SeriesSelector
 
@@ -101,9 +102,7 @@ class EvaluationContext:
         """[start, end) of ``period`` (the review's by default) as instants: local midnights,
         the end cut at ``now``."""
         period = period or self.period
-        start = datetime(period.first.year, period.first.month, period.first.day, tzinfo=self.zone)
-        after = period.last + timedelta(days=1)
-        end = datetime(after.year, after.month, after.day, tzinfo=self.zone)
+        start, end = local_days(period.first, period.last, self.zone)
         return start, min(end, self.now.astimezone(self.zone))
 
     def meters(self) -> list[tuple[Site, Meter]]:
@@ -139,10 +138,8 @@ class EvaluationContext:
     async def enpi_days(self, enpi: EnpiDefinition, first: date, last: date) -> DailySeries | None:
         """The EnPI's stored days from ``first`` to ``last`` (any days, not only the review's),
         against the newest baseline version stored for them; None when none are stored."""
-        start = datetime(first.year, first.month, first.day, tzinfo=self.zone)
+        start, end = local_days(first, last, self.zone)
         selector = SeriesSelector(ENPI_MEASUREMENT, "expected_kwh", {"enpi": enpi.id})
-        after = last + timedelta(days=1)
-        end = datetime(after.year, after.month, after.day, tzinfo=self.zone)
         stored = await self.store.raw(selector, start, end)
         versions = {int(s.tags["baseline_version"]) for s in stored if "baseline_version" in s.tags}
         if not versions:

@@ -187,6 +187,14 @@ async def evaluate_portfolio(
 ) -> Evaluation:
     """``evaluate`` with each plugin's context built from the configuration, the store and
     the register."""
+    context = contexts(config, store, period, register)
+    return await evaluate(plugins, config.plugins, period, context)
+
+
+def contexts(
+    config: EnmsConfig, store: Store, period: ReviewPeriod, register: Register | None
+) -> Callable[[str], EvaluationContext]:
+    """Plugin name -> its context for ``period``, with its own settings."""
 
     def context(name: str) -> EvaluationContext:
         return EvaluationContext(
@@ -198,7 +206,7 @@ async def evaluate_portfolio(
             register=register,
         )
 
-    return await evaluate(plugins, config.plugins, period, context)
+    return context
 
 
 async def report_sections(
@@ -210,21 +218,16 @@ async def report_sections(
 ) -> list[ReportSection]:
     """Every enabled plugin's report sections, each plugin on its own under the time limit."""
     settings = config.plugins
+    context_of = contexts(config, store, period, register)
     sections: list[ReportSection] = []
     for impl in plugins.manager.hook.enms_report_sections.get_hookimpls():
         name = plugins.manager.get_name(impl.plugin) or repr(impl.plugin)
         if name in settings.disabled:
             continue
-        context = EvaluationContext(
-            plugin=name,
-            period=period,
-            config=config,
-            store=store,
-            settings=settings.settings.get(name, {}),
-            register=register,
-        )
         try:
-            result = await asyncio.wait_for(_call(impl.function, context), settings.timeout_s)
+            result = await asyncio.wait_for(
+                _call(impl.function, context_of(name)), settings.timeout_s
+            )
             if not isinstance(result, list | tuple) or not all(
                 isinstance(s, ReportSection) for s in result
             ):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -18,6 +16,7 @@ from api.evidence import Evidence
 from api.state import ApiState, state
 from api.tables import Format, csv_response
 from daemon.consumption import consuming_meters, consumption
+from daemon.storage.buckets import local_days
 from daemon.storage.points import Bucket
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["consumption"])
@@ -98,9 +97,7 @@ async def get_consumption(
             f"{chosen.days} days in {bucket.value} buckets is more than {MAX_BUCKETS} rows: "
             "choose a shorter period or a longer bucket",
         )
-    zone = ZoneInfo(config.portfolio.timezone)
-    start = datetime.combine(chosen.first, datetime.min.time(), zone)
-    end = datetime.combine(chosen.last + timedelta(days=1), datetime.min.time(), zone)
+    start, end = local_days(chosen.first, chosen.last, config.portfolio.timezone)
     group_by = () if group is Group.PORTFOLIO else (group.value,)
     found = (
         await consumption(api.store, config, meters, start, end, bucket=bucket, group_by=group_by)

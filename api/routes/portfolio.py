@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import require
 from api.errors import not_found
+from api.evidence import utc_text
 from api.state import ApiState, state
 from api.tables import Format, csv_response
 from daemon.health import HEALTH_MEASUREMENT
@@ -154,7 +154,7 @@ async def _health(api: ApiState) -> dict[str, MeterHealth]:
             consecutive_failures=_int(fields.get("consecutive_failures")),
             seconds_since_success=_float(fields.get("seconds_since_success")),
             last_error=str(fields["last_error"]) if "last_error" in fields else None,
-            reported_at=_iso(point.time_ns),
+            reported_at=utc_text(point.time_ns / 1e9),
         )
         previous = health.get(meter)
         if previous is None or (report.reported_at or "") > (previous.reported_at or ""):
@@ -213,7 +213,3 @@ def _int(value: object) -> int | None:
 
 def _float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
-
-
-def _iso(time_ns: int) -> str:
-    return datetime.fromtimestamp(time_ns / 1e9, UTC).isoformat(timespec="seconds")

@@ -24,6 +24,17 @@ def _local_midnight_ns(day: date, zone: ZoneInfo) -> int:
     return int(local.timestamp()) * NS
 
 
+def local_days(first: date, last: date, zone: ZoneInfo | str) -> tuple[datetime, datetime]:
+    """The days ``first`` to ``last`` (both included) as instants: [local midnight of the
+    first, local midnight after the last)."""
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    after = last + timedelta(days=1)
+    return (
+        datetime(first.year, first.month, first.day, tzinfo=zone),
+        datetime(after.year, after.month, after.day, tzinfo=zone),
+    )
+
+
 def _floor_date(day: date, bucket: Bucket) -> date:
     if bucket is Bucket.WEEK:
         return day - timedelta(days=day.weekday())
