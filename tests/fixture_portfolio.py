@@ -10,13 +10,19 @@ find).
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
+from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from daemon.storage import Point
+from daemon.cli import main
+from daemon.config.loader import load_config
+from daemon.storage import Point, Store
+from daemon.storage.factory import open_store
 
 ZONE = ZoneInfo("Europe/Stockholm")
 NS = 1_000_000_000
@@ -148,3 +154,26 @@ def readings() -> list[Point]:
         registers["asp-fjv"] += heat[day[h]] / 24
         registers["bok-fjv"] += preschool[day[h]] / 24
     return points
+
+
+async def deploy(
+    store: Store | None,
+    storage: str,
+    folder: Path,
+    *,
+    points: Sequence[Point] | None = None,
+    extra: str = "",
+) -> Path:
+    """Write the configuration (``storage`` and ``extra`` in it), store the readings (the
+    fixture's unless given) through ``store`` -- or the configured one -- and adopt the EnPIs'
+    baselines with `enms baseline run`; the configuration file."""
+    path = folder / "site.yaml"
+    path.write_text(config_text(storage, extra=extra))
+    store = store or open_store(load_config(path).storage)
+    try:
+        await store.write(list(points) if points is not None else readings())
+    finally:
+        await store.close()
+    run = ["baseline", "run", "--config", str(path), "--until", "2025-03-31"]
+    assert await asyncio.to_thread(main, run) == 0
+    return path

@@ -7,8 +7,6 @@ and writes the EnPI series, and the app is started with its lifespan (store and 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,9 +19,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import hash_key
 from daemon.deployment import load_deployment
-from daemon.storage import Store
-from daemon.storage.factory import open_store
-from tests.fixture_portfolio import TARGETS, config_text, readings
+from tests.fixture_portfolio import TARGETS, deploy
 from tests.services import require_influxdb
 
 READ_KEY = "test-read-key-0123456789"
@@ -44,23 +40,8 @@ class Served:
 
 
 def prepare(folder: Path, storage: str) -> Path:
-    config = folder / "site.yaml"
-    config.write_text(config_text(storage, extra=API_KEYS + TARGETS))
-    deployment = load_deployment(config)
-
-    async def write() -> None:
-        store: Store = open_store(deployment.config.storage)
-        async with store:
-            await store.write(readings())
-
-    asyncio.run(write())
-    result = subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "baseline", "run", "--config", str(config),
-         "--until", "2025-03-31"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    return config
+    """The fixture portfolio with the API's keys and the targets, baselines adopted."""
+    return asyncio.run(deploy(None, storage, folder, extra=API_KEYS + TARGETS))
 
 
 @pytest.fixture(scope="module", params=["embedded", "influxdb"])

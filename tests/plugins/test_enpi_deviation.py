@@ -13,8 +13,8 @@ from daemon.config.loader import load_config
 from daemon.nonconformities import Status
 from daemon.register import Register
 from daemon.storage import Store
-from tests.fixture_portfolio import FAULT, FAULT_FROM
-from tests.plugins.portfolio import deploy, plugin_findings
+from tests.fixture_portfolio import FAULT, FAULT_FROM, deploy
+from tests.plugins.portfolio import plugin_findings
 
 pytestmark = pytest.mark.anyio
 

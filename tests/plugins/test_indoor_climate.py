@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from daemon.storage import Point, Store
-from tests.fixture_portfolio import ZONE, readings
-from tests.plugins.portfolio import deploy, plugin_findings
+from tests.fixture_portfolio import ZONE, deploy, readings
+from tests.plugins.portfolio import plugin_findings
 
 pytestmark = pytest.mark.anyio
 NS = 1_000_000_000

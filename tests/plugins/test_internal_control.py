@@ -11,8 +11,8 @@ import pytest
 from daemon.config.loader import load_config
 from daemon.register import Register
 from daemon.storage import Store
-from tests.fixture_portfolio import readings
-from tests.plugins.portfolio import deploy, plugin_findings
+from tests.fixture_portfolio import deploy, readings
+from tests.plugins.portfolio import plugin_findings
 from tests.plugins.test_indoor_climate import cold_mornings
 
 pytestmark = pytest.mark.anyio

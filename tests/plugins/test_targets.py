@@ -9,8 +9,8 @@ import pytest
 
 from daemon.cli import main
 from daemon.storage import Store
-from tests.fixture_portfolio import SAVING, TARGETS, config_text
-from tests.plugins.portfolio import deploy, plugin_findings
+from tests.fixture_portfolio import SAVING, TARGETS, config_text, deploy
+from tests.plugins.portfolio import plugin_findings
 
 pytestmark = pytest.mark.anyio
 
