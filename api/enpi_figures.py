@@ -29,6 +29,17 @@ from plugins.context import ReviewPeriod
 SIGNATURE_GRID_C = np.arange(-25.0, 30.5, 0.5)
 
 
+def signature_days(series: DailySeries) -> np.ndarray:
+    """The days an energy signature shows: consumption, expectation and temperature known."""
+    return series.known & np.isfinite(series["temperature_c"])
+
+
+def model_line(baseline: EnergyBaseline) -> list[tuple[float, float]]:
+    """The baseline model over ``SIGNATURE_GRID_C``: (outdoor °C, expected kWh per day)."""
+    expected = baseline.predict(SIGNATURE_GRID_C)
+    return [(float(t), float(e)) for t, e in zip(SIGNATURE_GRID_C, expected, strict=True)]
+
+
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
@@ -148,13 +159,6 @@ class EnpiPeriod:
     figures: dict[str, Any]
     baseline: EnergyBaseline | None
     series: DailySeries | None
-
-
-async def enpi_period(
-    store: Store, register: Register, config: EnmsConfig, enpi: EnpiDefinition, period: ReviewPeriod
-) -> EnpiPeriod:
-    (found,) = await enpi_periods(store, register, config, [enpi], period)
-    return found
 
 
 async def enpi_periods(

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from api.enpi_figures import SIGNATURE_GRID_C, EnpiPeriod
+import numpy as np
+
+from api.enpi_figures import EnpiPeriod, model_line, signature_days
 from api.review import INPUT_KEYS, Review
 from api.svg import PALETTE, Line, bar_chart, line_chart, scatter_chart
 from daemon.review_decisions import DESCRIPTIONS, OutputCategory
@@ -122,17 +124,14 @@ def _enpi_charts(enpi: EnpiPeriod) -> str:
             )
         )
     temperature = series["temperature_c"]
-    points = [
-        (float(temperature[i]), actual[i])
-        for i in range(len(series.days))
-        if math.isfinite(actual[i]) and math.isfinite(float(temperature[i]))
-    ]
-    model = list(
-        zip(SIGNATURE_GRID_C.tolist(), baseline.predict(SIGNATURE_GRID_C).tolist(), strict=True)
-    )
+    points = [(float(temperature[i]), actual[i]) for i in np.flatnonzero(signature_days(series))]
     charts.append(
         scatter_chart(
-            f"{name}: energy signature", points, model, x_unit="outdoor °C", y_unit="kWh per day"
+            f"{name}: energy signature",
+            points,
+            model_line(baseline),
+            x_unit="outdoor °C",
+            y_unit="kWh per day",
         )
     )
     evidence = f.get("evidence") or {}

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
 from api.enpi_figures import (
-    SIGNATURE_GRID_C,
     baseline_summary,
-    enpi_period,
     enpi_periods,
+    model_line,
+    signature_days,
 )
 from api.errors import not_found, review_period
 from api.examples import ENPI, example
@@ -20,7 +20,6 @@ from api.state import ApiState, state
 from api.tables import Format, csv_response
 from daemon.config.enpis import EnpiDefinition
 from daemon.enpi_series import FIELDS, daily_series
-from plugins.context import ReviewPeriod
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["enpis"])
 PERIOD = Query(description="2025, 2025-03 or 2025-01-01..2025-03-31")
@@ -31,11 +30,6 @@ def _enpi(api: ApiState, enpi_id: str) -> EnpiDefinition:
         if enpi.id == enpi_id:
             return enpi
     raise not_found("EnPI", enpi_id, [e.id for e in api.config.enpis])
-
-
-async def figures(api: ApiState, enpi: EnpiDefinition, period: ReviewPeriod) -> dict[str, Any]:
-    found = await enpi_period(api.store, api.register, api.config, enpi, period)
-    return found.figures
 
 
 def _flat(figure: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +88,9 @@ async def enpi(
     enpi_id: str, api: Annotated[ApiState, Depends(state)], period: Annotated[str, PERIOD]
 ) -> dict[str, Any]:
     definition = _enpi(api, enpi_id)
-    return await figures(api, definition, review_period(period))
+    chosen = review_period(period)
+    (found,) = await enpi_periods(api.store, api.register, api.config, [definition], chosen)
+    return found.figures
 
 
 @router.get("/enpis/{enpi_id}/daily", summary="Actual, expected and CUSUM per day")
@@ -155,7 +151,7 @@ async def signature(
         first=chosen.first,
         last=chosen.last,
     )
-    known = series.known & np.isfinite(series["temperature_c"])
+    known = signature_days(series)
     points = [
         {
             "day": day.isoformat(),
@@ -166,7 +162,6 @@ async def signature(
         for i, day in enumerate(series.days)
         if known[i]
     ]
-    line = baseline.predict(SIGNATURE_GRID_C)
     return {
         "enpi": definition.id,
         "period": chosen.label,
@@ -174,10 +169,7 @@ async def signature(
         "model": {
             "baseline_version": baseline.version,
             "form": baseline.form.value,
-            "line": [
-                {"temperature_c": float(t), "expected_kwh": float(e)}
-                for t, e in zip(SIGNATURE_GRID_C, line, strict=True)
-            ],
+            "line": [{"temperature_c": t, "expected_kwh": e} for t, e in model_line(baseline)],
         },
     }
 
