@@ -303,25 +303,27 @@ class Register:
         self, *, status: Status | None = None, ident: int | None = None
     ) -> list[Nonconformity]:
         """Nonconformities with their events, oldest first."""
-        query = (
-            "SELECT id, plugin, finding, title, severity, scope_level, scope_id, first_period, "
-            "last_period, opened_at, last_seen_at, status, metrics FROM nonconformities"
-        )
         conditions, params = [], []
         if status is not None:
-            conditions.append("status = ?")
+            conditions.append("n.status = ?")
             params.append(status.value)
         if ident is not None:
-            conditions.append("id = ?")
+            conditions.append("n.id = ?")
             params.append(str(ident))
-        if conditions:
-            query += " WHERE " + " AND ".join(conditions)
+        where = " WHERE " + " AND ".join(conditions) if conditions else ""
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+            rows = self._db.execute(
+                "SELECT id, plugin, finding, title, severity, scope_level, scope_id, "
+                "first_period, last_period, opened_at, last_seen_at, status, metrics "
+                f"FROM nonconformities n{where} ORDER BY id",
+                params,
+            ).fetchall()
             events: dict[int, list[Event]] = {}
-            for event in self._db.execute(
-                "SELECT nonconformity, status, note, effective, by, at "
-                "FROM nonconformity_events ORDER BY rowid"
+            for event in self._db.execute(  # the events of those nonconformities only
+                "SELECT e.nonconformity, e.status, e.note, e.effective, e.by, e.at "
+                "FROM nonconformity_events e JOIN nonconformities n ON n.id = e.nonconformity"
+                f"{where} ORDER BY e.rowid",
+                params,
             ):
                 effective = None if event[3] is None else bool(event[3])
                 events.setdefault(event[0], []).append(
