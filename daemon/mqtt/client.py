@@ -246,18 +246,21 @@ class MqttConnection:
         if self._opened:
             self._client.reconnect()
             return
-        properties = None
         if self.settings.protocol == "5":
             properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             properties.SessionExpiryInterval = self.settings.session_expiry_s
             properties.ReceiveMaximum = RECEIVE_MAXIMUM
-        self._client.connect(
-            self.settings.host,
-            self.settings.port,
-            keepalive=self.settings.keepalive_s,
-            clean_start=False,
-            properties=properties,
-        )
+            self._client.connect(
+                self.settings.host,
+                self.settings.port,
+                keepalive=self.settings.keepalive_s,
+                clean_start=False,
+                properties=properties,
+            )
+        else:  # 3.1.1: the persistent session was asked for with clean_session=False
+            self._client.connect(
+                self.settings.host, self.settings.port, keepalive=self.settings.keepalive_s
+            )
         self._opened = True
 
     async def _until(

@@ -62,6 +62,7 @@ def mqtt_config(
     *,
     client_id: str,
     extra_subscriptions: str = "",
+    protocol: str = "5",
 ) -> str:
     """A school and a preschool whose meters report over MQTT in every shipped format."""
     return textwrap.dedent(f"""\
@@ -74,6 +75,7 @@ def mqtt_config(
           host: {broker.host}
           port: {broker.port}
           client_id: {client_id}
+          protocol: "{protocol}"
           subscriptions:
             - {{topic: "shellies/{{meter}}/status/em:0", format: shelly_pro_3em}}
             - {{topic: "shellies/{{meter}}/status/emdata:0", format: shelly_pro_3em_energy}}

@@ -138,6 +138,29 @@ async def test_messages_published_while_enms_is_down_arrive_when_it_returns(
     assert await count(mqtt_deployment) == 50
 
 
+async def test_mqtt_3_1_1_connects_and_keeps_its_session_while_enms_is_down(
+    broker: Broker,
+    influx_settings: InfluxDBSettings,
+    tmp_path: Path,
+    client_id: str,
+    publisher: Publisher,
+) -> None:
+    """MQTT 3.1.1 (brokers without 5, e.g. the demo's embedded one): clean_session=False."""
+    path = tmp_path / "site.yaml"
+    path.write_text(mqtt_config(broker, influx_settings, client_id=client_id, protocol="3.1.1"))
+    deployment = load_deployment(path)
+    async with running(deployment):
+        pass
+    for i in range(20):
+        publisher.publish(
+            "fastighet/skolan/fjv/state",
+            json.dumps({"ts": 1_700_000_000 + i, "heat": {"energy_mwh": 100 + i}}),
+        )
+    async with running(deployment) as (_, writer):
+        await until(lambda: writer.stats.written >= 20)
+    assert await count(deployment) == 20
+
+
 async def test_a_broker_restart_is_survived(
     private_broker: PrivateBroker,
     influx_settings: InfluxDBSettings,
