@@ -22,6 +22,7 @@ from daemon.config.models import EnmsConfig
 from daemon.config.reference import config_reference
 from daemon.console import installed_profile_dirs, open_deployment, text_table
 from daemon.consumption import write_consumption
+from daemon.demo.cli import add_commands as add_demo_commands
 from daemon.deployment import load_deployment
 from daemon.errors import ConfigError, StoreError
 from daemon.health import HEALTH_MEASUREMENT
@@ -297,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_baseline_commands(commands)
     add_evaluate_commands(commands)
     add_api_commands(commands)
+    add_demo_commands(commands)
 
     health = commands.add_parser("health", help="the latest health report of every source")
     health.add_argument("--config", required=True, metavar="FILE")

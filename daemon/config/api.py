@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import ipaddress
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from daemon.config.types import Identifier, StrictModel
 
@@ -44,6 +45,11 @@ class ApiSettings(StrictModel):
         description="how long a period's plugin findings and building ranking are reused "
         "before they are computed again (0: on every request)",
     )
+    read_without_key: bool = Field(
+        False,
+        description="answer reads (GET) without a key, e.g. the report in a plain browser; "
+        "only while `host` is a loopback address (the demo uses it)",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="browser origins allowed to call the API (CORS); empty: none",
@@ -57,3 +63,21 @@ class ApiSettings(StrictModel):
         if repeated:
             raise ValueError(f"key names must be distinct: {', '.join(repeated)} repeated")
         return keys
+
+    @model_validator(mode="after")
+    def _open_reads_on_loopback_only(self) -> Self:
+        if self.read_without_key and not _loopback(self.host):
+            raise ValueError(
+                f"read_without_key needs a loopback host (127.0.0.1, ::1 or localhost), "
+                f"not {self.host!r}: anyone who reaches the port could read"
+            )
+        return self
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -202,7 +202,7 @@ class SimulatedGateway:
         # pymodbus logs a warning per request for unknown unit ids; a simulator stays quiet
         logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
         if self.port == 0:
-            self.port = _free_port(self.host)
+            self.port = free_port(self.host)
         self._server = ModbusTcpServer(
             [device.sim_device() for device in self.devices], address=(self.host, self.port)
         )
@@ -230,7 +230,7 @@ class SimulatedGateway:
             self._task = None
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str) -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
