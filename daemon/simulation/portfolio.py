@@ -158,7 +158,7 @@ BUILDINGS = (
             heat_recovery=0.5,
             hot_water_kwh_per_m2_year=8.0,
             occupied=Schedule(6.5, 17.5, PRESCHOOL_DAYS),
-            ventilation=Schedule(6.0, 18.0, PRESCHOOL_DAYS),
+            ventilation=Schedule(6.0, 18.0, EVERY_DAY),  # a simple timer, weekends too
         ),
     ),
     SimBuilding(
@@ -181,6 +181,7 @@ BUILDINGS = (
             internal_gains_w_per_m2=6.0,
             base_electricity_w_per_m2=4.5,
             occupied_electricity_w_per_m2=4.5,
+            noise=0.08,  # residents, visitors and laundry vary more than a school day
         ),
     ),
     SimBuilding(
