@@ -271,7 +271,8 @@ def test_relative_embedded_store_path_is_relative_to_the_config_file(tmp_path: P
 
 def test_reads_without_a_key_only_on_a_loopback_address() -> None:
     (issue,) = issues_of(MINIMAL + "api: {host: 0.0.0.0, read_without_key: true}\n")
-    assert "api" in issue and "read_without_key needs a loopback host" in issue
+    assert "api" in issue
+    assert "read_without_key needs a loopback host" in issue
     for host in ("127.0.0.1", "::1", "localhost"):
         config = parse_config(MINIMAL + f'api: {{host: "{host}", read_without_key: true}}\n')
         assert config.api.read_without_key
