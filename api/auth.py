@@ -45,9 +45,10 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
-def identify(settings: ApiSettings, key: str | None) -> Caller:
-    """The caller a key belongs to; HTTP 401 if it belongs to nobody."""
-    if key is None and settings.read_without_key:
+def identify(settings: ApiSettings, key: str | None, scope: Scope) -> Caller:
+    """The caller a key belongs to; HTTP 401 if it belongs to nobody. Without a key, reads
+    are anonymous where ``api.read_without_key`` allows it; writes always need a key."""
+    if key is None and scope == "read" and settings.read_without_key:
         return Caller("anonymous", frozenset({"read"}))
     if key is None:
         raise HTTPException(
@@ -74,7 +75,7 @@ def require(scope: Scope) -> Callable[[Request], Awaitable[Caller]]:
 
     async def check(request: Request) -> Caller:
         settings: ApiSettings = request.app.state.enms.config.api
-        caller = identify(settings, presented_key(request))
+        caller = identify(settings, presented_key(request), scope)
         if scope not in caller.scopes:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

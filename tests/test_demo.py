@@ -1,0 +1,171 @@
+"""`enms demo` end to end, as a process: history, baselines, live collection over Modbus TCP
+and MQTT, and the review report showing the saving and the fault -- read without a key."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from daemon.simulation.modbus_devices import free_port
+from daemon.storage.embedded import EmbeddedStore
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_S = 120.0
+MODBUS_METER, MQTT_METERS = "kommunhuset-el", ("tallgarden-fjv", "ekbacka-ute", "lonnen-el")
+
+
+@dataclass
+class RunningDemo:
+    process: subprocess.Popen[str]
+    lines: list[str]
+    urls: dict[str, str]
+    folder: Path
+    started_s: float  # as the demo printed it: start to a working API
+
+
+def read_lines(process: subprocess.Popen[str], into: queue.Queue[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        into.put(line.rstrip("\n"))
+
+
+def wait_for_urls(
+    process: subprocess.Popen[str], lines: queue.Queue[str], seen: list[str]
+) -> dict[str, str]:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    urls: dict[str, str] = {}
+    while time.monotonic() < deadline and process.poll() is None:
+        with contextlib.suppress(queue.Empty):
+            line = lines.get(timeout=0.5)
+            seen.append(line)
+            found = re.match(r"\s+(\S.*?)\s{2,}(http://\S+)$", line)
+            if found:
+                urls[found.group(1)] = found.group(2)
+            if "stop with Ctrl-C" in line:
+                return urls
+    raise AssertionError("the demo did not come up:\n" + "\n".join(seen))
+
+
+def start_demo(folder: Path, *command: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    process = subprocess.Popen(
+        list(command),
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=read_lines, args=(process, lines), daemon=True).start()
+    return process, lines
+
+
+def stop_demo(process: subprocess.Popen[str], lines: queue.Queue[str], seen: list[str]) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    time.sleep(0.2)  # the reader thread drains the pipe
+    while not lines.empty():
+        seen.append(lines.get())
+    return code
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
+    folder = tmp_path_factory.mktemp("demo")
+    command = [sys.executable, "-m", "daemon.cli", "demo", "--dir", str(folder / "enms-demo")]
+    command += ["--port", str(free_port("127.0.0.1")), "--duration", "600"]
+    process, lines = start_demo(folder, *command)
+    seen: list[str] = []
+    try:
+        urls = wait_for_urls(process, lines, seen)
+        started = re.search(r"the API answered ([\d.]+) s after", "\n".join(seen))
+        assert started, seen
+        yield RunningDemo(process, seen, urls, folder / "enms-demo", float(started.group(1)))
+    finally:
+        code = stop_demo(process, lines, seen)
+        output = "\n".join(seen)
+        assert code == 0, output
+        assert "enms demo stopped" in output, output
+
+
+def test_it_prints_the_report_urls_and_the_api_answers_reads_without_a_key(
+    demo: RunningDemo,
+) -> None:
+    assert set(demo.urls) >= {"review report", "review (JSON)", "API documentation"}
+    for url in demo.urls.values():
+        assert url.startswith("http://127.0.0.1:")
+        assert httpx.get(url, timeout=120).status_code == 200, url
+    print(f"demo: API up {demo.started_s:.1f} s after start")  # recorded in docs/benchmarks.md
+
+
+def test_writes_still_need_a_key(demo: RunningDemo) -> None:
+    base = demo.urls["API documentation"].removesuffix("/docs")
+    period = demo.urls["review report"].split("period=")[1]
+    answer = httpx.post(
+        f"{base}/api/v1/reviews/{period}/decisions",
+        json={"category": "energy_performance", "decision": "Keep the new schedule"},
+        timeout=30,
+    )
+    assert answer.status_code == 401
+
+
+def test_the_review_shows_the_saving_as_an_improvement_and_the_fault_as_a_nonconformity(
+    demo: RunningDemo,
+) -> None:
+    review = httpx.get(demo.urls["review (JSON)"], timeout=120).json()
+    enpis = {e["id"]: e for e in review["inputs"]["g_energy_performance"]["enpis"]}
+    school = enpis["ekbacka-fjv"]
+    assert school["baseline"]["valid"]
+    assert school["improvement"]["improvement_pct"] > 10  # the ventilation schedule
+    assert enpis["ventilation-el"]["improvement"]["improvement_pct"] > 20
+    nonconformities = review["inputs"]["c1_nonconformities_corrective_actions"]["findings"]
+    about = {f["scope"]["id"] for f in nonconformities if f["kind"] == "nonconformity"}
+    assert "tallgarden-fjv" in about  # the stuck valve
+    assert "ekbacka-fjv" not in about  # a saving is not a nonconformity
+
+    report = httpx.get(demo.urls["review report"], timeout=120).text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", report))
+    assert re.search(r"Fjärrvärme, Ekbackaskolan reporting [\d ]+ [\d ]+ \d+\.\d %", text)
+    assert re.search(r"Fjärrvärme, Tallgårdens äldreboende: [\d,]+ kWh above its baseline", text)
+    assert report.count("<svg") >= 7  # the charts
+
+    register = httpx.get(demo.urls["nonconformities"], timeout=30).json()["nonconformities"]
+    kept = [n for n in register if n["scope_id"] == "tallgarden-fjv"]
+    assert kept
+    assert kept[0]["status"] == "open"
+
+
+def test_the_daemon_collects_live_from_the_modbus_and_mqtt_devices(demo: RunningDemo) -> None:
+    async def newest() -> dict[str, int]:
+        store = EmbeddedStore(demo.folder / "store.sqlite")
+        try:
+            return {p.tags["meter"]: p.time_ns for p in await store.latest("readings", 0)}
+        finally:
+            await store.close()
+
+    after_history = time.time_ns()  # the history ends before now: newer readings are live
+    deadline = time.monotonic() + 60
+    meters = (MODBUS_METER, *MQTT_METERS)
+    while True:
+        latest = asyncio.run(newest())
+        if all(latest.get(meter, 0) > after_history for meter in meters):
+            break
+        assert time.monotonic() < deadline, {m: latest.get(m) for m in meters}
+        time.sleep(1)
