@@ -66,6 +66,7 @@ def start_demo(folder: Path, *command: str) -> tuple[subprocess.Popen[str], queu
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group, as a terminal would give it
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=read_lines, args=(process, lines), daemon=True).start()
