@@ -30,7 +30,9 @@ def serve_command(args: argparse.Namespace) -> int:
     settings = deployment.config.api
     host = args.host or settings.host
     port = args.port or settings.port
-    if not settings.keys:
+    if settings.read_without_key:
+        log.warning("api.read_without_key: reads need no key on %s:%d", host, port)
+    elif not settings.keys:
         log.warning("api.keys is empty: every endpoint but /health answers 401 (enms api key)")
     app = create_app(deployment)
     log.info("enms API on http://%s:%d (OpenAPI: /docs)", host, port)
