@@ -23,16 +23,20 @@ from daemon.health import SourceHealth
 from daemon.metrics import MetricsServer, daemon_point, prometheus_text
 from daemon.modbus.poller import ModbusCollector
 from daemon.mqtt.collector import MqttCollector
+from daemon.plugin_collectors import start_collectors
 from daemon.register import Register
 from daemon.spool import Spool
 from daemon.storage.contract import Store
 from daemon.writer import Writer
+from plugins.manager import Plugins, load_plugins
 
 log = logging.getLogger(__name__)
 
 
 class Daemon:
-    def __init__(self, deployment: Deployment, store: Store) -> None:
+    def __init__(
+        self, deployment: Deployment, store: Store, plugins: Plugins | None = None
+    ) -> None:
         self.deployment = deployment
         self.store = store
         settings = deployment.config.daemon
@@ -51,6 +55,9 @@ class Daemon:
         )
         self.modbus = ModbusCollector(deployment)
         self.mqtt = MqttCollector(deployment) if deployment.config.mqtt is not None else None
+        self.plugin_collectors, self.plugin_problems = start_collectors(
+            plugins if plugins is not None else load_plugins(installed=True), deployment.config
+        )
         self.metrics: MetricsServer | None = None
         if settings.metrics.port is not None:
             self.metrics = MetricsServer(
@@ -62,7 +69,13 @@ class Daemon:
         self.stop = asyncio.Event()
 
     def health(self) -> list[SourceHealth]:
-        return self.modbus.health() + (self.mqtt.health() if self.mqtt else [])
+        plugin_sources = [h for c in self.plugin_collectors for h in c.health()]
+        return [
+            *self.modbus.health(),
+            *(self.mqtt.health() if self.mqtt else []),
+            *plugin_sources,
+            *self.plugin_problems,
+        ]
 
     def _report_health(self) -> None:
         now = time.time_ns()
@@ -112,12 +125,14 @@ class Daemon:
     async def run(self) -> None:
         """Run until ``stop`` is set, then shut down in order."""
         log.info(
-            "enms daemon started: %d Modbus meters on %d gateways, %s, storage %s, spool %s",
+            "enms daemon started: %d Modbus meters on %d gateways, %s, %d plugin collectors, "
+            "storage %s, spool %s",
             len(self.modbus.meters),
             len(self.modbus.gateways),
             f"MQTT {self.mqtt.connection.name} ({len(self.mqtt.connection.filters)} topic filters)"
             if self.mqtt
             else "no MQTT",
+            len(self.plugin_collectors),
             self.store.kind,
             self.spool.path,
         )
@@ -135,6 +150,12 @@ class Daemon:
         ]
         if self.mqtt is not None:
             tasks.append(asyncio.create_task(self.mqtt.run(self.writer, self.stop), name="mqtt"))
+        for collector in self.plugin_collectors:
+            tasks.append(
+                asyncio.create_task(
+                    collector.run(self.writer.submit, self.stop), name=collector.state.source
+                )
+            )
         if self.deployment.config.enpis:
             tasks.append(asyncio.create_task(self._enpi_loop(), name="enpis"))
         try:

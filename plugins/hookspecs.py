@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from plugins.collectors import Collector, CollectorContext
     from plugins.context import EvaluationContext
     from plugins.findings import Finding
     from plugins.sections import ReportSection
@@ -59,5 +60,20 @@ def enms_meter_profiles() -> list[Path]:
     so a meter can name them. Return paths inside the package (``Path(__file__).parent /
     "profiles"``). A plugin that raises here is logged and its profiles are missing; meters
     naming them are then reported as configuration errors.
+    """
+    raise NotImplementedError  # a specification: the registered plugins implement it
+
+
+@hookspec
+def enms_collectors(context: CollectorContext) -> list[Collector]:
+    """Collectors for protocols enms does not ship, run by the daemon beside Modbus and MQTT.
+
+    Called once per enabled plugin when ``enms run`` starts, with the configuration, the
+    plugin's own settings and the meters whose ``plugin.name`` is this plugin. Return objects
+    that satisfy ``plugins.collectors.Collector``: a ``name``, ``async run(submit, stop)`` that
+    reads until ``stop`` is set and hands readings (``context.reading(...)``) to ``submit``,
+    and ``health()``. The daemon writes the readings like any other. A collector that raises
+    is reported offline with its error and started again after a back-off (1 s, doubling to
+    60 s); a plugin that raises here is logged and reported; the daemon runs on either way.
     """
     raise NotImplementedError  # a specification: the registered plugins implement it

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -132,6 +132,16 @@ class ModbusSource(StrictModel):
     poll_interval_s: float = Field(60.0, ge=1, le=86_400, description="seconds between polls")
 
 
+class PluginSource(StrictModel):
+    """The meter is read by a plugin's collector (a protocol enms does not ship: M-Bus,
+    BACnet, a utility's data hub ...); ``address`` is for that plugin to interpret."""
+
+    name: Identifier = Field(description="the plugin whose collector reads it (enms_collectors)")
+    address: dict[str, Any] = Field(
+        default_factory=dict, description="where and how to read it, as the plugin documents"
+    )
+
+
 class MqttSource(StrictModel):
     """The meter publishes its readings on an MQTT topic.
 
@@ -199,13 +209,14 @@ class Meter(StrictModel):
     )
     modbus: ModbusSource | None = Field(None, description="set when read over Modbus TCP")
     mqtt: MqttSource | None = Field(None, description="set when read from MQTT")
+    plugin: PluginSource | None = Field(None, description="set when a plugin's collector reads it")
 
     @model_validator(mode="after")
     def _one_source_and_a_fitting_unit(self) -> Self:
-        sources = [name for name in ("modbus", "mqtt") if getattr(self, name) is not None]
+        sources = [n for n in ("modbus", "mqtt", "plugin") if getattr(self, n) is not None]
         if len(sources) != 1:
             found = " and ".join(sources) if sources else "none"
-            raise ValueError(f"give exactly one of 'modbus' or 'mqtt' (found {found})")
+            raise ValueError(f"give exactly one of 'modbus', 'mqtt' or 'plugin' (found {found})")
         units = allowed_units(self.medium, self.kind)
         if not units:
             raise ValueError(f"a {self.medium.value} meter must be of kind 'instantaneous'")

@@ -276,3 +276,20 @@ def test_reads_without_a_key_only_on_a_loopback_address() -> None:
     for host in ("127.0.0.1", "::1", "localhost"):
         config = parse_config(MINIMAL + f'api: {{host: "{host}", read_without_key: true}}\n')
         assert config.api.read_without_key
+
+
+def test_a_meter_is_read_one_way_modbus_mqtt_or_a_plugin() -> None:
+    both = MINIMAL.replace(
+        "modbus: {gateway: gw, unit_id: 1, profile: eastron_sdm630}",
+        "modbus: {gateway: gw, unit_id: 1, profile: eastron_sdm630}\n"
+        "        plugin: {name: mbus_master, address: {primary: 5}}",
+    )
+    (issue,) = issues_of(both)
+    assert "give exactly one of 'modbus', 'mqtt' or 'plugin' (found modbus and plugin)" in issue
+    only_plugin = MINIMAL.replace(
+        "modbus: {gateway: gw, unit_id: 1, profile: eastron_sdm630}",
+        "plugin: {name: mbus_master, address: {primary: 5}}",
+    )
+    (_, meter), *_ = parse_config(only_plugin).meters()
+    assert meter.plugin is not None
+    assert meter.plugin.address == {"primary": 5}
