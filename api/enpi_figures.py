@@ -54,6 +54,7 @@ def baseline_summary(baseline: EnergyBaseline) -> dict[str, Any]:
         "heating_balance_c": baseline.heating_c,
         "cooling_balance_c": baseline.cooling_c,
         "coefficients": dict(baseline.coefficients),
+        "variables": dict(baseline.variables),
         "adopted_at": baseline.adopted_at,
         "revision_trigger": baseline.trigger.value,
         "reason": baseline.reason,

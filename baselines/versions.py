@@ -10,6 +10,7 @@ Non-routine adjustments (ISO 50015) are recorded with their reason and size.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -57,6 +58,9 @@ class EnergyBaseline:
     statistics: dict[str, Any] = field(hash=False)
     validity: dict[str, Any] = field(hash=False)
     adjustments: tuple[Adjustment, ...] = ()
+    #: relevant variables besides outdoor temperature, each with its mean over the baseline
+    #: period (the value an energy signature is drawn at)
+    variables: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def adopt(
@@ -71,9 +75,14 @@ class EnergyBaseline:
         trigger: RevisionTrigger,
         reason: str,
         validity: dict[str, Any],
+        variable_means: Mapping[str, float] | None = None,
     ) -> EnergyBaseline:
-        if model.extra_names:
-            raise ValueError("a stored baseline holds temperature models only (no extra variables)")
+        """The baseline of ``model``; a model with relevant variables besides temperature
+        needs each one's mean over the baseline period in ``variable_means``."""
+        means = dict(variable_means or {})
+        missing = [name for name in model.extra_names if name not in means]
+        if missing:
+            raise ValueError(f"the baseline means of {', '.join(missing)} are needed")
         return cls(
             enpi=enpi,
             version=version,
@@ -88,12 +97,27 @@ class EnergyBaseline:
             coefficients=tuple(zip(model.fit.names, map(float, model.fit.coef), strict=True)),
             statistics=model.to_dict(),
             validity=validity,
+            variables=tuple((name, float(means[name])) for name in model.extra_names),
         )
 
-    def predict(self, temperature_c: npt.ArrayLike) -> FloatArray:
-        """Expected consumption per day at the given daily mean temperatures."""
+    def predict(
+        self, temperature_c: npt.ArrayLike, variables: Mapping[str, npt.ArrayLike] | None = None
+    ) -> FloatArray:
+        """Expected consumption per day at the given daily mean temperatures and, for a model
+        with relevant variables, their values per day (each missing one at its baseline mean)."""
+        temperature = np.asarray(temperature_c, dtype=np.float64)
+        extra = None
+        if self.variables:
+            given = variables or {}
+            extra = np.column_stack([
+                np.broadcast_to(np.asarray(given.get(name, mean), dtype=np.float64),
+                                temperature.shape)
+                for name, mean in self.variables
+            ])  # fmt: skip
         coef = np.array([value for _, value in self.coefficients])
-        X = design(self.form, temperature_c, heating_c=self.heating_c, cooling_c=self.cooling_c)
+        X = design(
+            self.form, temperature, heating_c=self.heating_c, cooling_c=self.cooling_c, extra=extra
+        )
         result: FloatArray = X @ coef
         return result
 
@@ -117,6 +141,7 @@ class EnergyBaseline:
                 "coefficients": dict(self.coefficients),
                 "statistics": self.statistics,
                 "validity": self.validity,
+                "variables": dict(self.variables),
                 "adjustments": [
                     {
                         "first": a.first.isoformat(),
@@ -147,6 +172,7 @@ class EnergyBaseline:
             coefficients=tuple((k, float(v)) for k, v in data["coefficients"].items()),
             statistics=data["statistics"],
             validity=data["validity"],
+            variables=tuple((k, float(v)) for k, v in data.get("variables", {}).items()),
             adjustments=tuple(
                 Adjustment(
                     date.fromisoformat(a["first"]),

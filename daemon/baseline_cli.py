@@ -41,6 +41,8 @@ from daemon.enpi_run import EnpiResult, run_enpi
 from daemon.errors import ConfigError, StoreError
 from daemon.register import Register
 from daemon.storage.factory import open_store
+from plugins.manager import load_plugins
+from plugins.variables import relevant_variables
 
 TIME_NAMES = ("time", "timestamp", "start", "dt", "date", "datetime", "tid")
 NS = 1_000_000_000
@@ -271,8 +273,9 @@ def run_command(args: argparse.Namespace) -> int:
         register = Register(config.daemon.register_path)
         try:
             async with open_store(config.storage) as store:
+                variables = relevant_variables(load_plugins(installed=True), config, store)
                 return [
-                    await run_enpi(store, register, config, enpi, until=until)
+                    await run_enpi(store, register, config, enpi, until=until, variables=variables)
                     for enpi in config.enpis
                 ]
         finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ from daemon.register import Register, now_text
 from daemon.storage.buckets import local_days
 from daemon.storage.contract import Store
 from daemon.storage.points import Aggregate, Bucket, Point, SeriesSelector
+from plugins.variables import RelevantVariable, variable_values
 
 log = logging.getLogger(__name__)
 
@@ -185,21 +187,52 @@ def _forms(enpi: EnpiDefinition) -> list[ModelForm]:
 
 
 async def run_enpi(
-    store: Store, register: Register, config: EnmsConfig, enpi: EnpiDefinition, *, until: date
+    store: Store,
+    register: Register,
+    config: EnmsConfig,
+    enpi: EnpiDefinition,
+    *,
+    until: date,
+    variables: Mapping[str, RelevantVariable] | None = None,
 ) -> EnpiResult:
-    """Compute one EnPI up to ``until`` (included) and write its daily series back."""
+    """Compute one EnPI up to ``until`` (included) and write its daily series back.
+
+    ``variables`` are the relevant variables the plugins provide; the EnPI's model uses those
+    its definition names (``UnknownVariable`` if one is missing).
+    """
     first, last = enpi.baseline.first, enpi.baseline.last
     days, energy, temperature = await daily_inputs(store, config, enpi, first, max(last, until))
+    extra = await variable_values(enpi.variables, variables or {}, days[0], days[-1])
+    in_baseline = np.array([first <= d <= last for d in days])
     baseline = register.current(enpi.id)
     adopted_now = False
-    if baseline is None or (baseline.first, baseline.last) != (first, last):
+    configured = ((first, last), tuple(enpi.variables))
+    if (
+        baseline is None
+        or (
+            (baseline.first, baseline.last),
+            tuple(name for name, _ in baseline.variables),
+        )
+        != configured
+    ):
         analysis: Analysis = analyse_daily(
-            days, energy, temperature, baseline=Period(first, last), forms=_forms(enpi)
+            days,
+            energy,
+            temperature,
+            baseline=Period(first, last),
+            forms=_forms(enpi),
+            variables=extra or None,
         )
         trigger, reason = RevisionTrigger.INITIAL, "first baseline of this EnPI"
-        if baseline is not None:
+        if baseline is not None and (baseline.first, baseline.last) != (first, last):
             trigger = RevisionTrigger.PREDETERMINED_METHOD
             reason = f"baseline period changed in the configuration to {first}..{last}"
+        elif baseline is not None:
+            trigger = RevisionTrigger.PREDETERMINED_METHOD
+            reason = "relevant variables changed in the configuration to " + (
+                ", ".join(enpi.variables) or "outdoor temperature only"
+            )
+        means = {name: float(np.nanmean(values[in_baseline])) for name, values in extra.items()}
         baseline = EnergyBaseline.adopt(
             enpi=enpi.id,
             version=register.next_version(enpi.id),
@@ -210,6 +243,7 @@ async def run_enpi(
             trigger=trigger,
             reason=reason,
             validity=analysis.validity.to_dict(),
+            variable_means=means,
         )
         register.adopt(baseline)
         adopted_now = True
@@ -217,10 +251,15 @@ async def run_enpi(
             "EnPI %s: adopted baseline version %d (%s, %s)",
             enpi.id, baseline.version, baseline.form.value, analysis.validity.label,
         )  # fmt: skip
-    expected = baseline.predict(np.nan_to_num(temperature, nan=0.0))
+    expected = baseline.predict(
+        np.nan_to_num(temperature, nan=0.0),
+        {name: np.nan_to_num(values, nan=0.0) for name, values in extra.items()},
+    )
     adjustment = adjustments_per_day(baseline, days)
     expected = expected + adjustment
     known = np.isfinite(energy) & np.isfinite(temperature)
+    for values in extra.values():
+        known &= np.isfinite(values)
     reporting = np.array([d > last for d in days]) & known
     residual = energy - expected
     cusum = np.cumsum(np.where(reporting, residual, 0.0))
@@ -249,6 +288,8 @@ async def run_enpi(
             fields["cusum_kwh"] = float(cusum[i])
         if adjustment[i]:
             fields["adjustment_kwh"] = float(adjustment[i])
+        for name, values in extra.items():  # the evidence of what was expected
+            fields[f"variable_{name}"] = float(values[i])
         if area > 0:
             fields["actual_kwh_per_m2"] = float(energy[i]) / area
         midnight = datetime(day.year, day.month, day.day, tzinfo=zone)

@@ -29,6 +29,7 @@ from daemon.spool import Spool
 from daemon.storage.contract import Store
 from daemon.writer import Writer
 from plugins.manager import Plugins, load_plugins
+from plugins.variables import relevant_variables
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,9 @@ class Daemon:
         )
         self.modbus = ModbusCollector(deployment)
         self.mqtt = MqttCollector(deployment) if deployment.config.mqtt is not None else None
+        self.plugins = plugins if plugins is not None else load_plugins(installed=True)
         self.plugin_collectors, self.plugin_problems = start_collectors(
-            plugins if plugins is not None else load_plugins(installed=True), deployment.config
+            self.plugins, deployment.config
         )
         self.metrics: MetricsServer | None = None
         if settings.metrics.port is not None:
@@ -109,9 +111,12 @@ class Daemon:
         zone = ZoneInfo(config.portfolio.timezone)
         while not self.stop.is_set():
             until = datetime.now(zone).date() - timedelta(days=1)
+            variables = relevant_variables(self.plugins, config, self.store)
             for enpi in config.enpis:
                 try:
-                    result = await run_enpi(self.store, self.register, config, enpi, until=until)
+                    result = await run_enpi(
+                        self.store, self.register, config, enpi, until=until, variables=variables
+                    )
                 except (EnmsError, ValueError) as exc:
                     log.error("EnPI %s could not be computed: %s", enpi.id, exc)
                     continue

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from plugins.context import EvaluationContext
     from plugins.findings import Finding
     from plugins.sections import ReportSection
+    from plugins.variables import RelevantVariable, VariableContext
 
 PROJECT = "enms"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -75,5 +76,20 @@ def enms_collectors(context: CollectorContext) -> list[Collector]:
     and ``health()``. The daemon writes the readings like any other. A collector that raises
     is reported offline with its error and started again after a back-off (1 s, doubling to
     60 s); a plugin that raises here is logged and reported; the daemon runs on either way.
+    """
+    raise NotImplementedError  # a specification: the registered plugins implement it
+
+
+@hookspec
+def enms_relevant_variables(context: VariableContext) -> list[RelevantVariable]:
+    """Relevant variables (ISO 50006) besides outdoor temperature, for the EnPIs' models.
+
+    Called once per enabled plugin whenever EnPIs are computed (``enms baseline run``, the
+    daemon), with the configuration, the plugin's settings and the store. Return
+    ``RelevantVariable`` objects: a ``name`` EnPIs refer to (``variables: [school_days]``), a
+    description, a unit and ``daily(first, last)`` giving a value per local day (a mapping of
+    date to number, or a coroutine giving one); days left out are unknown and are not used.
+    A plugin that raises here is logged and provides nothing; an EnPI naming a variable no
+    enabled plugin provides is not computed, and the error lists the variables there are.
     """
     raise NotImplementedError  # a specification: the registered plugins implement it

@@ -14,6 +14,7 @@ import pluggy
 
 from plugins import hookspecs
 from plugins.builtin import (
+    calendar_days,
     cost_co2,
     data_quality,
     enpi_deviation,
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "enms.plugins"
 BUILTIN: dict[str, ModuleType] = {
+    "calendar": calendar_days,
     "cost_co2": cost_co2,
     "data_quality": data_quality,
     "enpi_deviation": enpi_deviation,

@@ -38,6 +38,11 @@ class EnpiDefinition(StrictModel):
     temperature_meter: Identifier = Field(description="id of the outdoor temperature meter")
     baseline: BaselinePeriod
     model: ModelChoice = Field("auto", description="model form, or auto (chosen by adjusted R²)")
+    variables: list[Identifier] = Field(
+        default_factory=list,
+        description="relevant variables besides outdoor temperature (ISO 50006), by the names "
+        "plugins provide them under, e.g. [school_days]; each gets a coefficient in the model",
+    )
     normal_year_hdd: float | None = Field(
         None, gt=0, description="normal-year heating degree days (17 °C) for normal-year correction"
     )

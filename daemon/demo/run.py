@@ -41,6 +41,8 @@ from daemon.simulation.mqtt_broker import EmbeddedBroker
 from daemon.simulation.portfolio import ZONE, DemoPortfolio, Timeline
 from daemon.storage.contract import Store
 from daemon.storage.factory import open_store
+from plugins.manager import load_plugins
+from plugins.variables import relevant_variables
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +127,11 @@ async def fit_baselines(
 ) -> list[EnpiResult]:
     config = deployment.config
     register = Register(config.daemon.register_path)
+    variables = relevant_variables(load_plugins(installed=True), config, store)
     results = []
     try:
         for enpi in config.enpis:
-            result = await run_enpi(store, register, config, enpi, until=until)
+            result = await run_enpi(store, register, config, enpi, until=until, variables=variables)
             results.append(result)
             baseline = result.baseline
             improvement = 1 - result.senpi

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
-from daemon.simulation.calendar import DayKind, day_kind
+from baselines.calendar import DayKind, day_kind
 
 Floats = NDArray[np.float64]
 Bools = NDArray[np.bool_]

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from baselines.calendar import DayKind
 from daemon.readings import READINGS_MEASUREMENT
 from daemon.simulation.buildings import (
     EVERY_DAY,
@@ -33,7 +34,6 @@ from daemon.simulation.buildings import (
     VentilationChange,
     simulate,
 )
-from daemon.simulation.calendar import DayKind
 from daemon.simulation.climate import Climate, normal_year_degree_days
 from daemon.storage.points import Point
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
+from baselines.calendar import DayKind
 from daemon.simulation.buildings import (
     EVERY_DAY,
     OPEN_DAYS,
@@ -16,7 +17,6 @@ from daemon.simulation.buildings import (
     VentilationChange,
     simulate,
 )
-from daemon.simulation.calendar import DayKind
 from daemon.simulation.portfolio import ZONE
 
 START = datetime(2025, 10, 31, 23, tzinfo=UTC)  # local midnight of 1 November 2025

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from daemon.simulation.calendar import (
+from baselines.calendar import (
     DayKind,
     day_kind,
     easter_sunday,

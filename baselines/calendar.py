@@ -1,10 +1,11 @@
-"""The Swedish calendar a municipal building follows: public holidays and school breaks.
+"""The Swedish calendar: public holidays, school breaks and the kind of each day.
 
 Public holidays as the law on general holidays (1989:253) sets them, plus the eves that are
 de facto days off (midsummer, Christmas and New Year's Eve). School breaks follow a typical
 municipality in central Sweden: sports break in week 9, Easter break in the week after Easter,
 summer from the Friday closest to 12 June to the Monday closest to 18 August, autumn break
-in week 44 and the Christmas break from 21 December to 7 January.
+in week 44 and the Christmas break from 21 December to 7 January. The simulated buildings
+follow it, and the ``calendar`` plugin makes relevant variables of it (workdays, school days).
 """
 
 from __future__ import annotations

@@ -1,0 +1,74 @@
+"""Adopted energy baselines: immutable records that predict as their model did."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from baselines.changepoint import ModelForm, fit_form
+from baselines.versions import EnergyBaseline, RevisionTrigger
+
+rng = np.random.default_rng(11)
+TEMPERATURE = rng.uniform(-15, 25, 365)
+SCHOOL_DAYS = (np.arange(365) % 7 < 5).astype(float)
+ENERGY = 200 + 30 * np.maximum(15 - TEMPERATURE, 0) + 120 * SCHOOL_DAYS + rng.normal(0, 5, 365)
+
+
+def adopted(model_extra: bool) -> tuple[EnergyBaseline, object]:
+    model = fit_form(
+        ModelForm.THREE_P_HEATING,
+        TEMPERATURE,
+        ENERGY,
+        extra=SCHOOL_DAYS[:, None] if model_extra else None,
+        extra_names=("school_days",) if model_extra else (),
+    )
+    assert model is not None
+    baseline = EnergyBaseline.adopt(
+        enpi="skola-fjv",
+        version=1,
+        model=model,
+        first=date(2025, 1, 1),
+        last=date(2025, 12, 31),
+        adopted_at="2026-01-02T08:00:00+00:00",
+        trigger=RevisionTrigger.INITIAL,
+        reason="first baseline",
+        validity={"valid": True},
+        variable_means={"school_days": float(SCHOOL_DAYS.mean())} if model_extra else None,
+    )
+    return baseline, model
+
+
+def test_a_baseline_with_a_relevant_variable_predicts_as_its_model_and_survives_storage() -> None:
+    baseline, model = adopted(model_extra=True)
+    assert dict(baseline.coefficients)["school_days"] == pytest.approx(120, abs=3)
+    expected = model.predict(TEMPERATURE, SCHOOL_DAYS[:, None])  # type: ignore[attr-defined]
+    assert np.allclose(baseline.predict(TEMPERATURE, {"school_days": SCHOOL_DAYS}), expected)
+    stored = EnergyBaseline.from_json(baseline.to_json())
+    assert stored == baseline
+    assert stored.variables == (("school_days", pytest.approx(SCHOOL_DAYS.mean())),)
+    assert np.allclose(stored.predict(TEMPERATURE, {"school_days": SCHOOL_DAYS}), expected)
+
+
+def test_without_the_variable_a_baseline_predicts_at_its_baseline_mean() -> None:
+    baseline, _ = adopted(model_extra=True)
+    at_mean = baseline.predict(TEMPERATURE, {"school_days": np.full(365, SCHOOL_DAYS.mean())})
+    assert np.allclose(baseline.predict(TEMPERATURE), at_mean)  # e.g. the energy signature
+
+
+def test_a_model_with_variables_needs_their_baseline_means() -> None:
+    model = fit_form(ModelForm.THREE_P_HEATING, TEMPERATURE, ENERGY,
+                     extra=SCHOOL_DAYS[:, None], extra_names=("school_days",))  # fmt: skip
+    assert model is not None
+    with pytest.raises(ValueError, match="baseline means of school_days"):
+        EnergyBaseline.adopt(enpi="x", version=1, model=model, first=date(2025, 1, 1),
+                             last=date(2025, 12, 31), adopted_at="", reason="",
+                             trigger=RevisionTrigger.INITIAL, validity={})  # fmt: skip
+
+
+def test_records_written_before_relevant_variables_existed_still_load() -> None:
+    baseline, _ = adopted(model_extra=False)
+    old = baseline.to_json().replace('"variables": {}, ', "")
+    assert '"variables"' not in old
+    assert EnergyBaseline.from_json(old) == baseline
