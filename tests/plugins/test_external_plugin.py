@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from plugins.hookspecs import hookimpl
 from plugins.manager import load_plugins
 from plugins.runner import report_sections
 from plugins.sections import ReportSection
+from plugins.variables import relevant_variables
 from tests.plugins.test_data_quality import config_text, month_of_readings
 
 pytestmark = pytest.mark.anyio
@@ -283,3 +285,23 @@ def test_an_installed_package_ships_meter_profiles_a_meter_can_name(
     without = config_check(config, None)
     assert without.returncode == 1
     assert "unknown profile 'kamstrup_multical_603'" in without.stderr
+
+
+async def test_the_installed_plugins_relevant_variable_is_found_through_its_entry_point(
+    installed: Path, deployment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(installed))
+    importlib.invalidate_caches()
+    config = load_deployment(deployment).config
+    store = EmbeddedStore(deployment.parent / "variables.sqlite")
+    try:
+        found = relevant_variables(load_plugins(installed=True), config, store)
+        assert set(found) == {"dark_hours", "school_days", "workdays"}
+        winter, summer = (
+            await found["dark_hours"].values([date(2025, 12, 21)]),
+            await found["dark_hours"].values([date(2025, 6, 21)]),
+        )
+    finally:
+        await store.close()
+    assert 17.5 < winter[0] < 18.5  # Stockholm at midwinter: about six hours of day
+    assert 5 < summer[0] < 6

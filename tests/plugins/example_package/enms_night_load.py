@@ -6,7 +6,8 @@ heating running outside its hours: an opportunity for the management review (ISO
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from plugins.findings import (
 )
 from plugins.hookspecs import hookimpl
 from plugins.sections import ReportSection
+from plugins.variables import RelevantVariable, VariableContext
 
 NIGHT_HOURS = {22, 23, 0, 1, 2, 3, 4, 5}
 HOUR_NS = 3_600_000_000_000
@@ -95,5 +97,32 @@ async def enms_report_sections(context: EvaluationContext) -> list[ReportSection
             review_input=ReviewInput.OPPORTUNITIES,
             paragraphs=["Use at night is ventilation, lighting or heating running out of hours."],
             table=rows,
+        )
+    ]
+
+
+def dark_hours(first: date, last: date, latitude: float = 59.3) -> dict[date, float]:
+    """Hours without daylight per day (sunrise to sunset, no twilight) at ``latitude``."""
+    found = {}
+    for i in range((last - first).days + 1):
+        day = first + timedelta(days=i)
+        n = day.timetuple().tm_yday
+        declination = math.radians(23.44) * math.sin(2 * math.pi * (284 + n) / 365)
+        cos_hour_angle = -math.tan(math.radians(latitude)) * math.tan(declination)
+        hour_angle = math.degrees(math.acos(max(-1.0, min(1.0, cos_hour_angle))))
+        found[day] = round(24 - 2 * hour_angle / 15, 2)
+    return found
+
+
+@hookimpl
+def enms_relevant_variables(context: VariableContext) -> list[RelevantVariable]:
+    """Lighting follows the dark: a relevant variable for electricity EnPIs."""
+    latitude = float(context.settings.get("latitude", 59.3))
+    return [
+        RelevantVariable(
+            "dark_hours",
+            "hours between sunset and sunrise",
+            "h",
+            lambda first, last: dark_hours(first, last, latitude),
         )
     ]
