@@ -123,19 +123,25 @@ async def test_every_shipped_format_arrives_with_tags_units_and_timestamps(
     assert all(h.failures == 0 for h in collector.health())
 
 
-async def test_messages_published_while_enms_is_down_arrive_when_it_returns(
-    mqtt_deployment: Deployment, publisher: Publisher
-) -> None:
-    async with running(mqtt_deployment):
-        pass  # the broker now holds a persistent session with our subscriptions
-    for i in range(50):
+async def published_while_down(deployment: Deployment, publisher: Publisher, n: int) -> int:
+    """Connect once (the broker then keeps a persistent session), publish ``n`` heat-meter
+    readings while enms is down, connect again; the readings stored."""
+    async with running(deployment):
+        pass
+    for i in range(n):
         publisher.publish(
             "fastighet/skolan/fjv/state",
             json.dumps({"ts": 1_700_000_000 + i, "heat": {"energy_mwh": 100 + i}}),
         )
-    async with running(mqtt_deployment) as (_, writer):
-        await until(lambda: writer.stats.written >= 50)
-    assert await count(mqtt_deployment) == 50
+    async with running(deployment) as (_, writer):
+        await until(lambda: writer.stats.written >= n)
+    return await count(deployment)
+
+
+async def test_messages_published_while_enms_is_down_arrive_when_it_returns(
+    mqtt_deployment: Deployment, publisher: Publisher
+) -> None:
+    assert await published_while_down(mqtt_deployment, publisher, 50) == 50
 
 
 async def test_mqtt_3_1_1_connects_and_keeps_its_session_while_enms_is_down(
@@ -148,17 +154,7 @@ async def test_mqtt_3_1_1_connects_and_keeps_its_session_while_enms_is_down(
     """MQTT 3.1.1 (brokers without 5, e.g. the demo's embedded one): clean_session=False."""
     path = tmp_path / "site.yaml"
     path.write_text(mqtt_config(broker, influx_settings, client_id=client_id, protocol="3.1.1"))
-    deployment = load_deployment(path)
-    async with running(deployment):
-        pass
-    for i in range(20):
-        publisher.publish(
-            "fastighet/skolan/fjv/state",
-            json.dumps({"ts": 1_700_000_000 + i, "heat": {"energy_mwh": 100 + i}}),
-        )
-    async with running(deployment) as (_, writer):
-        await until(lambda: writer.stats.written >= 20)
-    assert await count(deployment) == 20
+    assert await published_while_down(load_deployment(path), publisher, 20) == 20
 
 
 async def test_a_broker_restart_is_survived(
