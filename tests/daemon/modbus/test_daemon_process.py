@@ -32,25 +32,32 @@ async def test_enms_run_collects_and_flushes_on_sigterm(deployment: Deployment) 
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    try:
-        await asyncio.sleep(4.0)
-        process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.to_thread(process.communicate, timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, output
-    assert "enms daemon started: 14 Modbus meters on 4 gateways" in output
-    assert "enms daemon stopped" in output
-    assert "0 dropped" in output
-
     assert deployment.config.storage.influxdb is not None
     async with InfluxDBStore(deployment.config.storage.influxdb) as store:
-        series = await store.raw(SeriesSelector("readings", "energy_kwh"), 0, time.time_ns())
+
+        async def counts() -> dict[str, int]:
+            series = await store.raw(SeriesSelector("readings", "energy_kwh"), 0, time.time_ns())
+            return {s.tags["meter"]: len(s.values) for s in series}
+
+        try:  # until every reachable meter has been polled twice (bounded), then SIGTERM
+            deadline = time.monotonic() + 30
+            while len(found := await counts()) < 12 or min(found.values()) < 2:
+                assert process.poll() is None, "enms run ended early"
+                assert time.monotonic() < deadline, found
+                await asyncio.sleep(0.25)
+            process.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.to_thread(process.communicate, timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert process.returncode == 0, output
+        assert "enms daemon started: 14 Modbus meters on 4 gateways" in output
+        assert "enms daemon stopped" in output
+        assert "0 dropped" in output
+        found = await counts()
         health = await store.latest(HEALTH_MEASUREMENT, 0)
-    counts = {s.tags["meter"]: len(s.values) for s in series}
-    assert len(counts) == 12
-    assert min(counts.values()) >= 2
+    assert len(found) == 12
+    assert min(found.values()) >= 2
     assert len(health) == 14  # the final health report, written on the way out
     failing = {p.tags["source"]: p.fields for p in health if p.fields["consecutive_failures"]}
     assert set(failing) == {"el-dead", "el-failing"}
