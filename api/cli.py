@@ -10,17 +10,20 @@ import argparse
 import logging
 import sys
 
-import uvicorn
 import yaml
 
-from api.app import create_app
-from api.auth import hash_key, new_key
 from daemon.console import open_deployment
 
 log = logging.getLogger(__name__)
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    # imported here: FastAPI and uvicorn take a second to import, which the other commands
+    # (enms run above all) need not spend
+    import uvicorn  # noqa: PLC0415
+
+    from api.app import create_app  # noqa: PLC0415
+
     if args.config is None:
         print("enms api: --config FILE is required to serve", file=sys.stderr)
         return 2
@@ -42,6 +45,8 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def key_command(args: argparse.Namespace) -> int:
+    from api.auth import hash_key, new_key  # noqa: PLC0415 - keeps FastAPI out of other commands
+
     key = new_key()
     entry = {"name": args.name, "sha256": hash_key(key), "scopes": args.scope or ["read"]}
     print(f"API key for {args.name} (shown once; store it where the caller keeps secrets):")

@@ -9,11 +9,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from daemon.demo.run import DemoOptions, run_demo
 from daemon.errors import EnmsError
 
 
 def demo_command(args: argparse.Namespace) -> int:
+    # imported here: the demo brings the API, the broker and the simulator, which the
+    # other commands (enms run above all) need not load
+    from daemon.demo.run import DemoOptions, run_demo  # noqa: PLC0415
+
     if not args.verbose:  # the demo prints its own story; the daemon's INFO lines would bury it
         logging.getLogger().setLevel(logging.WARNING)
     options = DemoOptions(

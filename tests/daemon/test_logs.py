@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
+
+from tests.process_output import Output
 
 MINIMAL = textwrap.dedent("""\
     version: 1
@@ -40,10 +41,11 @@ def test_daemon_logs_json_lines_with_level_logger_and_message(tmp_path: Path) ->
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    try:
-        time.sleep(2.0)
+    output = Output(process, stderr=True)
+    try:  # SIGTERM once the daemon says it runs (its signal handlers are in place by then)
+        output.wait_for("enms daemon started")
         process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
+        err = output.finish()
     finally:
         if process.poll() is None:
             process.kill()

@@ -30,6 +30,7 @@ import yaml
 from daemon.config.models import InfluxDBSettings
 from daemon.storage import InfluxDBStore
 from tests.fixture_portfolio import START, config_text, readings
+from tests.process_output import Output
 from tests.services import require_influxdb, require_mqtt
 
 REPO = Path(__file__).resolve().parents[2]
@@ -158,13 +159,14 @@ def run_daemon_briefly(config: Path, seconds: float) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    try:
+    output = Output(process)
+    try:  # at least ``seconds``, and until the unreachable meter is reported offline
         time.sleep(seconds)
+        output.wait_for("offline", timeout_s=60)
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
-    assert process.returncode == 0, output
-    assert "offline" in output, output
+        text = output.finish(timeout_s=60)
+    assert process.returncode == 0, text
 
 
 PRICES = """

@@ -19,6 +19,7 @@ from daemon.health import HEALTH_MEASUREMENT
 from daemon.storage import InfluxDBStore, SeriesSelector
 from tests.daemon.modbus.conftest import Site, site_config
 from tests.daemon.mqtt.conftest import Broker, Publisher
+from tests.process_output import Output
 from tests.services import require_mqtt
 
 pytestmark = pytest.mark.anyio
@@ -86,8 +87,10 @@ async def test_one_daemon_collects_modbus_and_mqtt_through_one_writer(
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     publisher = Publisher(Broker(host, port))
+    output = Output(process)
     try:
-        await asyncio.sleep(2.5)  # connected and subscribed
+        await asyncio.to_thread(output.wait_for, "subscribing to 1 topic filters")
+        await asyncio.sleep(0.5)  # the SUBACK
         for i in range(5):
             payload = {
                 "Time": "2024-01-15T10:30:0" + str(i),
@@ -96,13 +99,13 @@ async def test_one_daemon_collects_modbus_and_mqtt_through_one_writer(
             publisher.publish("fastighet/hus-b/plug-1/SENSOR", json.dumps(payload))
         await asyncio.sleep(1.5)
         process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.to_thread(process.communicate, timeout=30)
+        text = await asyncio.to_thread(output.finish)
     finally:
         publisher.close()
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 0, output
-    assert f"MQTT {host}:{port} (1 topic filters)" in output
+    assert process.returncode == 0, text
+    assert f"MQTT {host}:{port} (1 topic filters)" in text
     async with InfluxDBStore(influx_settings) as store:
         series = await store.raw(SeriesSelector("readings", "energy_kwh"), 0, time.time_ns())
         health = await store.latest(HEALTH_MEASUREMENT, 0)
