@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import cast
 
 from daemon.config.models import EnmsConfig
-from daemon.health import SourceHealth
+from daemon.health import OFFLINE_AFTER, SourceHealth
 from daemon.storage.points import Point
 from plugins.collectors import Collector, Submit, collector_context
 from plugins.manager import Plugins
@@ -88,7 +88,7 @@ class SupervisedCollector:
 
 def failed_source(plugin: str, source: str, reason: str) -> SourceHealth:
     health = SourceHealth(COLLECTOR, f"{plugin}/{source}", {"plugin": plugin})
-    for _ in range(3):  # offline from the start, with the reason as its last error
+    for _ in range(OFFLINE_AFTER):  # offline from the start, with the reason as its last error
         health.record_failure(time.time_ns(), "plugin_error", reason)
     return health
 
@@ -99,15 +99,13 @@ def start_collectors(
     """The enabled plugins' collectors, and a failed source for each problem found."""
     collectors: list[SupervisedCollector] = []
     problems: list[SourceHealth] = []
-    disabled = set(config.plugins.disabled)
     providing: set[str] = set()
-    for impl in plugins.manager.hook.enms_collectors.get_hookimpls():
-        name = plugins.manager.get_name(impl.plugin) or repr(impl.plugin)
-        if name in disabled:
-            continue
+    for name, function in plugins.implementations(
+        "enms_collectors", disabled=config.plugins.disabled
+    ):
         providing.add(name)
         try:
-            made = list(cast(Iterable[object], impl.function(collector_context(config, name))))
+            made = list(cast(Iterable[object], function(collector_context(config, name))))
             for collector in made:
                 if not isinstance(collector, Collector):
                     raise TypeError(f"{collector!r} is not a Collector (name, run, health)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +49,17 @@ class Plugins:
         registered = (name for name, _ in self.manager.list_name_plugin())
         return sorted({*registered, *self.failed})
 
+    def implementations(
+        self, hook: str, *, disabled: Iterable[str] = ()
+    ) -> Iterator[tuple[str, Callable[..., object]]]:
+        """(plugin name, function) of every registered plugin implementing ``hook``, but
+        those named in ``disabled``."""
+        skip = set(disabled)
+        for impl in getattr(self.manager.hook, hook).get_hookimpls():
+            name = self.manager.get_name(impl.plugin) or repr(impl.plugin)
+            if name not in skip:
+                yield name, impl.function
+
 
 def load_plugins(*, installed: bool = True) -> Plugins:
     """The built-in plugins and, unless ``installed`` is false, every installed package's.
@@ -84,10 +95,9 @@ def load_plugins(*, installed: bool = True) -> Plugins:
 def profile_dirs(plugins: Plugins) -> list[Path]:
     """The meter-profile directories every registered plugin ships."""
     found: list[Path] = []
-    for impl in plugins.manager.hook.enms_meter_profiles.get_hookimpls():
-        name = plugins.manager.get_name(impl.plugin) or repr(impl.plugin)
+    for name, function in plugins.implementations("enms_meter_profiles"):
         try:
-            listed = cast(Iterable[str | Path], impl.function())
+            listed = cast(Iterable[str | Path], function())
             found += [Path(directory) for directory in listed]
         except Exception as exc:  # one plugin's mistake must not stop every command
             log.error("plugin %s: its meter profiles could not be listed: %s", name, exc)

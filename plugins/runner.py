@@ -220,14 +220,11 @@ async def report_sections(
     settings = config.plugins
     context_of = contexts(config, store, period, register)
     sections: list[ReportSection] = []
-    for impl in plugins.manager.hook.enms_report_sections.get_hookimpls():
-        name = plugins.manager.get_name(impl.plugin) or repr(impl.plugin)
-        if name in settings.disabled:
-            continue
+    for name, function in plugins.implementations(
+        "enms_report_sections", disabled=settings.disabled
+    ):
         try:
-            result = await asyncio.wait_for(
-                _call(impl.function, context_of(name)), settings.timeout_s
-            )
+            result = await asyncio.wait_for(_call(function, context_of(name)), settings.timeout_s)
             if not isinstance(result, list | tuple) or not all(
                 isinstance(s, ReportSection) for s in result
             ):

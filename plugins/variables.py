@@ -73,14 +73,12 @@ def relevant_variables(
     from the first plugin and logged.
     """
     found: dict[str, RelevantVariable] = {}
-    disabled = set(config.plugins.disabled)
-    for impl in plugins.manager.hook.enms_relevant_variables.get_hookimpls():
-        name = plugins.manager.get_name(impl.plugin) or repr(impl.plugin)
-        if name in disabled:
-            continue
+    for name, function in plugins.implementations(
+        "enms_relevant_variables", disabled=config.plugins.disabled
+    ):
         context = VariableContext(name, config, config.plugins.settings.get(name, {}), store)
         try:
-            provided = list(cast(Iterable[object], impl.function(context)))
+            provided = list(cast(Iterable[object], function(context)))
         except Exception as exc:
             log.error("plugin %s: its relevant variables could not be listed: %s", name, exc)
             continue
