@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
 import signal
 import socket
 import sys
@@ -41,7 +40,7 @@ from daemon.simulation.mqtt_broker import EmbeddedBroker
 from daemon.simulation.portfolio import ZONE, DemoPortfolio, Timeline
 from daemon.storage.contract import Store
 from daemon.storage.factory import open_store
-from plugins.manager import load_plugins
+from plugins.manager import Plugins, load_plugins
 from plugins.variables import relevant_variables
 
 log = logging.getLogger(__name__)
@@ -96,7 +95,6 @@ def prepare_folder(folder: Path) -> None:
     for name in DATA_FILES:
         for path in folder.glob(f"{name}*"):  # with SQLite's -wal and -shm files
             path.unlink()
-    shutil.rmtree(folder / "spool", ignore_errors=True)
 
 
 def api_port(wanted: int) -> int:
@@ -123,11 +121,11 @@ async def backfill(store: Store, portfolio: DemoPortfolio, until: datetime, out:
 
 
 async def fit_baselines(
-    store: Store, deployment: Deployment, until: date, out: TextIO
+    store: Store, deployment: Deployment, plugins: Plugins, until: date, out: TextIO
 ) -> list[EnpiResult]:
     config = deployment.config
     register = Register(config.daemon.register_path)
-    variables = relevant_variables(load_plugins(installed=True), config, store)
+    variables = relevant_variables(plugins, config, store)
     results = []
     try:
         for enpi in config.enpis:
@@ -205,7 +203,7 @@ def write_config(folder: Path, timeline: Timeline, ports: Ports, out: TextIO) ->
 
 
 async def prepare_history(
-    store: Store, deployment: Deployment, portfolio: DemoPortfolio, out: TextIO
+    store: Store, deployment: Deployment, plugins: Plugins, portfolio: DemoPortfolio, out: TextIO
 ) -> None:
     """The history up to now in the store, and the EnPIs' baselines adopted on it."""
     timeline = portfolio.timeline
@@ -215,7 +213,7 @@ async def prepare_history(
         f"Baseline year {first}..{last}. From {timeline.saving_from}: {SAVING_TEXT}. "
         f"From {timeline.fault_from}: {FAULT_TEXT}.\n"
     )
-    await fit_baselines(store, deployment, timeline.today - timedelta(days=1), out)
+    await fit_baselines(store, deployment, plugins, timeline.today - timedelta(days=1), out)
 
 
 async def run_live(
@@ -223,6 +221,7 @@ async def run_live(
     deployment: Deployment,
     portfolio: DemoPortfolio,
     *,
+    plugins: Plugins,
     modbus: ModbusDevices,
     options: DemoOptions,
     started: float,
@@ -236,7 +235,7 @@ async def run_live(
         loop.add_signal_handler(signum, stop.set)
     assert config.mqtt is not None
     mqtt_devices = MqttDevices(portfolio, config.mqtt.host, config.mqtt.port)
-    daemon = Daemon(deployment, store)
+    daemon = Daemon(deployment, store, plugins)
     server = _EmbeddedServer(
         uvicorn.Config(
             create_app(deployment),
@@ -295,12 +294,14 @@ async def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> int:
         ports = Ports(modbus.ports(), mqtt_port, api_port(options.port))
         deployment = write_config(folder, portfolio.timeline, ports, out)
         store = open_store(deployment.config.storage)
+        plugins = load_plugins(installed=True)  # for the baselines now and the daemon later
         try:
-            await prepare_history(store, deployment, portfolio, out)
+            await prepare_history(store, deployment, plugins, portfolio, out)
             daemon = await run_live(
                 store,
                 deployment,
                 portfolio,
+                plugins=plugins,
                 modbus=modbus,
                 options=options,
                 started=started,

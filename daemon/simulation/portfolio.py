@@ -34,7 +34,7 @@ from daemon.simulation.buildings import (
     VentilationChange,
     simulate,
 )
-from daemon.simulation.climate import Climate, normal_year_degree_days
+from daemon.simulation.climate import Climate
 from daemon.storage.points import Point
 
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -460,7 +460,7 @@ class DemoPortfolio:
     def history(self, until: datetime, *, chunk: int = 24 * 7) -> Iterator[list[Point]]:
         """Hourly readings of every meter from the first day to ``until``, a week at a time,
         as the collectors would have stored them."""
-        last = min(self._position(until)[0], self.hours - 1)
+        last = self.history_hours(until) - 1
         tags = {meter.id: self.tags(meter) for meter in METERS}
         start_ns = int(self.start_utc.timestamp()) * NS
         for first in range(0, last + 1, chunk):
@@ -497,7 +497,3 @@ class DemoPortfolio:
         if meter.seu:
             tags["seu"] = meter.seu
         return tags
-
-
-def normal_year_hdd() -> int:
-    return round(normal_year_degree_days(17.0))
