@@ -4,13 +4,10 @@ and MQTT, and the review report showing the saving and the fault -- read without
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import queue
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +18,7 @@ import pytest
 
 from daemon.simulation.modbus_devices import free_port
 from daemon.storage.embedded import EmbeddedStore
+from tests.process_output import Output
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120.0
@@ -29,37 +27,13 @@ MODBUS_METER, MQTT_METERS = "kommunhuset-el", ("tallgarden-fjv", "ekbacka-ute", 
 
 @dataclass
 class RunningDemo:
-    process: subprocess.Popen[str]
-    lines: list[str]
+    output: Output
     urls: dict[str, str]
     folder: Path
     started_s: float  # as the demo printed it: start to a working API
 
 
-def read_lines(process: subprocess.Popen[str], into: queue.Queue[str]) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        into.put(line.rstrip("\n"))
-
-
-def wait_for_urls(
-    process: subprocess.Popen[str], lines: queue.Queue[str], seen: list[str]
-) -> dict[str, str]:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    urls: dict[str, str] = {}
-    while time.monotonic() < deadline and process.poll() is None:
-        with contextlib.suppress(queue.Empty):
-            line = lines.get(timeout=0.5)
-            seen.append(line)
-            found = re.match(r"\s+(\S.*?)\s{2,}(http://\S+)$", line)
-            if found:
-                urls[found.group(1)] = found.group(2)
-            if "stop with Ctrl-C" in line:
-                return urls
-    raise AssertionError("the demo did not come up:\n" + "\n".join(seen))
-
-
-def start_demo(folder: Path, *command: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+def start_demo(folder: Path, *command: str) -> Output:
     process = subprocess.Popen(
         list(command),
         cwd=folder,
@@ -68,23 +42,30 @@ def start_demo(folder: Path, *command: str) -> tuple[subprocess.Popen[str], queu
         text=True,
         start_new_session=True,  # its own process group, as a terminal would give it
     )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=read_lines, args=(process, lines), daemon=True).start()
-    return process, lines
+    return Output(process)
 
 
-def stop_demo(process: subprocess.Popen[str], lines: queue.Queue[str], seen: list[str]) -> int:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+def wait_for_urls(output: Output) -> dict[str, str]:
+    """The addresses the demo prints once it runs, by what they show."""
+    output.wait_for("stop with Ctrl-C", timeout_s=START_TIMEOUT_S)
+    urls = {}
+    for line in list(output.lines):
+        found = re.match(r"\s+(\S.*?)\s{2,}(http://\S+)$", line.rstrip("\n"))
+        if found:
+            urls[found.group(1)] = found.group(2)
+    return urls
+
+
+def stop_demo(output: Output) -> int:
+    """Ctrl-C unless it has ended; its exit code once its output is read."""
+    if output.process.poll() is None:
+        output.process.send_signal(signal.SIGINT)
     try:
-        code = process.wait(timeout=60)
+        output.finish(timeout_s=60)
     except subprocess.TimeoutExpired:
-        process.kill()
+        output.process.kill()
         raise
-    time.sleep(0.2)  # the reader thread drains the pipe
-    while not lines.empty():
-        seen.append(lines.get())
-    return code
+    return output.process.returncode
 
 
 @pytest.fixture(scope="module")
@@ -92,18 +73,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     folder = tmp_path_factory.mktemp("demo")
     command = [sys.executable, "-m", "daemon.cli", "demo", "--dir", str(folder / "enms-demo")]
     command += ["--port", str(free_port("127.0.0.1")), "--duration", "600"]
-    process, lines = start_demo(folder, *command)
-    seen: list[str] = []
+    output = start_demo(folder, *command)
     try:
-        urls = wait_for_urls(process, lines, seen)
-        started = re.search(r"the API answered ([\d.]+) s after", "\n".join(seen))
-        assert started, seen
-        yield RunningDemo(process, seen, urls, folder / "enms-demo", float(started.group(1)))
+        urls = wait_for_urls(output)
+        started = re.search(r"the API answered ([\d.]+) s after", output.text)
+        assert started, output.text
+        yield RunningDemo(output, urls, folder / "enms-demo", float(started.group(1)))
     finally:
-        code = stop_demo(process, lines, seen)
-        output = "\n".join(seen)
-        assert code == 0, output
-        assert "enms demo stopped" in output, output
+        code = stop_demo(output)
+        assert code == 0, output.text
+        assert "enms demo stopped" in output.text, output.text
 
 
 def test_it_prints_the_report_urls_and_the_api_answers_reads_without_a_key(

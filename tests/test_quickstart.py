@@ -68,10 +68,9 @@ def test_the_quickstart_as_written_runs_the_demo_to_a_report_with_the_saving_and
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
 
-    process, lines = start_demo(copy, "bash", "-c", demo)
-    seen: list[str] = []
+    output = start_demo(copy, "bash", "-c", demo)
     try:
-        urls = wait_for_urls(process, lines, seen)
+        urls = wait_for_urls(output)
         report = httpx.get(urls["review report"], timeout=120)
         assert report.status_code == 200
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", report.text))
@@ -82,9 +81,9 @@ def test_the_quickstart_as_written_runs_the_demo_to_a_report_with_the_saving_and
             r"nonconformity Fjärrvärme, Tallgårdens äldreboende: [\d,]+ kWh above", text
         )
     finally:
-        if process.poll() is None:  # Ctrl-C reaches bash and the demo alike
-            os.killpg(process.pid, signal.SIGINT)
+        if output.process.poll() is None:  # Ctrl-C reaches bash and the demo alike
+            os.killpg(output.process.pid, signal.SIGINT)
         time.sleep(0.1)
-        code = stop_demo(process, lines, seen)
-    assert code == 0, "\n".join(seen)
+        code = stop_demo(output)
+    assert code == 0, output.text
     assert (copy / "enms-demo" / "enms-demo.yaml").is_file()
