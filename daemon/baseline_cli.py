@@ -255,7 +255,8 @@ def fit_command(args: argparse.Namespace) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    deployment = open_deployment(args.config)
+    plugins = load_plugins(installed=True)  # meter profiles and relevant variables
+    deployment = open_deployment(args.config, plugins)
     if deployment is None:
         return 1
     config = deployment.config
@@ -273,7 +274,7 @@ def run_command(args: argparse.Namespace) -> int:
         register = Register(config.daemon.register_path)
         try:
             async with open_store(config.storage) as store:
-                variables = relevant_variables(load_plugins(installed=True), config, store)
+                variables = relevant_variables(plugins, config, store)
                 return [
                     await run_enpi(store, register, config, enpi, until=until, variables=variables)
                     for enpi in config.enpis

@@ -34,6 +34,7 @@ from daemon.storage.factory import open_store
 from daemon.storage.points import LatestPoint
 from daemon.writer import Writer, WriterStats
 from plugins.evaluate_cli import add_commands as add_evaluate_commands
+from plugins.manager import load_plugins
 
 
 def _version() -> str:
@@ -144,13 +145,14 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    deployment = open_deployment(args.config)
+    plugins = load_plugins(installed=True)  # their meter profiles, collectors and variables
+    deployment = open_deployment(args.config, plugins)
     if deployment is None:
         return 1
 
     async def run() -> None:
         async with open_store(deployment.config.storage) as store:
-            await serve(deployment, store)
+            await serve(deployment, store, plugins)
 
     asyncio.run(run())
     return 0

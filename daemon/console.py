@@ -8,14 +8,15 @@ from pathlib import Path
 
 from daemon.deployment import Deployment, load_deployment
 from daemon.errors import ConfigError
-from plugins.manager import load_plugins, profile_dirs
+from plugins.manager import Plugins, load_plugins, profile_dirs
 
 
-def open_deployment(config_file: str | Path) -> Deployment | None:
-    """The loaded configuration with the meter profiles installed plugins ship, or None after
-    printing every problem in it to stderr."""
+def open_deployment(config_file: str | Path, plugins: Plugins | None = None) -> Deployment | None:
+    """The loaded configuration with the meter profiles the plugins ship -- ``plugins``, or
+    the built-in and installed ones -- or None after printing every problem in it to stderr."""
+    dirs = profile_dirs(plugins) if plugins is not None else installed_profile_dirs()
     try:
-        return load_deployment(config_file, profile_dirs=installed_profile_dirs())
+        return load_deployment(config_file, profile_dirs=dirs)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return None

@@ -191,9 +191,9 @@ class Daemon:
             )
 
 
-async def serve(deployment: Deployment, store: Store) -> None:
+async def serve(deployment: Deployment, store: Store, plugins: Plugins | None = None) -> None:
     """Run the daemon until SIGTERM or SIGINT."""
-    daemon = Daemon(deployment, store)
+    daemon = Daemon(deployment, store, plugins)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, daemon.stop.set)

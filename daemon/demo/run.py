@@ -188,10 +188,12 @@ async def simulated_devices(portfolio: DemoPortfolio) -> AsyncIterator[tuple[Mod
         await modbus.stop()
 
 
-def write_config(folder: Path, timeline: Timeline, ports: Ports, out: TextIO) -> Deployment:
+def write_config(
+    folder: Path, timeline: Timeline, ports: Ports, plugins: Plugins, out: TextIO
+) -> Deployment:
     config_file = folder / CONFIG_NAME
     config_file.write_text(demo_config_text(timeline, ports), encoding="utf-8")
-    deployment = open_deployment(config_file)
+    deployment = open_deployment(config_file, plugins)
     if deployment is None:  # the problems are printed: a bug in the demo, not the user's
         raise EnmsError(f"the demo wrote a configuration it cannot load: {config_file}")
     gateways = ", ".join(map(str, ports.gateways.values()))
@@ -292,9 +294,9 @@ async def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> int:
     prepare_folder(folder)
     async with simulated_devices(portfolio) as (modbus, mqtt_port):
         ports = Ports(modbus.ports(), mqtt_port, api_port(options.port))
-        deployment = write_config(folder, portfolio.timeline, ports, out)
+        plugins = load_plugins(installed=True)  # profiles, baselines now, the daemon later
+        deployment = write_config(folder, portfolio.timeline, ports, plugins, out)
         store = open_store(deployment.config.storage)
-        plugins = load_plugins(installed=True)  # for the baselines now and the daemon later
         try:
             await prepare_history(store, deployment, plugins, portfolio, out)
             daemon = await run_live(
