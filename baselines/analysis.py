@@ -120,10 +120,14 @@ def analyse_daily(
     criterion: Criterion = Criterion.ADJUSTED_R2,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     grid: npt.ArrayLike = DEFAULT_GRID_C,
+    spreads: npt.ArrayLike | None = None,
+    weekday_terms: bool | None = None,
     variables: Mapping[str, npt.ArrayLike] | None = None,
 ) -> Analysis:
     """The daily analysis; ``variables`` are further relevant variables per day (occupancy,
-    opening days, production), entering every model as extra regressors."""
+    opening days, production), entering every model as extra regressors. Day-of-week terms
+    are a choice of the selection unless ``weekday_terms`` fixes it; ``spreads`` are the
+    balance-point spreads tried (``(0,)`` for sharp change points only)."""
     energy = np.asarray(energy_kwh, dtype=np.float64)
     temperature = np.asarray(temperature_c, dtype=np.float64)
     names = tuple(variables or {})
@@ -142,14 +146,18 @@ def analyse_daily(
         temperature_coverage=float(np.isfinite(base_temperature).sum()) / baseline.days,
     )
     base_extra = extra[in_baseline][usable]
+    weekdays = np.array([day.weekday() for day in days])
     selection = select_model(
         base_temperature[usable],
         base_energy[usable],
         extra=base_extra if names else None,
         extra_names=names,
+        weekdays=None if weekday_terms is False else weekdays[in_baseline][usable],
+        weekday_terms=weekday_terms,
         forms=forms,
         criterion=criterion,
         grid=grid,
+        spreads=spreads,
     )
     model = selection.chosen
     result = None
@@ -160,7 +168,9 @@ def analyse_daily(
         reporting_temperature = temperature[in_reporting]
         reporting_extra = extra[in_reporting]
         expected = model.predict(
-            np.nan_to_num(reporting_temperature), np.nan_to_num(reporting_extra) if names else None
+            np.nan_to_num(reporting_temperature),
+            np.nan_to_num(reporting_extra) if names else None,
+            weekdays[in_reporting],
         )
         known = np.isfinite(reporting_temperature) & np.isfinite(reporting_extra).all(axis=1)
         expected = np.where(known, expected, np.nan)
@@ -237,6 +247,7 @@ def analyse_monthly(
     criterion: Criterion = Criterion.ADJUSTED_R2,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     grid: npt.ArrayLike = DEFAULT_GRID_C,
+    spreads: npt.ArrayLike | None = None,
 ) -> Analysis:
     """The analysis on calendar months, as for monthly bills (PRISM / ASHRAE G14).
 
@@ -255,6 +266,7 @@ def analyse_monthly(
         forms=forms,
         criterion=criterion,
         grid=grid,
+        spreads=spreads,
         min_side_points=MIN_PERIODS_PER_SIDE,
     )
     model = selection.chosen

@@ -115,6 +115,29 @@ def hourly(
     return bounds[:-1], _aggregate(times_ns, values, bounds, how)
 
 
+def hours_by_day(
+    times_ns: npt.ArrayLike,
+    values: npt.ArrayLike,
+    *,
+    first: date,
+    last: date,
+    tz: str,
+) -> FloatArray:
+    """Hourly means of readings, a row per local day: (days, 25), NaN-padded.
+
+    A day has 23, 24 or 25 local hours. Degrees taken hour by hour and averaged per day
+    (degree-hours) follow a building's load better than degrees of the daily mean when the
+    temperature swings across the balance point within the day.
+    """
+    starts, means = hourly(times_ns, values, first=first, last=last, tz=tz, how="mean")
+    bounds = day_bounds(first, last, tz)
+    day = np.searchsorted(bounds, starts, side="right") - 1
+    position = np.arange(starts.size) - np.searchsorted(starts, bounds[:-1])[day]
+    rows = np.full((bounds.size - 1, 25), np.nan)
+    rows[day, position] = means
+    return rows
+
+
 def hour_of_week(hours_ns: npt.ArrayLike, tz: str) -> npt.NDArray[np.int64]:
     """0 for Monday 00-01 local time ... 167 for Sunday 23-24."""
     zone = ZoneInfo(tz)

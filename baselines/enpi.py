@@ -16,7 +16,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from baselines.changepoint import ChangePointModel
+from baselines.changepoint import ChangePointModel, hinge
 
 
 def ratio(energy_kwh: float, denominator: float) -> float:
@@ -29,7 +29,7 @@ def heating_part(model: ChangePointModel, temperature: npt.ArrayLike) -> float:
     if "heating" not in model.fit.names:
         return 0.0
     t = np.asarray(temperature, dtype=np.float64)
-    degrees = np.maximum(float(model.heating_c or 0.0) - t, 0.0)
+    degrees = hinge(float(model.heating_c or 0.0) - t, model.spread_c)
     return float(model.fit.coefficient("heating") * degrees[np.isfinite(degrees)].sum())
 
 

@@ -45,6 +45,8 @@ class LinearFit:
     fitted: FloatArray = field(repr=False)
     residuals: FloatArray = field(repr=False)
     has_intercept: bool = True
+    #: (X'WX)^-1, the coefficients' covariance divided by σ²
+    xtx_inverse: FloatArray | None = field(default=None, repr=False, compare=False)
 
     @property
     def dof(self) -> int:
@@ -55,6 +57,20 @@ class LinearFit:
 
     def p_value(self, name: str) -> float:
         return float(self.p[self.names.index(name)])
+
+    def joint_p(self, names: tuple[str, ...] | list[str]) -> float:
+        """p value of the F-test that the named coefficients are all zero (a group of terms,
+        such as the dummies of one categorical variable, tested together)."""
+        if self.xtx_inverse is None or self.dof <= 0:
+            return math.nan
+        index = [self.names.index(name) for name in names]
+        beta = self.coef[index]
+        block = self.xtx_inverse[np.ix_(index, index)] * (self.sse / self.dof)
+        try:
+            wald = float(beta @ np.linalg.solve(block, beta))
+        except np.linalg.LinAlgError:
+            return math.nan
+        return float(special.fdtrc(len(index), self.dof, wald / len(index)))
 
     def summary(self) -> dict[str, object]:
         """Every statistic as plain JSON-ready values."""
@@ -125,7 +141,12 @@ def fit_linear(
         raise ValueError(f"{len(names)} names for {k} columns")
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     root_w = np.sqrt(w)
-    coef, *_ = np.linalg.lstsq(design * root_w[:, None], target * root_w, rcond=None)
+    # One SVD gives both the least-squares solution and (X'WX)^-1; directions with singular
+    # values at rounding level are dropped, as lstsq and pinv do.
+    U, singular, Vt = np.linalg.svd(design * root_w[:, None], full_matrices=False)
+    kept = singular > singular.max(initial=0.0) * max(n, k) * np.finfo(np.float64).eps
+    inverse_s = np.divide(1.0, singular, out=np.zeros_like(singular), where=kept)
+    coef = Vt.T @ (inverse_s * (U.T @ (target * root_w)))
     fitted = design @ coef
     residuals = target - fitted
     weighted_residuals = residuals * root_w
@@ -138,8 +159,8 @@ def fit_linear(
     model_dof = k - 1 if has_intercept else k
     adj_r2 = 1.0 - (1.0 - r2) * (n - (1 if has_intercept else 0)) / dof if dof > 0 else math.nan
     sigma2 = sse / dof if dof > 0 else math.nan
-    xtx_inverse = np.linalg.pinv(design.T @ (design * w[:, None]))
-    se = np.sqrt(np.maximum(np.diag(xtx_inverse) * sigma2, 0.0))
+    xtx_inverse = (Vt.T * inverse_s**2) @ Vt
+    se = np.sqrt(np.maximum(np.diagonal(xtx_inverse) * sigma2, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = coef / se
     p = 2 * special.stdtr(dof, -np.abs(t)) if dof > 0 else np.full(k, math.nan)
@@ -181,4 +202,5 @@ def fit_linear(
         fitted=_readonly(fitted),
         residuals=_readonly(residuals),
         has_intercept=has_intercept,
+        xtx_inverse=_readonly(xtx_inverse),
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from baselines.changepoint import WEEKDAY_NAMES
 from baselines.stats import LinearFit
 
 VALID = "valid for an improvement claim"
@@ -144,8 +145,12 @@ def assess(
                 "model F-test p",
             )
         )
-        regressors = [name for name in fit.names if name != "intercept"]
+        # day of week is one categorical variable: its terms are tested together
+        weekdays = [name for name in fit.names if name in WEEKDAY_NAMES]
+        regressors = [name for name in fit.names if name != "intercept" and name not in weekdays]
         p_values = [fit.p_value(name) for name in regressors]
+        if weekdays:
+            p_values.append(fit.joint_p(weekdays))
         worst = max(p_values)
         best = min(p_values)
         gates.append(

@@ -10,6 +10,7 @@ Non-routine adjustments (ISO 50015) are recorded with their reason and size.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -61,6 +62,10 @@ class EnergyBaseline:
     #: relevant variables besides outdoor temperature, each with its mean over the baseline
     #: period (the value an energy signature is drawn at)
     variables: tuple[tuple[str, float], ...] = ()
+    #: the balance points' spread (°C; 0 for sharp change points)
+    spread_c: float = 0.0
+    #: whether the model has day-of-week terms (Monday..Saturday against Sunday)
+    weekday_terms: bool = False
 
     @classmethod
     def adopt(
@@ -98,13 +103,20 @@ class EnergyBaseline:
             statistics=model.to_dict(),
             validity=validity,
             variables=tuple((name, float(means[name])) for name in model.extra_names),
+            spread_c=model.spread_c,
+            weekday_terms=model.weekday_terms,
         )
 
     def predict(
-        self, temperature_c: npt.ArrayLike, variables: Mapping[str, npt.ArrayLike] | None = None
+        self,
+        temperature_c: npt.ArrayLike,
+        variables: Mapping[str, npt.ArrayLike] | None = None,
+        weekdays: npt.ArrayLike | None = None,
     ) -> FloatArray:
         """Expected consumption per day at the given daily mean temperatures and, for a model
-        with relevant variables, their values per day (each missing one at its baseline mean)."""
+        with relevant variables, their values per day (each missing one at its baseline mean);
+        for a model with day-of-week terms, ``weekdays`` gives each day's (0 Monday .. 6
+        Sunday; without them, each day is an average day of the week)."""
         temperature = np.asarray(temperature_c, dtype=np.float64)
         extra = None
         if self.variables:
@@ -115,8 +127,16 @@ class EnergyBaseline:
                 for name, mean in self.variables
             ])  # fmt: skip
         coef = np.array([value for _, value in self.coefficients])
+        if self.weekday_terms and weekdays is None:
+            weekdays = np.full(temperature.shape[0], math.nan)
         X = design(
-            self.form, temperature, heating_c=self.heating_c, cooling_c=self.cooling_c, extra=extra
+            self.form,
+            temperature,
+            heating_c=self.heating_c,
+            cooling_c=self.cooling_c,
+            spread_c=self.spread_c,
+            extra=extra,
+            weekdays=weekdays if self.weekday_terms else None,
         )
         result: FloatArray = X @ coef
         return result
@@ -142,6 +162,8 @@ class EnergyBaseline:
                 "statistics": self.statistics,
                 "validity": self.validity,
                 "variables": dict(self.variables),
+                "spread_c": self.spread_c,
+                "weekday_terms": self.weekday_terms,
                 "adjustments": [
                     {
                         "first": a.first.isoformat(),
@@ -173,6 +195,8 @@ class EnergyBaseline:
             statistics=data["statistics"],
             validity=data["validity"],
             variables=tuple((k, float(v)) for k, v in data.get("variables", {}).items()),
+            spread_c=float(data.get("spread_c", 0.0)),
+            weekday_terms=bool(data.get("weekday_terms", False)),
             adjustments=tuple(
                 Adjustment(
                     date.fromisoformat(a["first"]),

@@ -33,7 +33,7 @@ from baselines.analysis import (
 )
 from baselines.changepoint import ModelForm
 from baselines.daily import daily, fahrenheit_to_celsius, hour_of_week, hourly
-from baselines.selection import DEFAULT_FORMS, Criterion
+from baselines.selection import DEFAULT_FORMS, SHARP, Criterion
 from baselines.versions import Adjustment
 from daemon.console import open_deployment
 from daemon.deployment import load_deployment
@@ -50,6 +50,10 @@ NS = 1_000_000_000
 
 class InputError(ValueError):
     """A CSV file or an argument cannot be used; the message says which and why."""
+
+
+#: --weekdays: the selection chooses (auto), always (yes) or never (no)
+WEEKDAY_CHOICES: dict[str, bool | None] = {"auto": None, "yes": True, "no": False}
 
 
 def _columns(
@@ -154,6 +158,7 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
     energy_days = daily(times, energy, first=first, last=last, tz=args.tz, how=how)
     temperature_days = daily(t_times, temperature, first=first, last=last, tz=args.tz, how="mean")
     forms = [ModelForm(f) for f in args.forms.split(",")] if args.forms else list(DEFAULT_FORMS)
+    spreads = SHARP if args.sharp else None
     if args.granularity == "monthly":
         if args.variable:
             raise InputError("--variable works with daily granularity only")
@@ -165,6 +170,7 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
             reporting=reporting,
             forms=forms,
             criterion=Criterion(args.criterion),
+            spreads=spreads,
         )
     variables = {
         name: daily(v_times, v_values, first=first, last=last, tz=args.tz, how=how_v).values
@@ -178,6 +184,8 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
         reporting=reporting,
         forms=forms,
         criterion=Criterion(args.criterion),
+        spreads=spreads,
+        weekday_terms=WEEKDAY_CHOICES[args.weekdays],
         variables=variables,
     )
 
@@ -210,7 +218,9 @@ def table(analysis: Analysis | HourlyAnalysis) -> str:
     lines = [
         f"model: {model.form.value}"
         + (f", heating balance {model.heating_c:g} °C" if model.heating_c is not None else "")
-        + (f", cooling balance {model.cooling_c:g} °C" if model.cooling_c is not None else ""),
+        + (f", cooling balance {model.cooling_c:g} °C" if model.cooling_c is not None else "")
+        + (f", spread ±{model.spread_c:g} °C" if model.spread_c else "")
+        + (", day-of-week terms" if model.weekday_terms else ""),
         f"{'coefficient':<14}{'value':>12}{'std err':>12}{'t':>9}{'p':>11}",
     ]
     for i, name in enumerate(fit.names):
@@ -360,6 +370,17 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         help="another relevant variable (occupancy, opening days), averaged or summed per day",
     )
     fit.add_argument("--criterion", choices=[c.value for c in Criterion], default="adj_r2")
+    fit.add_argument(
+        "--sharp",
+        action="store_true",
+        help="sharp change points only (no spread of the balance point), as CalTRACK fits",
+    )
+    fit.add_argument(
+        "--weekdays",
+        choices=tuple(WEEKDAY_CHOICES),
+        default="auto",
+        help="day-of-week terms (daily granularity): chosen by the selection (auto), or not",
+    )
     fit.add_argument("--format", choices=("json", "table"), default="table")
     fit.set_defaults(handler=fit_command)
     run = actions.add_parser(

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from baselines.analysis import Analysis, Period, analyse_daily
-from baselines.changepoint import ModelForm
+from baselines.changepoint import ModelForm, hinge
 from baselines.daily import heating_degree_days
 from baselines.enpi import normal_year_corrected
 from baselines.selection import DEFAULT_FORMS
@@ -159,7 +159,8 @@ def year_points(
         heating = 0.0
         if baseline.heating_c is not None:
             slope = dict(baseline.coefficients).get("heating", 0.0)
-            heating = float(slope * np.maximum(baseline.heating_c - temperature, 0).sum())
+            degrees = hinge(baseline.heating_c - temperature, baseline.spread_c)
+            heating = float(slope * degrees.sum())
         hdd = float(heating_degree_days(temperature).sum())
         fields: dict[str, float | int | bool | str] = {
             "actual_kwh": actual,
@@ -254,6 +255,7 @@ async def run_enpi(
     expected = baseline.predict(
         np.nan_to_num(temperature, nan=0.0),
         {name: np.nan_to_num(values, nan=0.0) for name, values in extra.items()},
+        weekdays=[day.weekday() for day in days],
     )
     adjustment = adjustments_per_day(baseline, days)
     expected = expected + adjustment

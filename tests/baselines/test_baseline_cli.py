@@ -81,7 +81,10 @@ def test_json_holds_the_model_statistics_gates_and_reporting_results(
     assert document["data"]["baseline_days"] == 366
     assert document["reporting"]["improvement"] == pytest.approx(0.10, abs=0.02)
     assert document["validity"]["label"] == "valid for an improvement claim"
-    assert len(document["selection"]["candidates"]) == 4
+    candidates = document["selection"]["candidates"]
+    assert len(candidates) == 8  # four forms, each without and with day-of-week terms
+    assert {c["weekday_terms"] for c in candidates} == {False, True}
+    assert model["weekday_terms"] is False  # no weekly rhythm in the data: no weekday terms
 
 
 def test_table_output_names_the_model_and_each_gate(

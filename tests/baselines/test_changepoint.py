@@ -1,12 +1,14 @@
-"""Change-point models recover the coefficients and balance points that generated the data."""
+"""Change-point models recover the coefficients, balance points, spreads and weekday terms
+that generated the data; the search's shortcuts give what forming every column would."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from baselines.changepoint import ModelForm, fit_form, search
-from baselines.selection import Criterion, select_model
+from baselines.changepoint import WEEKDAY_NAMES, ModelForm, hinge
+from baselines.search import Data, Family, Moments, cross
+from baselines.selection import Criterion, fit_form, select_many, select_model
 
 RNG = np.random.default_rng(2024)
 N = 730
@@ -45,6 +47,7 @@ def test_each_form_recovers_its_coefficients_and_balance_points(form: ModelForm)
     assert model is not None
     assert model.heating_c == heating
     assert model.cooling_c == cooling
+    assert model.spread_c == 0  # sharp change points in, sharp out
     for name, value in coefficients.items():
         se = model.fit.se[model.fit.names.index(name)]
         assert abs(model.fit.coefficient(name) - value) < 4 * se + 1e-9, (
@@ -64,6 +67,66 @@ def test_selection_picks_the_generating_form(form: ModelForm) -> None:
     assert bic.form == chosen.form or form is ModelForm.FOUR_P
 
 
+def test_a_spread_balance_point_is_recovered() -> None:
+    """Heating switched on gradually over 11..19 °C: the centre and the spread come back."""
+    t = temperatures()
+    y = 140 + 10.0 * hinge(15 - t, 4.0) + RNG.normal(0, 4, t.size)
+    selection = select_model(t, y)
+    model = selection.chosen
+    assert model.form is ModelForm.THREE_P_HEATING
+    assert (model.heating_c, model.spread_c) == (15, 4)
+    assert model.fit.coefficient("heating") == pytest.approx(10.0, rel=0.03)
+    sharp = select_model(t, y, spreads=[0.0]).chosen
+    assert sharp.fit.sse > 1.1 * model.fit.sse  # a sharp hinge cannot follow the bend
+    assert model.to_dict()["balance_spread_c"] == 4
+
+
+def test_hinge_is_the_average_of_sharp_hinges_over_the_band() -> None:
+    x = np.linspace(-12, 12, 97)
+    for spread in (0.5, 3.0, 8.0):
+        band = np.linspace(-spread, spread, 20_001)
+        averaged = np.maximum(x[:, None] - band[None, :], 0).mean(axis=1)
+        assert hinge(x, spread) == pytest.approx(averaged, abs=1e-4 * spread)
+    assert hinge(x, 0.0) == pytest.approx(np.maximum(x, 0))
+    assert hinge(x, 5.0) - hinge(-x, 5.0) == pytest.approx(x)  # heating minus cooling: a line
+
+
+def test_weekday_terms_are_recovered_and_chosen_only_with_a_weekly_rhythm() -> None:
+    t = temperatures()
+    weekdays = np.arange(t.size) % 7
+    effect = np.array([40.0, 42, 41, 39, 35, 5, 0])  # an office: weekends low
+    base = 100 + 9.0 * np.maximum(14 - t, 0)
+    y = base + effect[weekdays] + RNG.normal(0, 6, t.size)
+    selection = select_model(t, y, weekdays=weekdays)
+    model = selection.chosen
+    assert model.weekday_terms
+    assert model.form is ModelForm.THREE_P_HEATING
+    assert model.heating_c == 14
+    for day, name in enumerate(WEEKDAY_NAMES):
+        se = model.fit.se[model.fit.names.index(name)]
+        assert abs(model.fit.coefficient(name) - effect[day]) < 4 * se
+    assert model.predict([0.0], weekdays=[6])[0] == pytest.approx(100 + 126, rel=0.03)
+    average_day = model.predict([0.0])[0]  # no weekday given: the week's average day
+    assert average_day == pytest.approx(100 + 126 + effect.mean(), rel=0.03)
+    both = {(c.form, c.weekday_terms) for c in selection.candidates}
+    assert (ModelForm.THREE_P_HEATING, False) in both
+    assert (ModelForm.THREE_P_HEATING, True) in both
+    without = select_model(t, y, weekdays=weekdays, weekday_terms=False).chosen
+    assert not without.weekday_terms
+    assert without.fit.cv_rmse > 1.5 * model.fit.cv_rmse
+
+
+def test_weekday_terms_need_every_weekday() -> None:
+    t = temperatures(364)
+    weekdays = np.arange(t.size) % 7
+    y = 100 + 9.0 * np.maximum(14 - t, 0) + RNG.normal(0, 6, t.size)
+    keep = weekdays != 6  # no Sunday at all
+    selection = select_model(t[keep], y[keep], weekdays=weekdays[keep])
+    assert not selection.chosen.weekday_terms
+    reasons = {c.reason for c in selection.candidates if c.weekday_terms}
+    assert reasons == {"the weekday terms cannot be estimated (a weekday without data)"}
+
+
 def test_flat_consumption_selects_the_intercept_model() -> None:
     t = temperatures()
     y = 300 + RNG.normal(0, 10, t.size)
@@ -73,19 +136,82 @@ def test_flat_consumption_selects_the_intercept_model() -> None:
     assert (
         "not significant" in reasons[ModelForm.THREE_P_HEATING]
         or "sign" in reasons[ModelForm.THREE_P_HEATING]
+        or "no balance point" in reasons[ModelForm.THREE_P_HEATING]
     )
 
 
-def test_batch_search_equals_one_meter_at_a_time() -> None:
+def test_many_meters_at_once_equal_one_meter_at_a_time() -> None:
     meters = 25
     T = np.stack([temperatures(365) for _ in range(meters)])
-    Y = 100 + 8 * np.maximum(RNG.integers(10, 17, (meters, 1)) - T, 0) + RNG.normal(0, 6, T.shape)
+    W = np.tile(np.arange(365) % 7, (meters, 1))
+    balance = RNG.integers(10, 17, (meters, 1))
+    Y = 100 + 8 * hinge(balance - T, RNG.choice([0.0, 4.0], (meters, 1)))
+    Y += 6 * (W >= 5) + RNG.normal(0, 6, T.shape)
     Y[3, 40:60] = np.nan  # missing days
-    batch = search(ModelForm.THREE_P_HEATING, T, Y)
+    Y[7, :] = 250 + RNG.normal(0, 5, 365)  # weather-independent
+    batch = select_many(T, Y, weekdays=W)
     for m in range(meters):
-        single = search(ModelForm.THREE_P_HEATING, T[m], Y[m])
-        assert batch.heating_c[m] == single.heating_c[0]
-        assert batch.sse[m] == pytest.approx(single.sse[0], rel=1e-9)
+        single = select_model(T[m], Y[m], weekdays=W[m])
+        many = batch[m]
+        assert many is not None
+        assert (many.chosen.form, many.chosen.weekday_terms) == (
+            single.chosen.form,
+            single.chosen.weekday_terms,
+        )
+        assert many.chosen.heating_c == single.chosen.heating_c
+        assert many.chosen.spread_c == single.chosen.spread_c
+        assert many.chosen.fit.sse == pytest.approx(single.chosen.fit.sse, rel=1e-12)
+        for a, b in zip(many.candidates, single.candidates, strict=True):
+            assert (a.form, a.weekday_terms, a.qualified, a.reason) == (
+                b.form,
+                b.weekday_terms,
+                b.qualified,
+                b.reason,
+            )
+            assert a.adj_r2 == pytest.approx(b.adj_r2, rel=1e-9, nan_ok=True)
+    assert batch[7] is not None
+    assert batch[7].chosen.form is ModelForm.INTERCEPT
+
+
+def test_the_search_error_is_the_full_fit_error() -> None:
+    """The search's closed-form SSE of the chosen candidate is the full least-squares SSE."""
+    t = temperatures()
+    weekdays = np.arange(t.size) % 7
+    y = 120 + 9.0 * hinge(12 - t, 4.0) + 6.0 * hinge(t - 20, 4.0) + 9 * (weekdays == 6)
+    y = y + RNG.normal(0, 5, t.size)
+    selection = select_model(t, y, weekdays=weekdays, forms=[ModelForm.FIVE_P])
+    model = selection.chosen
+    assert (model.heating_c, model.cooling_c, model.spread_c) == (12, 20, 4)
+    candidate = next(c for c in selection.candidates if c.weekday_terms == model.weekday_terms)
+    assert candidate.adj_r2 == pytest.approx(model.fit.adj_r2, rel=1e-9)
+    assert candidate.bic == pytest.approx(model.fit.bic, rel=1e-9)
+
+
+def test_sums_from_sorted_moments_equal_sums_of_formed_columns() -> None:
+    """Daily data use power sums at band edges; forming every column gives the same sums."""
+    meters, n = 3, 200
+    T = np.stack([temperatures(n) for _ in range(meters)])
+    Y = 50 + 3 * np.maximum(14 - T, 0) + RNG.normal(0, 2, T.shape)
+    W = np.where(RNG.random(T.shape) < 0.05, 0.0, 1.0)
+    F = np.concatenate([np.ones((meters, n, 1)), RNG.normal(size=(meters, n, 2))], axis=2)
+    daily = Data(T, Y, W, F)
+    formed = Data(T[:, :, None], Y, W, F)  # one day per "period": columns are formed
+    grid = np.broadcast_to(np.arange(-1.0, 30.0, 1.5), (meters, 21))
+    spreads = np.broadcast_to(np.array([0.0, 2.5, 6.0]), (meters, 3))
+    moments = Moments.of(daily)
+    fast = Family.both(daily, moments, grid, spreads, 10)
+    slow = Family.both(formed, None, grid, spreads, 10)
+    for a, b in zip(fast, slow, strict=True):
+        assert pytest.approx(b.XF, rel=1e-9, abs=1e-7) == a.XF
+        assert a.Xy == pytest.approx(b.Xy, rel=1e-9, abs=1e-7)
+        assert pytest.approx(b.XX, rel=1e-9, abs=1e-7) == a.XX
+    for same_centre in (True, False):
+        quick = cross(*fast, moments, same_centre=same_centre)
+        full = cross(*slow, None, same_centre=same_centre)
+        if not same_centre:  # only pairs with the heating centre at or below the cooling one
+            ordered = grid[0][:, None] <= grid[0][None, :]
+            quick, full = quick[..., ordered], full[..., ordered]
+        assert quick == pytest.approx(full, rel=1e-9, abs=1e-7)
 
 
 def test_extra_variables_enter_every_candidate() -> None:
@@ -104,23 +230,17 @@ def test_weighted_fit_for_billing_periods_of_different_length() -> None:
     days = np.tile([28.0, 31.0, 30.0], 8)
     y = 50 + 4 * np.maximum(15 - t, 0)
     model = fit_form(
-        ModelForm.THREE_P_HEATING, t, y, weights=days, grid=np.arange(0, 20.0), min_side_points=3
+        ModelForm.THREE_P_HEATING,
+        t,
+        y,
+        weights=days,
+        grid=np.arange(0, 20.0),
+        spreads=[0.0],
+        min_side_points=3,
     )
     assert model is not None
     assert model.heating_c == 15
     assert model.fit.coefficient("heating") == pytest.approx(4)
-
-
-def test_refinement_moves_balance_points_off_the_grid_and_never_fits_worse() -> None:
-    t = temperatures()
-    y = 150 + 11.0 * np.maximum(14.6 - t, 0) + RNG.normal(0, 4, t.size)
-    coarse = fit_form(ModelForm.THREE_P_HEATING, t, y)
-    fine = fit_form(ModelForm.THREE_P_HEATING, t, y, refine=True)
-    assert coarse is not None
-    assert fine is not None
-    assert coarse.heating_c in (14.0, 15.0)
-    assert fine.heating_c == pytest.approx(14.6, abs=0.3)
-    assert fine.fit.sse <= coarse.fit.sse
 
 
 def test_too_little_data_on_a_side_gives_no_model() -> None:

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from baselines.analysis import Period, analyse_daily
-from baselines.changepoint import ModelForm, fit_form
+from baselines.changepoint import ModelForm
 from baselines.daily import daily, heating_degree_days
 from baselines.enpi import heating_part, normal_year_corrected, normalised, ratio
 from baselines.results import (
@@ -21,6 +21,7 @@ from baselines.results import (
     forecast_from_statistics,
     fractional_savings_uncertainty,
 )
+from baselines.selection import fit_form
 from baselines.stats import fit_linear
 from baselines.validity import NOT_VALID, VALID, Sufficiency, assess
 

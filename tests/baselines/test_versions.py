@@ -7,7 +7,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from baselines.changepoint import ModelForm, fit_form
+from baselines.changepoint import ModelForm
+from baselines.selection import fit_form
 from baselines.versions import EnergyBaseline, RevisionTrigger
 
 rng = np.random.default_rng(11)

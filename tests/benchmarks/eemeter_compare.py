@@ -91,20 +91,22 @@ def enms_side(row: dict[str, str], samples: Path, repeat: int) -> dict[str, Any]
     if row["interpretation"] == "electricity":
         y = np.where(y == 0, np.nan, y)  # as eemeter does for electricity
     keep = np.isfinite(y) & np.isfinite(t)
+    days = np.array(energy_days.days)[in_base][keep]
+    weekdays = np.array([day.weekday() for day in days])
     durations = []
     for _ in range(repeat):
         began = time.perf_counter()
-        selection = select_model(t[keep], y[keep])
+        selection = select_model(t[keep], y[keep], weekdays=weekdays)
         durations.append(time.perf_counter() - began)
     model = selection.chosen
     in_rep = reporting.mask(energy_days.days)
     rep_y, rep_t = energy_days.values[in_rep], temperature[in_rep]
     ok = np.isfinite(rep_y) & np.isfinite(rep_t)
-    expected = float(model.predict(rep_t[ok]).sum())
-    days = np.array(energy_days.days)[in_base][keep]
+    rep_days = np.array(energy_days.days)[in_rep][ok]
+    expected = float(model.predict(rep_t[ok], weekdays=[d.weekday() for d in rep_days]).sum())
     return {
         "fit_s": statistics.median(durations),
-        "form": model.form.value,
+        "form": model.form.value + (" + weekdays" if model.weekday_terms else ""),
         "baseline_days": [d.isoformat() for d in days],
         "observed": y[keep].tolist(),
         "fitted": model.fit.fitted.tolist(),
