@@ -127,9 +127,15 @@ def analyse_daily(
     """The daily analysis; ``variables`` are further relevant variables per day (occupancy,
     opening days, production), entering every model as extra regressors. Day-of-week terms
     are a choice of the selection unless ``weekday_terms`` fixes it; ``spreads`` are the
-    balance-point spreads tried (``(0,)`` for sharp change points only)."""
+    balance-point spreads tried (``(0,)`` for sharp change points only).
+
+    ``temperature_c`` is one mean per day, or a row of readings per day (hourly means,
+    NaN-padded; ``baselines.daily.hours_by_day``): degrees are then taken per reading and
+    averaged over the day (degree-hours).
+    """
     energy = np.asarray(energy_kwh, dtype=np.float64)
-    temperature = np.asarray(temperature_c, dtype=np.float64)
+    readings = np.asarray(temperature_c, dtype=np.float64)
+    temperature = _day_means(readings)
     names = tuple(variables or {})
     extra = (
         np.column_stack([np.asarray(v, dtype=np.float64) for v in (variables or {}).values()])
@@ -138,6 +144,7 @@ def analyse_daily(
     )
     in_baseline = baseline.mask(days)
     base_energy, base_temperature = energy[in_baseline], temperature[in_baseline]
+    base_readings = readings[in_baseline]
     usable = np.isfinite(base_energy) & np.isfinite(base_temperature)
     usable &= np.isfinite(extra[in_baseline]).all(axis=1)
     sufficiency = Sufficiency(
@@ -148,7 +155,7 @@ def analyse_daily(
     base_extra = extra[in_baseline][usable]
     weekdays = np.array([day.weekday() for day in days])
     selection = select_model(
-        base_temperature[usable],
+        base_readings[usable],
         base_energy[usable],
         extra=base_extra if names else None,
         extra_names=names,
@@ -166,9 +173,10 @@ def analyse_daily(
     if reporting is not None:
         in_reporting = reporting.mask(days)
         reporting_temperature = temperature[in_reporting]
+        reporting_readings = readings[in_reporting]
         reporting_extra = extra[in_reporting]
         expected = model.predict(
-            np.nan_to_num(reporting_temperature),
+            reporting_readings if readings.ndim == 2 else np.nan_to_num(reporting_readings),
             np.nan_to_num(reporting_extra) if names else None,
             weekdays[in_reporting],
         )
@@ -196,6 +204,16 @@ def analyse_daily(
         result=result,
         base_temperature=base_temperature,
     )
+
+
+def _day_means(temperature: FloatArray) -> FloatArray:
+    """Each day's mean temperature, from one value or a row of readings per day."""
+    if temperature.ndim == 1:
+        return temperature
+    known = np.isfinite(temperature)
+    count = known.sum(axis=1)
+    total = np.where(known, temperature, 0.0).sum(axis=1)
+    return np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
 
 
 #: billing data: a change point needs this many periods with degrees on its active side

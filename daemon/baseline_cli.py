@@ -32,7 +32,7 @@ from baselines.analysis import (
     analyse_monthly,
 )
 from baselines.changepoint import ModelForm
-from baselines.daily import daily, fahrenheit_to_celsius, hour_of_week, hourly
+from baselines.daily import daily, fahrenheit_to_celsius, hour_of_week, hourly, hours_by_day
 from baselines.selection import DEFAULT_FORMS, SHARP, Criterion
 from baselines.versions import Adjustment
 from daemon.console import open_deployment
@@ -160,8 +160,8 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
     forms = [ModelForm(f) for f in args.forms.split(",")] if args.forms else list(DEFAULT_FORMS)
     spreads = SHARP if args.sharp else None
     if args.granularity == "monthly":
-        if args.variable:
-            raise InputError("--variable works with daily granularity only")
+        if args.variable or args.degree_hours:
+            raise InputError("--variable and --degree-hours work with daily granularity only")
         return analyse_monthly(
             energy_days.days,
             energy_days.values,
@@ -172,6 +172,11 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
             criterion=Criterion(args.criterion),
             spreads=spreads,
         )
+    readings = (
+        hours_by_day(t_times, temperature, first=first, last=last, tz=args.tz)
+        if args.degree_hours
+        else temperature_days.values
+    )
     variables = {
         name: daily(v_times, v_values, first=first, last=last, tz=args.tz, how=how_v).values
         for name, (v_times, v_values, how_v) in _variables(args).items()
@@ -179,7 +184,7 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
     return analyse_daily(
         energy_days.days,
         energy_days.values,
-        temperature_days.values,
+        readings,
         baseline=baseline,
         reporting=reporting,
         forms=forms,
@@ -374,6 +379,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "--sharp",
         action="store_true",
         help="sharp change points only (no spread of the balance point), as CalTRACK fits",
+    )
+    fit.add_argument(
+        "--degree-hours",
+        action="store_true",
+        help="daily granularity: degrees taken hour by hour and averaged per day, not degrees "
+        "of the daily mean (needs sub-daily temperature readings)",
     )
     fit.add_argument(
         "--weekdays",

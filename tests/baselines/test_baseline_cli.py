@@ -16,10 +16,13 @@ START = datetime(2016, 1, 1, tzinfo=UTC)
 
 
 def write_fixture(folder: Path, *, counter: bool = False) -> tuple[Path, Path]:
-    """Two years: hourly temperature (°F, with offsets) and daily gas use with a 10 % saving."""
+    """Two years: hourly temperature (°F, with offsets) and daily gas use with a 10 % saving.
+
+    The same data on every call, whichever tests ran before."""
+    rng = np.random.default_rng(3)
     hours = 730 * 24
     day_of_year = np.arange(hours) / 24
-    temp_c = 5 + 14 * np.sin(2 * np.pi * (day_of_year - 110) / 365) + RNG.normal(0, 2, hours)
+    temp_c = 5 + 14 * np.sin(2 * np.pi * (day_of_year - 110) / 365) + rng.normal(0, 2, hours)
     temperature = folder / "temperature.csv"
     with temperature.open("w") as handle:
         handle.write("dt,tempF\n")
@@ -27,7 +30,7 @@ def write_fixture(folder: Path, *, counter: bool = False) -> tuple[Path, Path]:
             moment = (START + timedelta(hours=h)).isoformat()
             handle.write(f"{moment},{temp_c[h] * 9 / 5 + 32:.2f}\n")
     daily_t = temp_c.reshape(730, 24).mean(axis=1)
-    use = 40 + 6 * np.maximum(16 - daily_t, 0) + RNG.normal(0, 4, 730)
+    use = 40 + 6 * np.maximum(16 - daily_t, 0) + rng.normal(0, 4, 730)
     use[366:] *= 0.9
     consumption = folder / "consumption.csv"
     with consumption.open("w") as handle:
@@ -137,3 +140,43 @@ def test_relevant_variables_beyond_temperature(
     assert "doe.reporting_range.open" in codes
     assert main([*fit(consumption, temperature), "--variable", "open"]) == 2
     assert "write NAME=FILE.csv" in capsys.readouterr().err
+
+
+def test_degree_hours_follow_a_load_that_responds_hour_by_hour(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A building whose heat follows each hour's temperature (a 10 °C swing over the day)
+    is modelled closer with degrees taken hour by hour than with degrees of the daily mean."""
+    hours = 730 * 24
+    hour = np.arange(hours)
+    temp_c = (
+        6 + 12 * np.sin(2 * np.pi * (hour / 24 - 110) / 365)
+        + 5 * np.sin(2 * np.pi * (hour % 24 - 9) / 24)
+        + RNG.normal(0, 1, hours)
+    )  # fmt: skip
+    temperature = tmp_path / "temperature.csv"
+    temperature.write_text(
+        "time,celsius\n"
+        + "".join(f"{(START + timedelta(hours=int(h))).isoformat()},{temp_c[h]:.3f}\n" for h in hour)
+    )
+    heat = (30 + 7 * np.maximum(15 - temp_c, 0)).reshape(730, 24).mean(axis=1) * 24
+    use = heat + RNG.normal(0, 20, 730)
+    consumption = tmp_path / "consumption.csv"
+    consumption.write_text(
+        "time,kwh\n"
+        + "".join(f"{(START + timedelta(days=d)).isoformat()},{use[d]:.3f}\n" for d in range(730))
+    )
+    base = [
+        "baseline", "fit", "--consumption", str(consumption), "--temperature", str(temperature),
+        "--tz", "UTC", "--baseline", "2016-01-01..2016-12-31", "--format", "json",
+    ]  # fmt: skip
+    assert main([*base, "--degree-hours"]) == 0
+    hourly_model = json.loads(capsys.readouterr().out)["model"]
+    assert main(base) == 0
+    daily_model = json.loads(capsys.readouterr().out)["model"]
+    assert hourly_model["heating_balance_c"] == 15
+    assert hourly_model["balance_spread_c"] == 0
+    assert hourly_model["coefficients"]["heating"]["value"] == pytest.approx(7 * 24, rel=0.03)
+    assert hourly_model["cv_rmse"] < 0.9 * daily_model["cv_rmse"]
+    assert main([*base, "--degree-hours", "--granularity", "monthly"]) == 2
+    assert "--degree-hours work with daily granularity only" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from baselines.changepoint import WEEKDAY_NAMES, ModelForm, hinge
-from baselines.search import Data, Family, Moments, cross
+from baselines.search import Data, Family, Moments, cross, period_columns
 from baselines.selection import Criterion, fit_form, select_many, select_model
 
 RNG = np.random.default_rng(2024)
@@ -246,3 +246,25 @@ def test_weighted_fit_for_billing_periods_of_different_length() -> None:
 def test_too_little_data_on_a_side_gives_no_model() -> None:
     t = np.full(50, 20.0)
     assert fit_form(ModelForm.THREE_P_HEATING, t, np.full(50, 5.0)) is None
+
+
+def test_degrees_of_readings_averaged_per_period_equal_forming_them() -> None:
+    """Periods of several readings (hours of a day, days of a bill): the cumulative sums at
+    band edges give each candidate's degrees averaged over the period's readings."""
+    readings = RNG.normal(8, 9, (2, 40, 25))
+    readings[:, :, 24] = np.nan  # most days have 24 hours
+    readings[0, 5, 23:] = np.nan  # a 23-hour day
+    readings[1, 7, :] = np.nan  # a day without readings
+    centres = np.broadcast_to(np.arange(-1.0, 30.0, 2.0), (2, 16))
+    spreads = np.broadcast_to(np.array([0.0, 1.5, 5.0]), (2, 3))
+    heating, cooling = period_columns(readings, centres, spreads)
+    g = centres[:, None, :, None, None]
+    a = spreads[:, :, None, None, None]
+    x = readings[:, None, None, :, :]
+    known = np.isfinite(x)
+    count = np.maximum(known.sum(axis=-1), 1)
+    expected_h = np.where(known, hinge(g - x, a), 0.0).sum(axis=-1) / count
+    expected_c = np.where(known, hinge(x - g, a), 0.0).sum(axis=-1) / count
+    assert heating == pytest.approx(expected_h, rel=1e-9, abs=1e-9)
+    assert cooling == pytest.approx(expected_c, rel=1e-9, abs=1e-9)
+    assert np.all(heating[1, :, :, 7] == 0)  # no readings: no degrees (weight 0 in fits)
