@@ -35,7 +35,8 @@ def signature_days(series: DailySeries) -> np.ndarray:
 
 
 def model_line(baseline: EnergyBaseline) -> list[tuple[float, float]]:
-    """The baseline model over ``SIGNATURE_GRID_C``: (outdoor °C, expected kWh per day)."""
+    """The baseline model over ``SIGNATURE_GRID_C``: (outdoor °C, expected kWh per day), on an
+    average day of the week for a model with weekday terms."""
     expected = baseline.predict(SIGNATURE_GRID_C)
     return [(float(t), float(e)) for t, e in zip(SIGNATURE_GRID_C, expected, strict=True)]
 
@@ -53,6 +54,8 @@ def baseline_summary(baseline: EnergyBaseline) -> dict[str, Any]:
         "model": baseline.form.value,
         "heating_balance_c": baseline.heating_c,
         "cooling_balance_c": baseline.cooling_c,
+        "balance_spread_c": baseline.spread_c,
+        "weekday_terms": baseline.weekday_terms,
         "coefficients": dict(baseline.coefficients),
         "variables": dict(baseline.variables),
         "adopted_at": baseline.adopted_at,

@@ -35,6 +35,8 @@ ENPI: dict[str, Any] = {
         "model": "3p_heating",
         "heating_balance_c": 16.0,
         "cooling_balance_c": None,
+        "balance_spread_c": 4.0,
+        "weekday_terms": False,
         "coefficients": {"intercept": 80.3, "heating": 19.9},
         "adopted_at": "2025-04-01T02:00:00+00:00",
         "revision_trigger": "initial",

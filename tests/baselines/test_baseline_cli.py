@@ -157,7 +157,9 @@ def test_degree_hours_follow_a_load_that_responds_hour_by_hour(
     temperature = tmp_path / "temperature.csv"
     temperature.write_text(
         "time,celsius\n"
-        + "".join(f"{(START + timedelta(hours=int(h))).isoformat()},{temp_c[h]:.3f}\n" for h in hour)
+        + "".join(
+            f"{(START + timedelta(hours=int(h))).isoformat()},{temp_c[h]:.3f}\n" for h in hour
+        )
     )
     heat = (30 + 7 * np.maximum(15 - temp_c, 0)).reshape(730, 24).mean(axis=1) * 24
     use = heat + RNG.normal(0, 20, 730)

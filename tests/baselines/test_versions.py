@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import numpy as np
 import pytest
 
-from baselines.changepoint import ModelForm
-from baselines.selection import fit_form
+from baselines.changepoint import ModelForm, hinge
+from baselines.selection import fit_form, select_model
 from baselines.versions import EnergyBaseline, RevisionTrigger
 
 rng = np.random.default_rng(11)
@@ -73,3 +74,36 @@ def test_records_written_before_relevant_variables_existed_still_load() -> None:
     old = baseline.to_json().replace('"variables": {}, ', "")
     assert '"variables"' not in old
     assert EnergyBaseline.from_json(old) == baseline
+
+
+def test_a_spread_balance_point_and_weekday_terms_survive_storage() -> None:
+    weekdays = np.arange(365) % 7
+    energy = 200 + 30 * hinge(15 - TEMPERATURE, 4.0) + 50 * (weekdays < 5) + rng.normal(0, 5, 365)
+    model = select_model(TEMPERATURE, energy, weekdays=weekdays).chosen
+    assert (model.spread_c, model.weekday_terms) == (4.0, True)
+    baseline = EnergyBaseline.adopt(
+        enpi="kontor-fjv",
+        version=1,
+        model=model,
+        first=date(2025, 1, 1),
+        last=date(2025, 12, 31),
+        adopted_at="2026-01-02T08:00:00+00:00",
+        trigger=RevisionTrigger.INITIAL,
+        reason="first baseline",
+        validity={"valid": True},
+    )
+    stored = EnergyBaseline.from_json(baseline.to_json())
+    assert stored == baseline
+    assert (stored.spread_c, stored.weekday_terms) == (4.0, True)
+    expected = model.predict(TEMPERATURE, weekdays=weekdays)
+    assert np.allclose(stored.predict(TEMPERATURE, weekdays=weekdays), expected)
+    assert np.allclose(stored.predict(TEMPERATURE), model.predict(TEMPERATURE))  # average day
+
+
+def test_a_baseline_stored_before_spreads_and_weekday_terms_loads_as_sharp() -> None:
+    baseline, model = adopted(model_extra=False)
+    record = json.loads(baseline.to_json())
+    del record["spread_c"], record["weekday_terms"]
+    old = EnergyBaseline.from_json(json.dumps(record))
+    assert (old.spread_c, old.weekday_terms) == (0.0, False)
+    assert np.allclose(old.predict(TEMPERATURE), model.predict(TEMPERATURE))  # type: ignore[attr-defined]

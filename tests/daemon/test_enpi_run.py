@@ -11,13 +11,14 @@ import json
 import logging
 import textwrap
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
+from baselines.changepoint import WEEKDAY_NAMES, hinge
 from baselines.versions import RevisionTrigger
 from daemon.cli import main
 from daemon.deployment import load_deployment
@@ -35,14 +36,17 @@ NS = 1_000_000_000
 
 
 def readings() -> tuple[list[Point], list[tuple[int, float]], list[tuple[int, float]]]:
-    """Hourly district-heating register and outdoor temperature of one school building."""
+    """Hourly district-heating register and outdoor temperature of one school building, whose
+    ventilation runs on weekdays (a weekly rhythm the model must find)."""
     rng = np.random.default_rng(11)
     start = int(datetime(2023, 1, 1, tzinfo=ZONE).timestamp())
     hours = DAYS * 24
     day_index = np.arange(hours) // 24
     daily_t = 6 + 12 * np.sin(2 * np.pi * (np.arange(DAYS) - 105) / 365) + rng.normal(0, 2.5, DAYS)
     hourly_t = daily_t[day_index] + rng.normal(0, 0.3, hours)
+    weekday = np.array([(FIRST + timedelta(days=int(d))).weekday() for d in range(DAYS)])
     use_per_day = 120 + 14 * np.maximum(15 - daily_t, 0) + rng.normal(0, 10, DAYS)
+    use_per_day += np.where(weekday < 5, 60.0, 0.0)
     use_per_day[365:] *= 0.9  # a saving from 2024
     register, points, counter_rows, temperature_rows = 50_000.0, [], [], []
     heat_tags = {
@@ -153,11 +157,15 @@ async def test_baseline_run_writes_series_consistent_with_baseline_fit(
         "building": "hus-a",
     }
     model = fitted["model"]
-    heating = model["coefficients"]["heating"]["value"]
-    intercept = model["coefficients"]["intercept"]["value"]
-    by_model = intercept + heating * np.maximum(
-        model["heating_balance_c"] - series["temperature_c"].values, 0
+    assert model["weekday_terms"] is True  # the weekday ventilation was found
+    coefficients = {name: c["value"] for name, c in model["coefficients"].items()}
+    assert coefficients["monday"] - coefficients["saturday"] == pytest.approx(60, abs=8)
+    days = [FIRST + timedelta(days=i) for i in range(DAYS)]
+    by_model = coefficients["intercept"] + coefficients["heating"] * hinge(
+        model["heating_balance_c"] - series["temperature_c"].values, model["balance_spread_c"]
     )
+    term = dict(enumerate(WEEKDAY_NAMES))  # Monday..Saturday; Sunday is in the intercept
+    by_model += [coefficients.get(term.get(d.weekday(), "sunday"), 0.0) for d in days]
     np.testing.assert_allclose(expected.values, by_model, rtol=1e-9)
     np.testing.assert_allclose(
         series["residual_kwh"].values, actual.values - expected.values, rtol=1e-9, atol=1e-9
