@@ -213,7 +213,8 @@ def _day_means(temperature: FloatArray) -> FloatArray:
     known = np.isfinite(temperature)
     count = known.sum(axis=1)
     total = np.where(known, temperature, 0.0).sum(axis=1)
-    return np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
+    means: FloatArray = np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
+    return means
 
 
 #: billing data: a change point needs this many periods with degrees on its active side
