@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from baselines.changepoint import ModelForm, hinge
+from baselines.changepoint import ChangePointModel, ModelForm, hinge
 from baselines.selection import fit_form, select_model
 from baselines.versions import EnergyBaseline, RevisionTrigger
 
@@ -18,16 +18,11 @@ SCHOOL_DAYS = (np.arange(365) % 7 < 5).astype(float)
 ENERGY = 200 + 30 * np.maximum(15 - TEMPERATURE, 0) + 120 * SCHOOL_DAYS + rng.normal(0, 5, 365)
 
 
-def adopted(model_extra: bool) -> tuple[EnergyBaseline, object]:
-    model = fit_form(
-        ModelForm.THREE_P_HEATING,
-        TEMPERATURE,
-        ENERGY,
-        extra=SCHOOL_DAYS[:, None] if model_extra else None,
-        extra_names=("school_days",) if model_extra else (),
-    )
-    assert model is not None
-    baseline = EnergyBaseline.adopt(
+def adopt(
+    model: ChangePointModel, variable_means: dict[str, float] | None = None
+) -> EnergyBaseline:
+    """``model`` adopted as the first baseline of an EnPI for 2025."""
+    return EnergyBaseline.adopt(
         enpi="skola-fjv",
         version=1,
         model=model,
@@ -37,15 +32,27 @@ def adopted(model_extra: bool) -> tuple[EnergyBaseline, object]:
         trigger=RevisionTrigger.INITIAL,
         reason="first baseline",
         validity={"valid": True},
-        variable_means={"school_days": float(SCHOOL_DAYS.mean())} if model_extra else None,
+        variable_means=variable_means,
     )
-    return baseline, model
+
+
+def adopted(model_extra: bool) -> tuple[EnergyBaseline, ChangePointModel]:
+    model = fit_form(
+        ModelForm.THREE_P_HEATING,
+        TEMPERATURE,
+        ENERGY,
+        extra=SCHOOL_DAYS[:, None] if model_extra else None,
+        extra_names=("school_days",) if model_extra else (),
+    )
+    assert model is not None
+    means = {"school_days": float(SCHOOL_DAYS.mean())} if model_extra else None
+    return adopt(model, means), model
 
 
 def test_a_baseline_with_a_relevant_variable_predicts_as_its_model_and_survives_storage() -> None:
     baseline, model = adopted(model_extra=True)
     assert dict(baseline.coefficients)["school_days"] == pytest.approx(120, abs=3)
-    expected = model.predict(TEMPERATURE, SCHOOL_DAYS[:, None])  # type: ignore[attr-defined]
+    expected = model.predict(TEMPERATURE, SCHOOL_DAYS[:, None])
     assert np.allclose(baseline.predict(TEMPERATURE, {"school_days": SCHOOL_DAYS}), expected)
     stored = EnergyBaseline.from_json(baseline.to_json())
     assert stored == baseline
@@ -81,17 +88,7 @@ def test_a_spread_balance_point_and_weekday_terms_survive_storage() -> None:
     energy = 200 + 30 * hinge(15 - TEMPERATURE, 4.0) + 50 * (weekdays < 5) + rng.normal(0, 5, 365)
     model = select_model(TEMPERATURE, energy, weekdays=weekdays).chosen
     assert (model.spread_c, model.weekday_terms) == (4.0, True)
-    baseline = EnergyBaseline.adopt(
-        enpi="kontor-fjv",
-        version=1,
-        model=model,
-        first=date(2025, 1, 1),
-        last=date(2025, 12, 31),
-        adopted_at="2026-01-02T08:00:00+00:00",
-        trigger=RevisionTrigger.INITIAL,
-        reason="first baseline",
-        validity={"valid": True},
-    )
+    baseline = adopt(model)
     stored = EnergyBaseline.from_json(baseline.to_json())
     assert stored == baseline
     assert (stored.spread_c, stored.weekday_terms) == (4.0, True)
@@ -106,4 +103,4 @@ def test_a_baseline_stored_before_spreads_and_weekday_terms_loads_as_sharp() -> 
     del record["spread_c"], record["weekday_terms"]
     old = EnergyBaseline.from_json(json.dumps(record))
     assert (old.spread_c, old.weekday_terms) == (0.0, False)
-    assert np.allclose(old.predict(TEMPERATURE), model.predict(TEMPERATURE))  # type: ignore[attr-defined]
+    assert np.allclose(old.predict(TEMPERATURE), model.predict(TEMPERATURE))
