@@ -36,18 +36,9 @@ from baselines.changepoint import (
     design,
     weekday_columns,
 )
-from baselines.search import (
-    CHUNK_ELEMENTS,
-    Best,
-    Data,
-    Family,
-    Fixed,
-    Moments,
-    best_of,
-    cross,
-    p_values,
-)
+from baselines.search import CHUNK_ELEMENTS, Best, Fixed, best_of, p_values
 from baselines.stats import FloatArray, fit_linear
+from baselines.sums import Data, Family, Moments, cross
 
 #: CalTRACK's daily candidate set; 2P and 4P (ASHRAE) are available on request
 DEFAULT_FORMS = (

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from baselines.changepoint import WEEKDAY_NAMES, ModelForm, hinge
-from baselines.search import Data, Family, Moments, cross, period_columns
 from baselines.selection import Criterion, fit_form, select_many, select_model
+from baselines.sums import Data, Family, Moments, cross, period_columns
 
 RNG = np.random.default_rng(2024)
 N = 730
