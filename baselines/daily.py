@@ -130,11 +130,26 @@ def hours_by_day(
     temperature swings across the balance point within the day.
     """
     starts, means = hourly(times_ns, values, first=first, last=last, tz=tz, how="mean")
+    return day_rows(starts, means, first=first, last=last, tz=tz)
+
+
+def day_rows(
+    hour_starts_ns: npt.ArrayLike,
+    values: npt.ArrayLike,
+    *,
+    first: date,
+    last: date,
+    tz: str,
+) -> FloatArray:
+    """Values of local hours (from ``hour_bounds``) as a row per local day, NaN-padded."""
+    starts = np.asarray(hour_starts_ns, dtype=np.int64)
     bounds = day_bounds(first, last, tz)
+    inside = (starts >= bounds[0]) & (starts < bounds[-1])
+    starts = starts[inside]
     day = np.searchsorted(bounds, starts, side="right") - 1
     position = np.arange(starts.size) - np.searchsorted(starts, bounds[:-1])[day]
     rows = np.full((bounds.size - 1, 25), np.nan)
-    rows[day, position] = means
+    rows[day, position] = np.asarray(values, dtype=np.float64)[inside]
     return rows
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from baselines.changepoint import ChangePointModel, hinge
+from baselines.stats import FloatArray
 
 
 def ratio(energy_kwh: float, denominator: float) -> float:
@@ -24,12 +25,26 @@ def ratio(energy_kwh: float, denominator: float) -> float:
     return energy_kwh / denominator if denominator > 0 else math.nan
 
 
+def heating_degrees(heating_c: float, spread_c: float, temperature: npt.ArrayLike) -> FloatArray:
+    """A model's heating degrees per day: of each day's mean temperature, or -- for a row of
+    readings per day -- averaged over the day's readings (degree-hours). NaN for a day
+    without any."""
+    t = np.asarray(temperature, dtype=np.float64)
+    degrees = hinge(heating_c - t, spread_c)
+    if t.ndim == 1:
+        return degrees
+    known = np.isfinite(t)
+    count = known.sum(axis=1)
+    total = np.where(known, degrees, 0.0).sum(axis=1)
+    result: FloatArray = np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
+    return result
+
+
 def heating_part(model: ChangePointModel, temperature: npt.ArrayLike) -> float:
     """The energy the model attributes to heating over the given days (kWh)."""
     if "heating" not in model.fit.names:
         return 0.0
-    t = np.asarray(temperature, dtype=np.float64)
-    degrees = hinge(float(model.heating_c or 0.0) - t, model.spread_c)
+    degrees = heating_degrees(float(model.heating_c or 0.0), model.spread_c, temperature)
     return float(model.fit.coefficient("heating") * degrees[np.isfinite(degrees)].sum())
 
 

@@ -66,6 +66,9 @@ class EnergyBaseline:
     spread_c: float = 0.0
     #: whether the model has day-of-week terms (Monday..Saturday against Sunday)
     weekday_terms: bool = False
+    #: whether outdoor degrees are taken hour by hour and averaged per day (degree-hours):
+    #: ``predict`` then takes a row of hourly temperatures per day
+    degree_hours: bool = False
 
     @classmethod
     def adopt(
@@ -81,9 +84,11 @@ class EnergyBaseline:
         reason: str,
         validity: dict[str, Any],
         variable_means: Mapping[str, float] | None = None,
+        degree_hours: bool = False,
     ) -> EnergyBaseline:
         """The baseline of ``model``; a model with relevant variables besides temperature
-        needs each one's mean over the baseline period in ``variable_means``."""
+        needs each one's mean over the baseline period in ``variable_means``; a model fitted on
+        degree-hours says so with ``degree_hours``."""
         means = dict(variable_means or {})
         missing = [name for name in model.extra_names if name not in means]
         if missing:
@@ -105,6 +110,7 @@ class EnergyBaseline:
             variables=tuple((name, float(means[name])) for name in model.extra_names),
             spread_c=model.spread_c,
             weekday_terms=model.weekday_terms,
+            degree_hours=degree_hours,
         )
 
     def predict(
@@ -113,17 +119,18 @@ class EnergyBaseline:
         variables: Mapping[str, npt.ArrayLike] | None = None,
         weekdays: npt.ArrayLike | None = None,
     ) -> FloatArray:
-        """Expected consumption per day at the given daily mean temperatures and, for a model
-        with relevant variables, their values per day (each missing one at its baseline mean);
-        for a model with day-of-week terms, ``weekdays`` gives each day's (0 Monday .. 6
-        Sunday; without them, each day is an average day of the week)."""
+        """Expected consumption per day at the given daily mean temperatures -- or rows of each
+        day's hourly temperatures (NaN-padded), for a baseline on degree-hours -- and, for a
+        model with relevant variables, their values per day (each missing one at its baseline
+        mean); for a model with day-of-week terms, ``weekdays`` gives each day's (0 Monday ..
+        6 Sunday; without them, each day is an average day of the week)."""
         temperature = np.asarray(temperature_c, dtype=np.float64)
         extra = None
         if self.variables:
             given = variables or {}
             extra = np.column_stack([
                 np.broadcast_to(np.asarray(given.get(name, mean), dtype=np.float64),
-                                temperature.shape)
+                                temperature.shape[:1])
                 for name, mean in self.variables
             ])  # fmt: skip
         coef = np.array([value for _, value in self.coefficients])
@@ -164,6 +171,7 @@ class EnergyBaseline:
                 "variables": dict(self.variables),
                 "spread_c": self.spread_c,
                 "weekday_terms": self.weekday_terms,
+                "degree_hours": self.degree_hours,
                 "adjustments": [
                     {
                         "first": a.first.isoformat(),
@@ -197,6 +205,7 @@ class EnergyBaseline:
             variables=tuple((k, float(v)) for k, v in data.get("variables", {}).items()),
             spread_c=float(data.get("spread_c", 0.0)),
             weekday_terms=bool(data.get("weekday_terms", False)),
+            degree_hours=bool(data.get("degree_hours", False)),
             adjustments=tuple(
                 Adjustment(
                     date.fromisoformat(a["first"]),

@@ -1,7 +1,8 @@
 """Computing the configured EnPIs from stored readings, and writing the results back.
 
 For each EnPI: daily consumption of its boundary (derived from the meters' cumulative
-registers) and daily mean outdoor temperature are read from storage; its energy baseline is
+registers) and daily mean outdoor temperature (with ``degrees: hourly``, also the hourly means
+of each day) are read from storage; its energy baseline is
 taken from the register -- or, the first time, fitted on the baseline period and adopted as
 version 1 -- and the expected consumption, residual, CUSUM and kWh per m² Atemp of every day are
 written back as the ``enpi`` measurement, tagged with the baseline version, so Grafana and the
@@ -21,9 +22,9 @@ import numpy as np
 import numpy.typing as npt
 
 from baselines.analysis import Analysis, Period, analyse_daily
-from baselines.changepoint import ModelForm, hinge
-from baselines.daily import heating_degree_days
-from baselines.enpi import normal_year_corrected
+from baselines.changepoint import ModelForm
+from baselines.daily import day_rows, heating_degree_days
+from baselines.enpi import heating_degrees, normal_year_corrected
 from baselines.selection import DEFAULT_FORMS
 from baselines.stats import FloatArray
 from baselines.versions import EnergyBaseline, RevisionTrigger
@@ -84,8 +85,8 @@ def boundary_area_m2(config: EnmsConfig, meters: list[Meter], enpi: EnpiDefiniti
 
 async def daily_inputs(
     store: Store, config: EnmsConfig, enpi: EnpiDefinition, first: date, last: date
-) -> tuple[list[date], FloatArray, FloatArray]:
-    """(days, consumption kWh, mean outdoor °C) per local day, NaN where not fully known."""
+) -> DailyData:
+    """Consumption and outdoor temperature per local day, NaN where not fully known."""
     zone = ZoneInfo(config.portfolio.timezone)
     start, end = local_days(first, last, zone)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
@@ -108,7 +109,23 @@ async def daily_inputs(
         selector, start, end, Bucket.DAY, Aggregate.MEAN, tz=config.portfolio.timezone
     )
     temperature = series[0].values[: len(days)] if series else np.full(len(days), np.nan)
-    return days, energy, temperature
+    readings = None
+    if enpi.degrees == "hourly":
+        hours = await store.aggregate(
+            selector, start, end, Bucket.HOUR, Aggregate.MEAN, tz=config.portfolio.timezone
+        )
+        readings = (
+            day_rows(
+                hours[0].starts_ns,
+                hours[0].values,
+                first=first,
+                last=last,
+                tz=config.portfolio.timezone,
+            )
+            if hours
+            else np.full((len(days), 25), np.nan)
+        )
+    return DailyData(days, energy, temperature, readings)
 
 
 def adjustments_per_day(baseline: EnergyBaseline, days: list[date]) -> FloatArray:
@@ -127,7 +144,13 @@ class DailyData:
 
     days: list[date]
     energy: FloatArray
-    temperature: FloatArray
+    temperature: FloatArray  # the daily mean
+    readings: FloatArray | None = None  # (days, 25) hourly means, for degree-hours
+
+    @property
+    def degrees(self) -> FloatArray:
+        """What the model takes: hourly rows for degree-hours, else the daily means."""
+        return self.temperature if self.readings is None else self.readings
 
     @property
     def known(self) -> npt.NDArray[np.bool_]:
@@ -159,8 +182,8 @@ def year_points(
         heating = 0.0
         if baseline.heating_c is not None:
             slope = dict(baseline.coefficients).get("heating", 0.0)
-            degrees = hinge(baseline.heating_c - temperature, baseline.spread_c)
-            heating = float(slope * degrees.sum())
+            degrees = heating_degrees(baseline.heating_c, baseline.spread_c, data.degrees[in_year])
+            heating = float(slope * np.nansum(degrees))
         hdd = float(heating_degree_days(temperature).sum())
         fields: dict[str, float | int | bool | str] = {
             "actual_kwh": actual,
@@ -177,6 +200,70 @@ def year_points(
         start = datetime(year, 1, 1, tzinfo=zone)
         points.append(Point(YEAR_MEASUREMENT, tags, fields, int(start.timestamp()) * 1_000_000_000))
     return points
+
+
+#: the trigger and reason of an EnPI's first baseline
+FIRST_VERSION = (RevisionTrigger.INITIAL, "first baseline of this EnPI")
+
+
+def _revision(
+    current: EnergyBaseline | None, enpi: EnpiDefinition, *, degree_hours: bool
+) -> tuple[RevisionTrigger, str] | None:
+    """Why a new baseline version is adopted now (trigger, reason); None while the register's
+    current version still matches the configuration."""
+    first, last = enpi.baseline.first, enpi.baseline.last
+    if current is None:
+        return FIRST_VERSION
+    method = RevisionTrigger.PREDETERMINED_METHOD
+    if (current.first, current.last) != (first, last):
+        return method, f"baseline period changed in the configuration to {first}..{last}"
+    if current.degree_hours != degree_hours:
+        return method, f"outdoor degrees changed in the configuration to {enpi.degrees}"
+    if tuple(name for name, _ in current.variables) != tuple(enpi.variables):
+        return method, "relevant variables changed in the configuration to " + (
+            ", ".join(enpi.variables) or "outdoor temperature only"
+        )
+    return None
+
+
+def _adopt(
+    register: Register,
+    enpi: EnpiDefinition,
+    data: DailyData,
+    extra: Mapping[str, FloatArray],
+    revision: tuple[RevisionTrigger, str],
+) -> EnergyBaseline:
+    """Fit the baseline period's model and adopt it as the EnPI's next baseline version."""
+    first, last = enpi.baseline.first, enpi.baseline.last
+    analysis: Analysis = analyse_daily(
+        data.days,
+        data.energy,
+        data.degrees,
+        baseline=Period(first, last),
+        forms=_forms(enpi),
+        variables=extra or None,
+    )
+    in_baseline = np.array([first <= d <= last for d in data.days])
+    trigger, reason = revision
+    baseline = EnergyBaseline.adopt(
+        enpi=enpi.id,
+        version=register.next_version(enpi.id),
+        model=analysis.selection.chosen,
+        first=first,
+        last=last,
+        adopted_at=now_text(),
+        trigger=trigger,
+        reason=reason,
+        validity=analysis.validity.to_dict(),
+        variable_means={name: float(np.nanmean(v[in_baseline])) for name, v in extra.items()},
+        degree_hours=data.readings is not None,
+    )
+    register.adopt(baseline)
+    log.info(
+        "EnPI %s: adopted baseline version %d (%s, %s)",
+        enpi.id, baseline.version, baseline.form.value, analysis.validity.label,
+    )  # fmt: skip
+    return baseline
 
 
 def _forms(enpi: EnpiDefinition) -> list[ModelForm]:
@@ -202,58 +289,17 @@ async def run_enpi(
     its definition names (``UnknownVariable`` if one is missing).
     """
     first, last = enpi.baseline.first, enpi.baseline.last
-    days, energy, temperature = await daily_inputs(store, config, enpi, first, max(last, until))
+    data = await daily_inputs(store, config, enpi, first, max(last, until))
+    days, energy, temperature = data.days, data.energy, data.temperature
+    degree_hours = data.readings is not None
     extra = await variable_values(enpi.variables, variables or {}, days[0], days[-1])
-    in_baseline = np.array([first <= d <= last for d in days])
     baseline = register.current(enpi.id)
-    adopted_now = False
-    configured = ((first, last), tuple(enpi.variables))
-    if (
-        baseline is None
-        or (
-            (baseline.first, baseline.last),
-            tuple(name for name, _ in baseline.variables),
-        )
-        != configured
-    ):
-        analysis: Analysis = analyse_daily(
-            days,
-            energy,
-            temperature,
-            baseline=Period(first, last),
-            forms=_forms(enpi),
-            variables=extra or None,
-        )
-        trigger, reason = RevisionTrigger.INITIAL, "first baseline of this EnPI"
-        if baseline is not None and (baseline.first, baseline.last) != (first, last):
-            trigger = RevisionTrigger.PREDETERMINED_METHOD
-            reason = f"baseline period changed in the configuration to {first}..{last}"
-        elif baseline is not None:
-            trigger = RevisionTrigger.PREDETERMINED_METHOD
-            reason = "relevant variables changed in the configuration to " + (
-                ", ".join(enpi.variables) or "outdoor temperature only"
-            )
-        means = {name: float(np.nanmean(values[in_baseline])) for name, values in extra.items()}
-        baseline = EnergyBaseline.adopt(
-            enpi=enpi.id,
-            version=register.next_version(enpi.id),
-            model=analysis.selection.chosen,
-            first=first,
-            last=last,
-            adopted_at=now_text(),
-            trigger=trigger,
-            reason=reason,
-            validity=analysis.validity.to_dict(),
-            variable_means=means,
-        )
-        register.adopt(baseline)
-        adopted_now = True
-        log.info(
-            "EnPI %s: adopted baseline version %d (%s, %s)",
-            enpi.id, baseline.version, baseline.form.value, analysis.validity.label,
-        )  # fmt: skip
+    revision = _revision(baseline, enpi, degree_hours=degree_hours)
+    adopted_now = revision is not None
+    if baseline is None or revision is not None:
+        baseline = _adopt(register, enpi, data, extra, revision or FIRST_VERSION)
     expected = baseline.predict(
-        np.nan_to_num(temperature, nan=0.0),
+        data.degrees if degree_hours else np.nan_to_num(temperature, nan=0.0),
         {name: np.nan_to_num(values, nan=0.0) for name, values in extra.items()},
         weekdays=[day.weekday() for day in days],
     )
@@ -298,7 +344,6 @@ async def run_enpi(
         points.append(
             Point(ENPI_MEASUREMENT, tags, fields, int(midnight.timestamp()) * 1_000_000_000)
         )
-    data = DailyData(days, energy, temperature)
     points += year_points(enpi, baseline, data, area=area, tags=tags, zone=zone)
     await store.write(points)
     return EnpiResult(

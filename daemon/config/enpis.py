@@ -38,6 +38,12 @@ class EnpiDefinition(StrictModel):
     temperature_meter: Identifier = Field(description="id of the outdoor temperature meter")
     baseline: BaselinePeriod
     model: ModelChoice = Field("auto", description="model form, or auto (chosen by adjusted R²)")
+    degrees: Literal["daily_mean", "hourly"] = Field(
+        "daily_mean",
+        description="how outdoor degrees are taken: from each day's mean temperature, or hour by "
+        "hour from the temperature meter's hourly means, averaged per day (degree-hours: closer "
+        "for buildings whose load follows the temperature within the day)",
+    )
     variables: list[Identifier] = Field(
         default_factory=list,
         description="relevant variables besides outdoor temperature (ISO 50006), by the names "

@@ -302,3 +302,46 @@ async def test_a_non_routine_adjustment_is_recorded_and_raises_what_is_expected(
     register.close()
     assert adjustment.reason == "temporary classrooms heated from the school's substation"
     assert adjustment.kwh == 500
+
+
+async def test_degree_hours_from_stored_hourly_temperatures_match_baseline_fit(
+    deployment_file: tuple[Path, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`degrees: hourly`: the EnPI's model takes each day's hourly means from the store, as
+    `enms baseline fit --degree-hours` takes them from the CSV; switching back is a revision."""
+    config, store = deployment_file
+    daily_mean = config.read_text()
+    config.write_text(
+        daily_mean.replace("temperature_meter: ute", "temperature_meter: ute\n    degrees: hourly")
+    )
+    await store.write(POINTS)
+    run = ["baseline", "run", "--config", str(config), "--until", "2024-06-30"]
+    assert await asyncio.to_thread(main, run) == 0
+    capsys.readouterr()
+    consumption = csv_file(tmp_path / "fjv.csv", "fjv", COUNTER)
+    temperature = csv_file(tmp_path / "ute.csv", "ute", TEMPERATURE)
+    args = [
+        "baseline", "fit", "--consumption", str(consumption), "--temperature", str(temperature),
+        "--counter", "--degree-hours", "--baseline", "2023-01-01..2023-12-31",
+        "--reporting", "2024-01-01..2024-06-30", "--format", "json",
+    ]  # fmt: skip
+    assert main(args) == 0
+    fitted = json.loads(capsys.readouterr().out)
+    expected = (
+        await store.raw(
+            SeriesSelector("enpi", "expected_kwh", {"enpi": "hus-a-fjv"}), 0, 2 * 10**18
+        )
+    )[0]
+    assert len(expected.values) == DAYS
+    reporting = fitted["reporting"]
+    assert reporting["expected_kwh"] == pytest.approx(expected.values[365:].sum(), rel=1e-9)
+    assert reporting["improvement"] == pytest.approx(0.10, abs=0.02)
+
+    config.write_text(daily_mean)
+    assert await asyncio.to_thread(main, run) == 0
+    register = Register(config.parent / "var" / "register.sqlite")
+    versions = register.versions("hus-a-fjv")
+    register.close()
+    assert [v.degree_hours for v in versions] == [True, False]
+    assert versions[1].reason == "outdoor degrees changed in the configuration to daily_mean"
+    assert versions[0].statistics == fitted["model"]  # the stored model is the CLI's model
