@@ -36,7 +36,8 @@ def signature_days(series: DailySeries) -> np.ndarray:
 
 def model_line(baseline: EnergyBaseline) -> list[tuple[float, float]]:
     """The baseline model over ``SIGNATURE_GRID_C``: (outdoor °C, expected kWh per day), on an
-    average day of the week for a model with weekday terms."""
+    average day of the week for a model with weekday terms, and for a model on degree-hours a
+    day whose every hour has that temperature."""
     expected = baseline.predict(SIGNATURE_GRID_C)
     return [(float(t), float(e)) for t, e in zip(SIGNATURE_GRID_C, expected, strict=True)]
 
@@ -56,6 +57,7 @@ def baseline_summary(baseline: EnergyBaseline) -> dict[str, Any]:
         "cooling_balance_c": baseline.cooling_c,
         "balance_spread_c": baseline.spread_c,
         "weekday_terms": baseline.weekday_terms,
+        "degree_hours": baseline.degree_hours,
         "coefficients": dict(baseline.coefficients),
         "variables": dict(baseline.variables),
         "adopted_at": baseline.adopted_at,

@@ -37,6 +37,7 @@ ENPI: dict[str, Any] = {
         "cooling_balance_c": None,
         "balance_spread_c": 4.0,
         "weekday_terms": False,
+        "degree_hours": False,
         "coefficients": {"intercept": 80.3, "heating": 19.9},
         "adopted_at": "2025-04-01T02:00:00+00:00",
         "revision_trigger": "initial",
