@@ -19,7 +19,7 @@ from baselines.changepoint import DEFAULT_GRID_C, ModelForm
 from baselines.daily import heating_degree_days
 from baselines.results import PeriodResult, forecast
 from baselines.selection import DEFAULT_FORMS, Criterion, Selection, select_model
-from baselines.stats import FloatArray
+from baselines.stats import FloatArray, row_means
 from baselines.towt import TowtModel, fit_towt
 from baselines.validity import DEFAULT_THRESHOLDS, Sufficiency, Thresholds, Validity, assess
 
@@ -208,13 +208,7 @@ def analyse_daily(
 
 def _day_means(temperature: FloatArray) -> FloatArray:
     """Each day's mean temperature, from one value or a row of readings per day."""
-    if temperature.ndim == 1:
-        return temperature
-    known = np.isfinite(temperature)
-    count = known.sum(axis=1)
-    total = np.where(known, temperature, 0.0).sum(axis=1)
-    means: FloatArray = np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
-    return means
+    return temperature if temperature.ndim == 1 else row_means(temperature)
 
 
 #: billing data: a change point needs this many periods with degrees on its active side

@@ -33,7 +33,7 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-from baselines.stats import FloatArray, LinearFit
+from baselines.stats import FloatArray, LinearFit, row_means
 
 #: CalTRACK's balance-point range, 30..90 °F, in steps of 1 °C (finer than its 3 °F)
 DEFAULT_GRID_C = np.arange(-1.0, 32.5, 1.0)
@@ -142,10 +142,7 @@ def design(
     c = np.asarray(math.nan if cooling_c is None else cooling_c)
     columns = _columns(form, t, h, c, spread_c)
     if t.ndim == 2:  # the mean over each period's readings; NaN for a period without any
-        known = np.isfinite(t)
-        count = known.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            columns = [np.where(known, column, 0.0).sum(axis=1) / count for column in columns]
+        columns = [row_means(column) for column in columns]
     if extra is not None:
         more = np.asarray(extra, dtype=np.float64).reshape(t.shape[0], -1)
         columns += [more[:, j] for j in range(more.shape[1])]

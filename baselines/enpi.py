@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from baselines.changepoint import ChangePointModel, hinge
-from baselines.stats import FloatArray
+from baselines.stats import FloatArray, row_means
 
 
 def ratio(energy_kwh: float, denominator: float) -> float:
@@ -31,13 +31,7 @@ def heating_degrees(heating_c: float, spread_c: float, temperature: npt.ArrayLik
     without any."""
     t = np.asarray(temperature, dtype=np.float64)
     degrees = hinge(heating_c - t, spread_c)
-    if t.ndim == 1:
-        return degrees
-    known = np.isfinite(t)
-    count = known.sum(axis=1)
-    total = np.where(known, degrees, 0.0).sum(axis=1)
-    result: FloatArray = np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
-    return result
+    return degrees if t.ndim == 1 else row_means(degrees)
 
 
 def heating_part(model: ChangePointModel, temperature: npt.ArrayLike) -> float:

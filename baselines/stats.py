@@ -111,6 +111,16 @@ def _readonly(array: npt.ArrayLike) -> FloatArray:
     return result
 
 
+def row_means(values: npt.ArrayLike) -> FloatArray:
+    """The mean of each row's finite values (a period's readings); NaN for a row without any."""
+    array = np.asarray(values, dtype=np.float64)
+    known = np.isfinite(array)
+    count = known.sum(axis=-1)
+    total = np.where(known, array, 0.0).sum(axis=-1)
+    means: FloatArray = np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
+    return means
+
+
 def lag1_autocorrelation(residuals: FloatArray) -> float:
     """ρ = Σ e_t e_(t-1) / Σ e_t², the serial correlation G14's uncertainty corrects for."""
     denominator = float(residuals @ residuals)
