@@ -34,9 +34,10 @@ _DEGENERATE = 1e-9
 
 @dataclass(frozen=True)
 class Fixed:
-    """The fixed columns' part of the normal equations, for the first ``q`` fixed columns."""
+    """The fixed columns' part of the normal equations; columns a row's option leaves out
+    (all zero) are absent from it."""
 
-    q: int
+    q: int  # fixed columns, present or not
     A_inv: FloatArray  # (meters, q, q)
     fy: FloatArray  # (meters, q)
     sse: FloatArray  # (meters,): the error of the fixed columns alone; inf if singular
