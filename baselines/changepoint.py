@@ -128,6 +128,7 @@ def design(
     cooling_c: float | None = None,
     spread_c: float = 0.0,
     extra: npt.ArrayLike | None = None,
+    weekday_terms: bool = False,
     weekdays: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """The design matrix of one model: temperature columns, extra variables, weekday terms.
@@ -135,7 +136,8 @@ def design(
     ``temperature`` is one value per point, or -- for billing periods -- a row of daily values
     per point (NaN-padded): degrees are then taken per day and averaged over the period, the
     PRISM/ASHRAE way, so a period's heating degrees are not those of its mean temperature.
-    ``weekdays`` (0 Monday .. 6 Sunday per point) adds the day-of-week terms.
+    ``weekday_terms`` adds the day-of-week terms, from ``weekdays`` (0 Monday .. 6 Sunday per
+    point) or, without them, each at its weekly average (an average day of the week).
     """
     t = np.asarray(temperature, dtype=np.float64)
     h = np.asarray(math.nan if heating_c is None else heating_c)
@@ -146,8 +148,8 @@ def design(
     if extra is not None:
         more = np.asarray(extra, dtype=np.float64).reshape(t.shape[0], -1)
         columns += [more[:, j] for j in range(more.shape[1])]
-    if weekdays is not None:
-        terms = weekday_columns(weekdays)
+    if weekday_terms:
+        terms = weekday_columns(np.full(t.shape[0], math.nan) if weekdays is None else weekdays)
         columns += [terms[:, j] for j in range(terms.shape[1])]
     return np.column_stack(columns)
 
@@ -173,17 +175,15 @@ class ChangePointModel:
     ) -> FloatArray:
         """The model's columns; without ``weekdays`` a model with weekday terms takes each at
         its weekly average (an average day of the week)."""
-        t = np.asarray(temperature, dtype=np.float64)
-        if self.weekday_terms and weekdays is None:
-            weekdays = np.full(t.shape[0], math.nan)
         return design(
             self.form,
-            t,
+            temperature,
             heating_c=self.heating_c,
             cooling_c=self.cooling_c,
             spread_c=self.spread_c,
             extra=extra,
-            weekdays=weekdays if self.weekday_terms else None,
+            weekday_terms=self.weekday_terms,
+            weekdays=weekdays,
         )
 
     def predict(

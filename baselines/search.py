@@ -12,9 +12,7 @@ The sums themselves come from ``baselines.sums``.
 
 from __future__ import annotations
 
-import functools
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +20,7 @@ import numpy.typing as npt
 from scipy import special
 
 from baselines.changepoint import ModelForm
-from baselines.stats import FloatArray
+from baselines.stats import FloatArray, row_means
 from baselines.sums import Data, Family
 
 #: work arrays are kept below this many elements (memory, not speed, sets the chunk size)
@@ -37,7 +35,6 @@ class Fixed:
     """The fixed columns' part of the normal equations; columns a row's option leaves out
     (all zero) are absent from it."""
 
-    q: int  # fixed columns, present or not
     A_inv: FloatArray  # (meters, q, q)
     fy: FloatArray  # (meters, q)
     sse: FloatArray  # (meters,): the error of the fixed columns alone; inf if singular
@@ -59,15 +56,14 @@ class Fixed:
         A_inv = np.linalg.inv(np.where(ok[:, None, None], A, np.eye(A.shape[1])))
         yy = np.einsum("mn,mn->m", data.W * data.Y, data.Y)
         sse = yy - np.einsum("mq,mq->m", fy, np.einsum("mqr,mr->mq", A_inv, fy))
-        return cls(A.shape[1], A_inv, fy, np.where(ok, sse, np.inf))
+        return cls(A_inv, fy, np.where(ok, sse, np.inf))
 
 
 def partial(family: Family, fixed: Fixed) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(P, x'x, x'y) of a family's columns with the fixed columns partialled out; P maps
     fixed sums to them."""
-    XF = family.XF[..., : fixed.q]
-    P = XF @ fixed.A_inv[:, None, :, :]
-    xx = family.XX - np.einsum("msbq,msbq->msb", P, XF)
+    P = family.XF @ fixed.A_inv[:, None, :, :]
+    xx = family.XX - np.einsum("msbq,msbq->msb", P, family.XF)
     xy = family.Xy - np.einsum("msbq,mq->msb", P, fixed.fy)
     return P, xx, xy
 
@@ -130,18 +126,14 @@ def fixed_only(fixed: Fixed) -> Best:
 
 def line(data: Data, fixed: Fixed) -> Best:
     """The 2P form: temperature itself as the one searched column (nothing to search)."""
-    T = data.T
-    if data.billing:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            T = np.nanmean(T, axis=2)
-    t = np.nan_to_num(T)
+    t = np.nan_to_num(row_means(data.T) if data.billing else data.T)
     tw = t * data.W
-    XF = np.einsum("mn,mnq->mq", tw, data.F[:, :, : fixed.q])
+    XF = np.einsum("mn,mnq->mq", tw, data.F)
     P = np.einsum("mq,mqr->mr", XF, fixed.A_inv)
-    xx = np.einsum("mn,mn->m", tw, t) - np.einsum("mq,mq->m", P, XF)
+    tt = np.einsum("mn,mn->m", tw, t)
+    xx = tt - np.einsum("mq,mq->m", P, XF)
     xy = np.einsum("mn,mn->m", tw, data.Y) - np.einsum("mq,mq->m", P, fixed.fy)
-    ok = xx > _DEGENERATE * np.einsum("mn,mn->m", tw, t)
+    ok = xx > _DEGENERATE * tt
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = xy / xx
         sse = np.where(ok, fixed.sse - xy * slope, np.inf)
@@ -190,7 +182,7 @@ def pair(
     Ph, hh, hy = partial(heating, fixed)
     _, cc, cy = partial(cooling, fixed)
     if same_centre:
-        hc = raw - np.einsum("msbq,msbq->msb", Ph, cooling.XF[..., : fixed.q])
+        hc = raw - np.einsum("msbq,msbq->msb", Ph, cooling.XF)
         side_ok = (heating.side_ok & cooling.side_ok)[:, None, :]
         scale = heating.XX * cooling.XX
         centre_h = heating.centres[:, None, :]
@@ -198,7 +190,7 @@ def pair(
     else:  # the ordered pairs only, laid out (meters, spreads, pairs)
         i, j = _ordered_pairs(heating.centres[0], cooling.centres[0])
         flat = i * cooling.centres.shape[1] + j
-        full = raw - Ph @ cooling.XF[..., : fixed.q].transpose(0, 1, 3, 2)
+        full = raw - Ph @ cooling.XF.transpose(0, 1, 3, 2)
         hc = np.take(full.reshape(*full.shape[:2], -1), flat, axis=-1)
         hh, hy = np.take(hh, i, axis=-1), np.take(hy, i, axis=-1)
         cc, cy = np.take(cc, j, axis=-1), np.take(cy, j, axis=-1)
@@ -235,20 +227,13 @@ def pair(
     return _best(best, values)
 
 
-@functools.lru_cache(maxsize=16)
-def _pairs(heating: bytes, cooling: bytes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    h = np.frombuffer(heating)
-    c = np.frombuffer(cooling)
-    i, j = np.nonzero(h[:, None] <= c[None, :])
-    return i, j
-
-
 def _ordered_pairs(
     heating: FloatArray, cooling: FloatArray
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Indexes (i, j) of the centre pairs with heating[i] <= cooling[j] (the same for every
     meter: the search's centres are shared)."""
-    return _pairs(np.ascontiguousarray(heating).tobytes(), np.ascontiguousarray(cooling).tobytes())
+    i, j = np.nonzero(heating[:, None] <= cooling[None, :])
+    return i, j
 
 
 def best_of(

@@ -337,21 +337,15 @@ def _fit(
 ) -> ChangePointModel:
     """The full fit, with every statistic, of one meter's candidate (``data`` unexpanded)."""
     keep = data.W[row] > 0
-    F = data.F[row, keep]
-    extras = F[:, 1 : 1 + len(extra_names)] if extra_names else None
-    weekdays = None
-    if candidate.weekday_terms:
-        terms = F[:, 1 + len(extra_names) :]
-        weekdays = np.where(terms.any(axis=1), terms.argmax(axis=1), 6)
-    X = design(
+    fixed = 1 + len(extra_names) + (len(WEEKDAY_NAMES) if candidate.weekday_terms else 0)
+    temperature_columns = design(
         candidate.form,
         temperature[keep],
         heating_c=candidate.heating_c,
         cooling_c=candidate.cooling_c,
         spread_c=candidate.spread_c or 0.0,
-        extra=extras,
-        weekdays=weekdays,
-    )
+    )  # the intercept first, as in the fixed columns, which add the variables and weekdays
+    X = np.column_stack([temperature_columns, data.F[row, keep, 1:fixed]])
     names = (
         *COLUMNS[candidate.form],
         *extra_names,

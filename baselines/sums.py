@@ -171,7 +171,7 @@ class Family:
             "c": (above, _powers(-g, ones, shape=shape), v),
         }
         at = g[:, 0, :]
-        active = moments.count_below(np.full((at.shape[0], 1), np.inf))
+        active = (data.W > 0).sum(axis=1)[:, None]
         beyond = {
             "h": moments.count_below(at),
             "c": active - moments.count_below(at, inclusive=True),

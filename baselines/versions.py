@@ -10,7 +10,6 @@ Non-routine adjustments (ISO 50015) are recorded with their reason and size.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -134,8 +133,6 @@ class EnergyBaseline:
                 for name, mean in self.variables
             ])  # fmt: skip
         coef = np.array([value for _, value in self.coefficients])
-        if self.weekday_terms and weekdays is None:
-            weekdays = np.full(temperature.shape[0], math.nan)
         X = design(
             self.form,
             temperature,
@@ -143,7 +140,8 @@ class EnergyBaseline:
             cooling_c=self.cooling_c,
             spread_c=self.spread_c,
             extra=extra,
-            weekdays=weekdays if self.weekday_terms else None,
+            weekday_terms=self.weekday_terms,
+            weekdays=weekdays,
         )
         result: FloatArray = X @ coef
         return result
