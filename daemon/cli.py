@@ -101,6 +101,13 @@ def _store_ping(args: argparse.Namespace) -> int:
     return 0
 
 
+def _value_problems(problems: dict[str, str]) -> str:
+    """The values a meter sent that are no measurement, e.g. 'ok but power_kw: not_finite'."""
+    if not problems:
+        return ""
+    return "ok but " + ", ".join(f"{name}: {why}" for name, why in sorted(problems.items()))
+
+
 def _collect(args: argparse.Namespace) -> int:
     deployment = open_deployment(args.config)
     if deployment is None:
@@ -130,7 +137,7 @@ def _collect(args: argparse.Namespace) -> int:
             f"{r.gateway}/{r.unit_id}",
             sum(v is not None for v in r.values.values()),
             f"{r.latency_s * 1000:.0f} ms",
-            r.error or "ok",
+            r.error or _value_problems(r.problems) or "ok",
         )
         for r in results
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -42,3 +43,43 @@ def configure(*, verbose: bool = False, style: Literal["text", "json"] = "text")
     # libraries log per request; enms logs state changes
     for noisy in ("httpx", "httpcore", "pymodbus"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+class RateLimitedLog:
+    """Log a kind of event at most once per ``interval_s`` per key, with the count since.
+
+    Bad input can arrive thousands of times a second; the log says what was wrong, once,
+    then how often it happened again -- never one line per bad message.
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        level: int,
+        *,
+        interval_s: float = 60.0,
+        exc_info: bool = False,
+        max_keys: int = 10_000,
+    ) -> None:
+        self.logger, self.level, self.interval_s = logger, level, interval_s
+        self.exc_info, self.max_keys = exc_info, max_keys
+        self._seen: dict[str, tuple[float, int]] = {}
+
+    def log(self, key: str, message: str, *args: object, exc_info: bool | None = None) -> bool:
+        """Log now, or count it as suppressed; True when logged."""
+        now = time.monotonic()
+        last, suppressed = self._seen.get(key, (-self.interval_s, 0))
+        if now - last < self.interval_s:
+            self._seen[key] = (last, suppressed + 1)
+            return False
+        if len(self._seen) >= self.max_keys:
+            self._seen.clear()  # bounded: at worst one line comes early
+        self._seen[key] = (now, 0)
+        more = f" ({suppressed} more since the last one)" if suppressed else ""
+        self.logger.log(
+            self.level,
+            message + more,
+            *args,
+            exc_info=self.exc_info if exc_info is None else exc_info,
+        )
+        return True

@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from daemon.config.types import Identifier, StrictModel
 
+PRECISION_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
 
 class InfluxDBSettings(StrictModel):
     """InfluxDB reached through its v1 HTTP API (1.x, 2.x with v1 compatibility, 3 Core)."""
@@ -25,7 +27,9 @@ class InfluxDBSettings(StrictModel):
     username: str | None = Field(None, description="user for basic auth (1.x)")
     password: SecretStr | None = Field(None, description="password for basic auth; ${ENV_VAR}")
     precision: Literal["s", "ms", "us", "ns"] = Field(
-        "ms", description="timestamp precision of writes"
+        "ns",
+        description="timestamp precision of writes; readings stamped on receipt are kept "
+        "unique per series at this precision, device times finer than it are truncated",
     )
     timeout_s: float = Field(10.0, gt=0, le=300, description="HTTP timeout per request")
     batch_size: int = Field(5000, ge=1, le=100_000, description="points per write request")
@@ -78,6 +82,13 @@ class StorageSettings(StrictModel):
     embedded: EmbeddedSettings = Field(
         default_factory=EmbeddedSettings, description="used for backend embedded"
     )
+
+    @property
+    def resolution_ns(self) -> int:
+        """The finest time step the store keeps apart: points closer in time share a slot."""
+        if self.backend == "influxdb" and self.influxdb is not None:
+            return PRECISION_NS[self.influxdb.precision]
+        return 1
 
     @model_validator(mode="after")
     def _backend_settings_present(self) -> Self:
@@ -139,6 +150,12 @@ class MqttBroker(StrictModel):
         description="MQTT 5: how long the broker keeps the session after a disconnect",
     )
     qos: Literal[0, 1, 2] = Field(1, description="subscription QoS; 1 or 2 for no loss")
+    max_payload_bytes: int = Field(
+        65_536,
+        ge=64,
+        le=16_777_216,
+        description="larger messages are counted as bad payloads (too_large) and not parsed",
+    )
     shared_group: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_-]+$",

@@ -104,7 +104,23 @@ def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
     problems += _enpi_problems(config)
     problems += _parent_problems(config)
     problems += _target_problems(config)
+    problems += _queue_problems(config)
     return problems
+
+
+def _queue_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
+    """The in-memory queue must hold a whole write batch, or readings drop while the spool
+    still has room."""
+    influx = config.storage.influxdb
+    if influx is not None and config.daemon.max_queue < influx.batch_size:
+        return [
+            (
+                ("daemon", "max_queue"),
+                f"{config.daemon.max_queue} is smaller than storage.influxdb.batch_size "
+                f"({influx.batch_size}): the queue must hold at least one write batch",
+            )
+        ]
+    return []
 
 
 def _parent_problems(config: EnmsConfig) -> list[tuple[Path, str]]:

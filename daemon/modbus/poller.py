@@ -22,11 +22,12 @@ from daemon.config.models import Meter, Site
 from daemon.deployment import Deployment
 from daemon.errors import MeterException, MeterReadError
 from daemon.health import SourceHealth
+from daemon.logs import RateLimitedLog
 from daemon.modbus.blocks import Block, BoundRegister, bind, plan, split_at_gaps
 from daemon.modbus.gateway import GatewayConnection
 from daemon.modbus.profiles import MeterProfile, RegisterKind
 from daemon.modbus.sunspec import discover
-from daemon.modbus.values import ValueDecoder
+from daemon.modbus.values import Decoded, ValueDecoder
 from daemon.readings import READINGS_MEASUREMENT, reading_tags
 from daemon.storage.points import FieldValue, Point
 
@@ -38,6 +39,9 @@ ILLEGAL_DATA_ADDRESS = 2
 
 Sink = Callable[[Sequence[Point]], None]
 
+_unexpected = RateLimitedLog(log, logging.ERROR, exc_info=True)
+_bad_values = RateLimitedLog(log, logging.WARNING)
+
 
 @dataclass
 class PollResult:
@@ -45,6 +49,8 @@ class PollResult:
     gateway: str
     unit_id: int
     values: dict[str, float | None] = field(default_factory=dict)
+    #: values the device sent that are no engineering value, by field, with the reason
+    problems: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     latency_s: float = 0.0
 
@@ -109,7 +115,7 @@ class MeterPoller:
             self._blocks = self._plan(bind(self.profile, model.start))
         return self._blocks
 
-    async def read_values(self) -> dict[str, float | None]:
+    async def read_values(self) -> Decoded:
         blocks = await self._ensure_blocks()
         reads: list[tuple[Block, list[int]]] = []
         refined: list[Block] = []
@@ -135,14 +141,14 @@ class MeterPoller:
                     reads.append((part, await self._read(part.kind, part.address, part.count)))
                 refined += parts
         self._blocks = refined
-        return self.decoder.values(reads)
+        return self.decoder.decode(reads)
 
     async def poll(self, sink: Sink, clock: Callable[[], int] = time.time_ns) -> PollResult:
         """Read the meter once, hand its reading to ``sink`` and update its health."""
         result = PollResult(self.meter.id, self.gateway.spec.id, self.source.unit_id)
         began = time.monotonic()
         try:
-            values = await self.read_values()
+            decoded = await self.read_values()
         except MeterReadError as exc:
             result.error = str(exc)
             result.latency_s = time.monotonic() - began
@@ -150,9 +156,23 @@ class MeterPoller:
             if self.profile.sunspec is not None and not isinstance(exc, MeterException):
                 self._blocks = None  # rediscover: the device may have been replaced
             return result
+        except Exception as exc:  # the input boundary: one device's answer stops nothing
+            result.error = f"cannot decode the answer: {type(exc).__name__}: {exc}"
+            result.latency_s = time.monotonic() - began
+            self.health.record_failure(clock(), "undecodable", result.error)
+            _unexpected.log(self.meter.id, result.error)
+            self._blocks = None if self.profile.sunspec is not None else self._blocks
+            return result
         now = clock()  # read time: when the answer arrived
-        result.values = values
+        values = decoded.values
+        result.values, result.problems = values, decoded.problems
         result.latency_s = time.monotonic() - began
+        for name, problem in decoded.problems.items():
+            self.health.errors[f"value_{problem}"] += 1
+            _bad_values.log(
+                f"{self.meter.id}/{name}",
+                f"meter {self.meter.id}: {name} is not stored ({problem}); the other values are",
+            )
         stored: dict[str, FieldValue] = {}
         for spec in self.profile.registers:
             value = values.get(spec.field)

@@ -3,6 +3,10 @@
 Decoding runs for every meter on every poll, so the per-register work is prepared once per
 profile (``ValueDecoder``): each block read is turned into bytes once, and each value is
 unpacked in place from it.
+
+Registers are data from a device, never control flow: a value that cannot be an engineering
+value -- a float infinity, a scale factor of 10^400, an integer past a float's range -- becomes
+a missing field with its reason, and every other value of the reading is kept.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from daemon.modbus.blocks import Block
 from daemon.modbus.decode import LAYOUT, Order, decode
@@ -24,6 +28,27 @@ class _Slot:
     word_order: Order
     byte_order: Order
     missing: int | None
+
+
+#: SunSpec scale factors are -10..10; anything far outside is a corrupt register
+MAX_SCALE_EXPONENT = 30
+
+
+class Problem:
+    """Why a value is missing from a reading (stable names, counted in health)."""
+
+    NOT_FINITE = "not_finite"
+    BAD_SCALE_FACTOR = "bad_scale_factor"
+    UNDECODABLE = "undecodable"
+
+
+@dataclass(slots=True)
+class Decoded:
+    """A poll's values by field (None: not available) and, for values that could not be
+    decoded, the reason by field."""
+
+    values: dict[str, float | None] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
 
 
 class ValueDecoder:
@@ -71,23 +96,50 @@ class ValueDecoder:
         return raw
 
     def values(self, reads: Sequence[tuple[Block, Sequence[int]]]) -> dict[str, float | None]:
-        """Every register's engineering value by field; None where not available.
+        """Every register's engineering value by field; None where not available."""
+        return self.decode(reads).values
+
+    def decode(self, reads: Sequence[tuple[Block, Sequence[int]]]) -> Decoded:
+        """Every register's engineering value, and why any value is missing.
 
         A value whose scale-factor register is itself not available is not available either:
         a number with an unknown power of ten is no measurement.
         """
         raw = self.raw_values(reads)
-        values: dict[str, float | None] = {}
+        decoded = Decoded()
         for spec in self.profile.registers:
-            value = raw.get(spec.field)
-            if value is not None and spec.scale_factor is not None:
-                exponent = raw.get(spec.scale_factor)
-                if exponent is None:
-                    value = None
-                else:  # dividing keeps 2305 with exponent -1 at exactly 230.5
-                    power = int(exponent)
-                    value = value * 10.0**power if power >= 0 else value / 10.0**-power
-            if value is not None:
-                value = value * spec.scale + spec.offset
-            values[spec.field] = value
-        return values
+            try:
+                value = self._engineering(spec, raw)
+            except _Missing as missing:
+                decoded.problems[spec.field] = missing.reason
+                value = None
+            except (ArithmeticError, ValueError, TypeError):  # past a float's range
+                decoded.problems[spec.field] = Problem.UNDECODABLE
+                value = None
+            decoded.values[spec.field] = value
+        return decoded
+
+    @staticmethod
+    def _engineering(spec: RegisterSpec, raw: dict[str, float | None]) -> float | None:
+        value = raw.get(spec.field)
+        if value is None:
+            return None
+        if spec.scale_factor is not None:
+            exponent = raw.get(spec.scale_factor)
+            if exponent is None:
+                return None
+            power = int(exponent)
+            if abs(power) > MAX_SCALE_EXPONENT:
+                raise _Missing(Problem.BAD_SCALE_FACTOR)
+            # dividing keeps 2305 with exponent -1 at exactly 230.5
+            value = value * 10.0**power if power >= 0 else value / 10.0**-power
+        value = value * spec.scale + spec.offset
+        if not math.isfinite(value):
+            raise _Missing(Problem.NOT_FINITE)
+        return value
+
+
+class _Missing(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

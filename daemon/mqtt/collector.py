@@ -1,8 +1,10 @@
 """The MQTT collector: messages in, readings out, bad payloads counted per topic and reason.
 
-A bad payload -- not JSON, a missing path, a wrong type, an absurd value, an unknown topic --
-never stops the collector: it is counted in the topic's health and a sample is logged (the
-first of each kind per topic, then at most one a minute with the count since).
+Every message is data, never control flow. A bad payload -- not JSON, too large, a missing
+path, a wrong type, an absurd value, an unknown topic or device, or anything else that fails
+while decoding it -- never stops the collector: it is counted in the topic's health, a sample
+is logged (the first of each kind per topic, then at most one a minute with the count since),
+and the message is acknowledged like a good one so the broker does not deliver it again.
 """
 
 from __future__ import annotations
@@ -10,17 +12,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from daemon.deployment import Deployment
 from daemon.health import SourceHealth
+from daemon.logs import RateLimitedLog
 from daemon.mqtt.client import Message, MqttConnection
 from daemon.mqtt.payloads import BadPayload, Reason, decode_payload
-from daemon.mqtt.routing import Router
+from daemon.mqtt.routing import Route, Router
 from daemon.readings import READINGS_MEASUREMENT
+from daemon.receipt_times import ReceiptClock
 from daemon.storage.points import Point
 
 log = logging.getLogger(__name__)
@@ -56,7 +59,9 @@ class MqttCollector:
         self._buildings = {meter.id: meter.building for _, meter in config.meters()}
         self._connection: asyncio.Task[None] | None = None
         self._disconnect = asyncio.Event()
-        self._samples: dict[tuple[str, str], tuple[float, int]] = {}
+        self._bad_log = RateLimitedLog(log, logging.WARNING, interval_s=SAMPLE_INTERVAL_S)
+        self._max_payload = config.mqtt.max_payload_bytes
+        self.receipt_clock = ReceiptClock(config.storage.resolution_ns)
 
     def health(self) -> list[SourceHealth]:
         return list(self._health.values())
@@ -75,42 +80,78 @@ class MqttCollector:
                 self._health[topic] = health
         return health
 
-    def _sample(self, topic: str, reason: str, detail: str, payload: bytes) -> None:
-        now = time.monotonic()
-        last, suppressed = self._samples.get((topic, reason), (-SAMPLE_INTERVAL_S, 0))
-        if now - last < SAMPLE_INTERVAL_S:
-            self._samples[(topic, reason)] = (last, suppressed + 1)
-            return
-        self._samples[(topic, reason)] = (now, 0)
-        more = f" ({suppressed} more since the last sample)" if suppressed else ""
-        log.warning(
-            "bad MQTT payload on %s: %s: %s%s; payload: %r",
-            topic,
+    def _sample(
+        self, topic: str, reason: str, detail: str, payload: bytes, *, trace: bool = False
+    ) -> None:
+        self._bad_log.log(
+            f"{topic}\0{reason}",
+            "bad MQTT payload on %s: %s: %s; payload: %r",
+            topic[:SAMPLE_BYTES],
             reason,
             detail,
-            more,
             payload[:SAMPLE_BYTES],
+            exc_info=trace,
         )
 
-    def handle(self, message: Message) -> Point | None:
-        """The reading a message carries, or None (counted) if it carries none."""
-        route = self.router.route(message.topic)
-        health = self._source(message.topic, route.meter if route else None)
-        try:
-            if route is None:
-                raise BadPayload(Reason.UNKNOWN_TOPIC, "no meter or subscription pattern matches")
-            values, time_ns = decode_payload(
-                message.payload, route.fmt, received_ns=message.received_ns, zone=self.zone
+    def _decode(self, message: Message, route: Route | None) -> Point:
+        """The message's reading, or BadPayload."""
+        if route is None:
+            raise BadPayload(Reason.UNKNOWN_TOPIC, "no meter or subscription pattern matches")
+        if not route.configured:
+            raise BadPayload(
+                Reason.UNKNOWN_DEVICE,
+                f"meter {route.meter!r} is not configured (add it to a site to store it)",
             )
-            if not values:
-                raise BadPayload(Reason.MISSING_PATH, "none of the format's values is present")
-        except BadPayload as bad:
-            health.record_failure(message.received_ns, bad.reason, f"{bad.reason}: {bad.detail}")
-            self._sample(message.topic, bad.reason, bad.detail, message.payload)
-            return None
-        age_s = max(0.0, (message.received_ns - time_ns) / 1e9)
-        health.record_success(message.received_ns, age_s, len(values))
+        if len(message.payload) > self._max_payload:
+            raise BadPayload(
+                Reason.TOO_LARGE,
+                f"{len(message.payload)} bytes, more than mqtt.max_payload_bytes "
+                f"({self._max_payload})",
+            )
+        values, time_ns = decode_payload(
+            message.payload, route.fmt, received_ns=message.received_ns, zone=self.zone
+        )
+        if not values:
+            raise BadPayload(Reason.MISSING_PATH, "none of the format's values is present")
+        if route.fmt.timestamp is None:
+            time_ns = self.receipt_clock.stamp(route.series, time_ns)
         return Point(READINGS_MEASUREMENT, route.tags, values, time_ns)
+
+    def handle(self, message: Message) -> Point | None:
+        """The reading a message carries, or None (counted) if it carries none.
+
+        This is the boundary of one input: whatever goes wrong decoding a message -- also
+        an error no one foresaw -- is counted against its topic and the collector goes on.
+        """
+        route: Route | None = None
+        try:
+            route = self.router.route(message.topic)
+            point = self._decode(message, route)
+        except BadPayload as bad:
+            self._reject(message, route, bad.reason, bad.detail)
+            return None
+        except Exception as exc:  # the input boundary: no payload may stop the daemon
+            detail = f"{type(exc).__name__}: {exc}"[:SAMPLE_BYTES]
+            self._reject(message, route, Reason.UNREADABLE, detail, trace=True)
+            return None
+        assert route is not None
+        health = self._source(message.topic, route.meter)
+        age_s = max(0.0, (message.received_ns - point.time_ns) / 1e9)
+        health.record_success(message.received_ns, age_s, len(point.fields))
+        return point
+
+    def _reject(
+        self,
+        message: Message,
+        route: Route | None,
+        reason: str,
+        detail: str,
+        *,
+        trace: bool = False,
+    ) -> None:
+        health = self._source(message.topic, route.meter if route else None)
+        health.record_failure(message.received_ns, reason, f"{reason}: {detail}")
+        self._sample(message.topic, reason, detail, message.payload, trace=trace)
 
     def handle_batch(self, messages: Sequence[Message]) -> list[Point]:
         return [point for message in messages if (point := self.handle(message)) is not None]

@@ -2,13 +2,23 @@
 
 A bad payload never raises past the collector: it becomes ``BadPayload`` with one of a few
 stable reasons, which the collector counts per topic.
+
+Numbers written as text ("231.2", as many gateways send them) are accepted when the text is a
+plain decimal number (sign, digits, one point, an exponent); "nan", "inf", "1_000", "0x10"
+and decimal commas are not numbers here, though Python's ``float`` would take some of them.
+
+Times are computed in integers from the text the device sent, never through float seconds:
+an epoch-millisecond time round-trips to the exact millisecond (a float nanosecond count
+above 2**53 does not).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +31,12 @@ MAX_FUTURE_NS = 300 * NS
 #: epoch values above this are milliseconds (1e11 s is the year 5138)
 MS_THRESHOLD = 1e11
 EARLIEST_NS = 946_684_800 * NS  # 2000-01-01
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+#: a number written as text: what JSON calls a number, plus a leading '+'
+_NUMERIC_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: longer numeric text is no meter value (and Python refuses ints past 4,300 digits)
+_MAX_NUMBER_TEXT = 64
 
 
 class Reason:
@@ -31,6 +47,9 @@ class Reason:
     ABSURD_VALUE = "absurd_value"
     BAD_TIMESTAMP = "bad_timestamp"
     UNKNOWN_TOPIC = "unknown_topic"
+    UNKNOWN_DEVICE = "unknown_device"  # a subscription's {meter} that no meter is configured as
+    TOO_LARGE = "too_large"
+    UNREADABLE = "unreadable"  # anything else that went wrong decoding it (logged with a trace)
 
 
 class BadPayload(Exception):
@@ -57,15 +76,23 @@ def _lookup(document: Any, path: str) -> Any:
     return node
 
 
+def _parse_text(text: str, what: str) -> float:
+    """A number written as text, or BadPayload (see the module docstring for the rule)."""
+    text = text.strip()
+    if len(text) > _MAX_NUMBER_TEXT or not _NUMERIC_TEXT.fullmatch(text):
+        raise BadPayload(Reason.WRONG_TYPE, f"{what} is {text[:40]!r}, not a number")
+    return float(text)  # the pattern admits only what float reads; huge exponents give inf
+
+
 def _number(raw: Any, path: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise BadPayload(Reason.WRONG_TYPE, f"{path} is {type(raw).__name__}, not a number")
     try:
-        value = float(raw)  # gateways often send numbers as text: "231.2"
-    except ValueError:
-        raise BadPayload(Reason.WRONG_TYPE, f"{path} is {raw!r}, not a number") from None
+        value = _parse_text(raw, path) if isinstance(raw, str) else float(raw)
+    except OverflowError:  # an integer with hundreds of digits
+        raise BadPayload(Reason.ABSURD_VALUE, f"{path} is too large for a reading") from None
     if not math.isfinite(value):
-        raise BadPayload(Reason.ABSURD_VALUE, f"{path} is {raw!r}")
+        raise BadPayload(Reason.ABSURD_VALUE, f"{path} is {str(raw)[:40]!r}")
     return value
 
 
@@ -83,7 +110,22 @@ def _convert(mapping: FieldMapping, raw: float) -> float:
     return value
 
 
+def _exact(raw: Any, path: str) -> Decimal:
+    """A JSON number or numeric text exactly as the device wrote it."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise BadPayload(Reason.BAD_TIMESTAMP, f"{path} is {type(raw).__name__}, not a time")
+    if isinstance(raw, int):
+        return Decimal(raw)
+    # repr gives the shortest text that reads back as the same float: the device's own
+    # digits for any time written with up to 15 significant digits (ms since 1970 in s)
+    text = repr(raw) if isinstance(raw, float) else raw.strip()
+    if len(text) > _MAX_NUMBER_TEXT or not _NUMERIC_TEXT.fullmatch(text):
+        raise BadPayload(Reason.BAD_TIMESTAMP, f"{path} = {str(raw)[:40]!r} is not a time")
+    return Decimal(text)
+
+
 def _timestamp(raw: Any, fmt: TimestampFormat, zone: ZoneInfo, path: str) -> int:
+    """Nanoseconds since 1970, in integer arithmetic throughout."""
     try:
         if isinstance(raw, str) and fmt in (TimestampFormat.AUTO, TimestampFormat.ISO8601):
             try:
@@ -91,18 +133,33 @@ def _timestamp(raw: Any, fmt: TimestampFormat, zone: ZoneInfo, path: str) -> int
             except ValueError:
                 if fmt is TimestampFormat.ISO8601:
                     raise
-                raw = float(raw)  # auto: maybe epoch digits as text
             else:
                 if parsed.tzinfo is None:
                     parsed = parsed.replace(tzinfo=zone)
-                return int(parsed.timestamp()) * NS + parsed.microsecond * 1000
-        number = _number(raw, path)
+                return (parsed - _EPOCH) // _MICROSECOND * 1000
+        number = _exact(raw, path)
         milliseconds = fmt is TimestampFormat.EPOCH_MS or (
             fmt is TimestampFormat.AUTO and number > MS_THRESHOLD
         )
-        return round(number * (1e6 if milliseconds else 1e9))
-    except (ValueError, OverflowError, BadPayload):
-        raise BadPayload(Reason.BAD_TIMESTAMP, f"{path} = {raw!r} is not a time") from None
+        return int((number * (10**6 if milliseconds else 10**9)).to_integral_value())
+    except (ValueError, OverflowError, ArithmeticError, InvalidOperation, BadPayload):
+        raise BadPayload(
+            Reason.BAD_TIMESTAMP, f"{path} = {str(raw)[:40]!r} is not a time"
+        ) from None
+
+
+def _plain_number(payload: bytes, fmt: PayloadFormat) -> dict[str, float]:
+    (mapping,) = fmt.fields
+    try:
+        text = payload.decode().strip()
+    except UnicodeDecodeError:
+        raise BadPayload(Reason.NOT_A_NUMBER, "payload is not text") from None
+    if len(text) > _MAX_NUMBER_TEXT or not _NUMERIC_TEXT.fullmatch(text):
+        raise BadPayload(Reason.NOT_A_NUMBER, f"payload {text[:40]!r} is not a number")
+    raw = float(text)
+    if not math.isfinite(raw):
+        raise BadPayload(Reason.ABSURD_VALUE, f"payload is {text[:40]!r}")
+    return {mapping.field: _convert(mapping, raw)}
 
 
 def decode_payload(
@@ -110,23 +167,12 @@ def decode_payload(
 ) -> tuple[dict[str, float], int]:
     """The message's field values (canonical units) and time of measurement."""
     if fmt.payload == "number":
-        (mapping,) = fmt.fields
-        try:
-            text = payload.decode().strip()
-        except UnicodeDecodeError:
-            raise BadPayload(Reason.NOT_A_NUMBER, "payload is not text") from None
-        try:
-            raw = float(text)
-        except ValueError:
-            raise BadPayload(
-                Reason.NOT_A_NUMBER, f"payload {text[:40]!r} is not a number"
-            ) from None
-        if not math.isfinite(raw):
-            raise BadPayload(Reason.ABSURD_VALUE, f"payload is {text[:40]!r}")
-        return {mapping.field: _convert(mapping, raw)}, received_ns
+        return _plain_number(payload, fmt), received_ns
 
     try:
         document = json.loads(payload)
+    except RecursionError:
+        raise BadPayload(Reason.NOT_JSON, "payload is JSON nested too deeply") from None
     except (ValueError, UnicodeDecodeError):
         raise BadPayload(Reason.NOT_JSON, "payload is not JSON") from None
     if not isinstance(document, dict):

@@ -8,7 +8,7 @@ identity (site, building, medium) from the configuration.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from daemon.config.models import Medium, Meter, Site, ValueKind
 from daemon.deployment import Deployment
@@ -25,6 +25,14 @@ class Route:
     fmt: PayloadFormat
     tags: Mapping[str, str]
     meter: str
+    #: False for a subscription's {meter} that names no configured meter: such a device has
+    #: no site or building, so its messages are counted as unknown devices and not stored
+    configured: bool = True
+    #: the stored series' identity (its tags), hashable; computed once per route
+    series: tuple[tuple[str, str], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "series", tuple(sorted(self.tags.items())))
 
 
 def main_field(meter: Meter) -> tuple[str, Quantity]:
@@ -102,9 +110,7 @@ class Router:
             configured = self._meters.get(captured["meter"])
             if configured is not None:
                 tags.update(reading_tags(*configured))
-            elif fmt.medium is not None:
-                tags.setdefault("medium", fmt.medium.value)
-            route = Route(fmt, tags, tags["meter"])
+            route = Route(fmt, tags, tags["meter"], configured=configured is not None)
             break
         if len(self._cache) >= _ROUTE_CACHE_LIMIT:
             self._cache.clear()

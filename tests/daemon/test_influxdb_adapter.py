@@ -45,7 +45,7 @@ async def test_writes_are_batched_and_all_points_arrive(influx_settings: InfluxD
             assert await store.write(points(50)) == 50
     writes = [path for method, path, _ in state.requests if path.startswith("/write")]
     assert len(writes) == 8  # ceil(50 / 7)
-    assert all("precision=ms" in path for path in writes)
+    assert all("precision=ns" in path for path in writes)  # the default: nothing truncated
     assert await stored(influx_settings) == 50
 
 

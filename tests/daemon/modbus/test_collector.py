@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from daemon.cli import main
 from daemon.config.models import InfluxDBSettings
 from daemon.deployment import Deployment
 from daemon.health import HEALTH_MEASUREMENT
+from daemon.modbus.decode import DataType, encode
 from daemon.modbus.poller import ModbusCollector
+from daemon.modbus.profiles import RegisterKind
 from daemon.simulation.modbus_devices import register_image
 from daemon.storage import EmbeddedStore, InfluxDBStore, Point, SeriesSelector
 from daemon.storage.points import LatestPoint
@@ -226,3 +229,33 @@ async def test_collect_once_works_with_the_embedded_store(
     assert len(readings) == 12
     assert readings["el-sunspec"].fields["energy_kwh"] == pytest.approx(54321.123)
     assert len(health) == 14
+
+
+async def test_a_huge_scale_factor_and_an_infinity_lose_one_value_each_not_the_reading(
+    deployment: Deployment, site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A SunSpec scale factor of 400 once stopped every gateway, and a float32 infinity
+    dropped the whole reading while collect said "ok"."""
+    holding = site.sunspec.device(1).images[RegisterKind.HOLDING]
+    model_start = next(a for a in sorted(holding) if a > 40002 and holding[a] == 203)
+    w_sf = next(r for r in PROFILES["sunspec"].registers if r.field == "w_sf")
+    assert w_sf.model_offset is not None
+    holding[model_start + 2 + w_sf.model_offset] = 400
+    sdm = PROFILES["eastron_sdm630"]
+    voltage = next(r for r in sdm.registers if r.field == "voltage_l1_v")
+    assert voltage.address is not None
+    image = site.sdm630.device(1).images[sdm.kind_of(voltage)]
+    image[voltage.address], image[voltage.address + 1] = encode(math.inf, DataType.FLOAT32)
+
+    code = await asyncio.to_thread(main, ["collect", "--config", str(deployment.source), "--once"])
+    out = capsys.readouterr().out
+    assert code == 1  # el-dead and el-failing, as before
+    assert "12 of 14 meters read" in out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("el-")}
+    assert "power_kw: bad_scale_factor" in lines["el-sunspec"]
+    assert "voltage_l1_v: not_finite" in lines["el-main"]
+    readings = await latest_readings(deployment)
+    assert "power_kw" not in readings["el-sunspec"].fields
+    assert readings["el-sunspec"].fields["energy_kwh"] == pytest.approx(54321.123)
+    assert "voltage_l1_v" not in readings["el-main"].fields
+    assert readings["el-main"].fields["energy_kwh"] == pytest.approx(float32(123456.7))

@@ -78,7 +78,10 @@ async def test_one_daemon_collects_modbus_and_mqtt_through_one_writer(
         '    - {topic: "fastighet/{building}/{meter}/SENSOR", format: tasmota_energy}\n'
     )
     config = tmp_path / "both.yaml"
-    config.write_text(text.replace("sites:\n", mqtt + "sites:\n", 1))
+    plug = (  # a configured meter whose readings arrive through the subscription
+        "          - {id: plug-1, building: hus-b, medium: electricity, unit: kWh, mqtt: {}}\n"
+    )
+    config.write_text(text.replace("sites:\n", mqtt + "sites:\n", 1) + plug)
     process = subprocess.Popen(  # noqa: ASYNC220 - started once; awaited in a thread below
         [sys.executable, "-m", "daemon.cli", "run", "--config", str(config)],
         stdout=subprocess.PIPE,

@@ -101,6 +101,10 @@ def mqtt_config(
             name: Förskolan Solrosen
             buildings:
               - {{id: solrosen, name: Solrosen, category: preschool, atemp_m2: 720}}
+            meters:  # these arrive through the subscriptions' {{meter}} level
+              - {{id: solrosen-el, building: solrosen, medium: electricity, unit: kWh, mqtt: {{}}}}
+              - {{id: solrosen-3em, building: solrosen, medium: electricity, unit: kWh,
+                  mqtt: {{}}}}
         """)
 
 

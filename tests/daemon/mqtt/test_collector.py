@@ -92,7 +92,12 @@ async def test_every_shipped_format_arrives_with_tags_units_and_timestamps(
     stored = await readings(mqtt_deployment)
 
     tasmota = stored["solrosen-el"]
-    assert tasmota.tags == {"building": "solrosen", "meter": "solrosen-el", "medium": "electricity"}
+    assert tasmota.tags == {
+        "site": "solrosen",
+        "building": "solrosen",
+        "meter": "solrosen-el",
+        "medium": "electricity",
+    }
     assert tasmota.fields["energy_kwh"] == 1234.567
     assert tasmota.fields["power_kw"] == pytest.approx(0.45)
     assert tasmota.time_ns == int(datetime(2024, 1, 15, 9, 30, tzinfo=UTC).timestamp()) * NS
@@ -212,6 +217,7 @@ async def test_malformed_payloads_are_counted_by_reason_and_good_ones_all_stored
     deployment = load_deployment(path)
 
     heat = "fastighet/skolan/fjv/state"
+    shelly = "shellies/solrosen-3em/status/emdata:0"  # one subscription matches
     bad = [
         (heat, b"{not json", "not_json"),
         (heat, json.dumps({"ts": 1_700_000_000}).encode(), "missing_path"),
@@ -232,6 +238,11 @@ async def test_malformed_payloads_are_counted_by_reason_and_good_ones_all_stored
             json.dumps({"ts": 1, "heat": {"energy_mwh": 1}}).encode(),
             "unknown_topic",
         ),
+        # these two once stopped the daemon (OverflowError, RecursionError), and it
+        # crash-looped on the re-delivered message
+        (shelly, b'{"total_act": 1' + b"0" * 400 + b"}", "absurd_value"),
+        (shelly, b"[" * 100_000, "too_large"),
+        ("shellies/stranger/status/emdata:0", b'{"total_act": 1.0}', "unknown_device"),
     ]
     caplog.set_level(logging.WARNING)
     async with running(deployment) as (collector, writer):
@@ -256,6 +267,8 @@ async def test_malformed_payloads_are_counted_by_reason_and_good_ones_all_stored
     assert dict(heat_health.errors) == dict.fromkeys(reasons, 20)
     assert dict(health["fastighet/skolan/ute"].errors) == {"not_a_number": 20}
     assert dict(health["legacy/old-meter/state"].errors) == {"unknown_topic": 20}
+    assert dict(health[shelly].errors) == {"absurd_value": 20, "too_large": 20}
+    assert dict(health["shellies/stranger/status/emdata:0"].errors) == {"unknown_device": 20}
     samples = [r.getMessage() for r in caplog.records if "bad MQTT payload" in r.getMessage()]
     assert len(samples) == len(bad)  # one sample per topic and reason, not one per message
     assert any("not_json" in s and "{not json" in s for s in samples)
