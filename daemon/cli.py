@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -23,18 +24,21 @@ from daemon.config.reference import config_reference
 from daemon.console import installed_profile_dirs, open_deployment, text_table
 from daemon.consumption import write_consumption
 from daemon.demo.cli import add_commands as add_demo_commands
-from daemon.deployment import load_deployment
+from daemon.deployment import Deployment, load_deployment
 from daemon.errors import ConfigError, StoreError
 from daemon.health import HEALTH_MEASUREMENT
 from daemon.logs import configure as configure_logging
 from daemon.modbus.poller import ModbusCollector, PollResult
-from daemon.service import serve
+from daemon.service import DaemonFailed, Outcome, serve
+from daemon.spool import SpoolError
 from daemon.storage.buckets import local_days
 from daemon.storage.factory import open_store
 from daemon.storage.points import LatestPoint
 from daemon.writer import Writer, WriterStats
 from plugins.evaluate_cli import add_commands as add_evaluate_commands
 from plugins.manager import load_plugins
+
+log = logging.getLogger("daemon.cli")
 
 
 def _version() -> str:
@@ -157,11 +161,24 @@ def _run(args: argparse.Namespace) -> int:
     if deployment is None:
         return 1
 
-    async def run() -> None:
-        async with open_store(deployment.config.storage) as store:
-            await serve(deployment, store, plugins)
+    async def run(current: Deployment) -> None:
+        while True:
+            async with open_store(current.config.storage) as store:
+                outcome = await serve(current, store, plugins)
+            if outcome is not Outcome.RELOAD:
+                return
+            reloaded = open_deployment(args.config, plugins)  # prints every problem
+            if reloaded is None:
+                log.error("configuration not reloaded (problems above); running on as before")
+            else:
+                current = reloaded
+                log.info("configuration %s reloaded", args.config)
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run(deployment))
+    except (DaemonFailed, SpoolError, StoreError) as exc:
+        print(f"enms run: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

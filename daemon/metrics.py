@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from daemon.health import SourceHealth
 from daemon.storage.points import FieldValue, Point
+from daemon.supervision import TaskHealth
 from daemon.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ def writer_fields(writer: Writer) -> dict[str, FieldValue]:
         "readings_replayed": stats.replayed,
         "readings_rejected": stats.rejected,
         "readings_dropped": stats.dropped + (spool.dropped if spool else 0),
+        "spool_errors": stats.spool_errors,
+        "spool_quarantined_rows": spool.quarantined if spool else 0,
         "queue_depth": writer.depth,
         "spool_readings": spool.readings if spool else 0,
         "spool_bytes": spool.bytes if spool else 0,
@@ -54,6 +57,14 @@ _HELP = {
     "readings_replayed": ("counter", "Spooled readings written to the store later."),
     "readings_rejected": ("counter", "Readings the store refused as invalid."),
     "readings_dropped": ("counter", "Readings neither written nor spooled."),
+    "spool_errors": (
+        "counter",
+        "Spool reads or writes the disk refused (readings kept in memory).",
+    ),
+    "spool_quarantined_rows": (
+        "counter",
+        "Spool rows that could not be decoded, kept aside in the quarantine file.",
+    ),
     "queue_depth": ("gauge", "Readings waiting in memory."),
     "spool_readings": ("gauge", "Readings in the spool."),
     "spool_bytes": ("gauge", "Size of the spooled readings."),
@@ -62,7 +73,11 @@ _HELP = {
 }
 
 
-def prometheus_text(writer: Writer, sources: Iterable[SourceHealth]) -> str:
+def prometheus_text(
+    writer: Writer,
+    sources: Iterable[SourceHealth],
+    tasks: Mapping[str, TaskHealth] | None = None,
+) -> str:
     lines: list[str] = []
     for name, value in writer_fields(writer).items():
         kind, text = _HELP[name]
@@ -87,14 +102,36 @@ def prometheus_text(writer: Writer, sources: Iterable[SourceHealth]) -> str:
                 f'kind="{_label(kind)}"'
             )
             lines.append(f"enms_source_errors_total{{{labels}}} {float(count)}")
+    if tasks:
+        lines += [
+            "# HELP enms_task_up 1 while a supervised task (writer, collector, schedule) runs.",
+            "# TYPE enms_task_up gauge",
+            *(f'enms_task_up{{task="{_label(t.name)}"}} {float(t.up)}' for t in tasks.values()),
+            "# HELP enms_task_restarts_total Times a supervised task failed and was restarted.",
+            "# TYPE enms_task_restarts_total counter",
+            *(
+                f'enms_task_restarts_total{{task="{_label(t.name)}"}} {float(t.restarts)}'
+                for t in tasks.values()
+            ),
+        ]
     return "\n".join(lines) + "\n"
 
 
 class MetricsServer:
-    """A minimal HTTP server: GET /metrics in Prometheus text format, GET /healthz."""
+    """A minimal HTTP server: GET /metrics in Prometheus text format, GET /healthz.
 
-    def __init__(self, host: str, port: int, render: Callable[[], str]) -> None:
-        self.host, self.port, self.render = host, port, render
+    /healthz answers 503 naming the supervised tasks that are down, so a container health
+    check sees a daemon that runs but does not work.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        render: Callable[[], str],
+        down: Callable[[], list[str]] = list,
+    ) -> None:
+        self.host, self.port, self.render, self.down = host, port, render, down
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
@@ -113,7 +150,12 @@ class MetricsServer:
                 status, body = "200 OK", self.render().encode()
                 content_type = "text/plain; version=0.0.4; charset=utf-8"
             elif parts[:1] == ["GET"] and path == "/healthz":
-                status, body, content_type = "200 OK", b"ok\n", "text/plain"
+                down = self.down()
+                if down:
+                    status, body = "503 Service Unavailable", f"down: {', '.join(down)}\n".encode()
+                else:
+                    status, body = "200 OK", b"ok\n"
+                content_type = "text/plain"
             else:
                 status, body, content_type = "404 Not Found", b"not found\n", "text/plain"
             writer.write(

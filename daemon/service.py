@@ -8,11 +8,12 @@ messages as their readings become durable -- and only then does MQTT disconnect.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import logging
 import signal
 import time
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from daemon.consumption import write_consumption
@@ -27,11 +28,16 @@ from daemon.plugin_collectors import start_collectors
 from daemon.register import Register
 from daemon.spool import Spool
 from daemon.storage.contract import Store
+from daemon.supervision import Supervisor, sleep_unless_stopped
 from daemon.writer import Writer
 from plugins.manager import Plugins, load_plugins
 from plugins.variables import relevant_variables
 
 log = logging.getLogger(__name__)
+
+
+class DaemonFailed(EnmsError):
+    """A critical task could not be kept running: exit non-zero so the manager restarts."""
 
 
 class Daemon:
@@ -65,10 +71,12 @@ class Daemon:
             self.metrics = MetricsServer(
                 settings.metrics.host,
                 settings.metrics.port,
-                lambda: prometheus_text(self.writer, self.health()),
+                lambda: prometheus_text(self.writer, self.health(), self.supervisor.tasks),
+                lambda: [task.name for task in self.supervisor.down()],
             )
         self.register = Register(settings.register_path)
         self.stop = asyncio.Event()
+        self.supervisor = Supervisor(self.stop)
 
     def health(self) -> list[SourceHealth]:
         plugin_sources = [h for c in self.plugin_collectors for h in c.health()]
@@ -85,10 +93,9 @@ class Daemon:
         self.writer.submit([*points, daemon_point(self.writer, now)])
 
     async def _health_loop(self) -> None:
-        while not self.stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), self.settings.health_interval_s)
+        while not await sleep_unless_stopped(self.stop, self.settings.health_interval_s):
             self._report_health()
+        self._report_health()
 
     async def _consumption_loop(self) -> None:
         """Derive hourly consumption of the last ``consumption_lookback_h`` hours, repeatedly."""
@@ -102,8 +109,7 @@ class Daemon:
                 await write_consumption(self.store, config, start, now)
             except EnmsError as exc:  # the store is down: the next pass covers these hours
                 log.warning("hourly consumption not derived this time: %s", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), self.settings.consumption_interval_s)
+            await sleep_unless_stopped(self.stop, self.settings.consumption_interval_s)
 
     async def _enpi_loop(self) -> None:
         """Compute the configured EnPIs now and then every ``enpi_interval_s``."""
@@ -124,11 +130,43 @@ class Daemon:
                     log.info(
                         "EnPI %s: baseline version %d adopted", enpi.id, result.baseline.version
                     )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), self.settings.enpi_interval_s)
+            await sleep_unless_stopped(self.stop, self.settings.enpi_interval_s)
+
+    def _start_tasks(self, writer_stop: asyncio.Event) -> list[str]:
+        """Start every long-running task under supervision; the names of the collectors'."""
+        start = self.supervisor.start
+        start(
+            "writer",
+            lambda: self.writer.run(
+                writer_stop, shutdown_timeout_s=self.settings.shutdown_timeout_s
+            ),
+            stop=writer_stop,
+            critical=True,
+        )
+        names = []
+        for scheduler in self.modbus.schedulers:
+            name = f"modbus:{scheduler.gateway.spec.id}"
+            start(name, functools.partial(scheduler.run, self.writer.submit, self.stop))
+            names.append(name)
+        if self.mqtt is not None:
+            start("mqtt", functools.partial(self.mqtt.run, self.writer, self.stop))
+            names.append("mqtt")
+        for collector in self.plugin_collectors:
+            name = f"plugin:{collector.state.source}"
+            start(name, functools.partial(collector.run, self.writer.submit, self.stop))
+            names.append(name)
+        start("consumption", self._consumption_loop)
+        names.append("consumption")
+        if self.deployment.config.enpis:
+            start("enpis", self._enpi_loop)
+            names.append("enpis")
+        return names
 
     async def run(self) -> None:
-        """Run until ``stop`` is set, then shut down in order."""
+        """Run until ``stop`` is set, then shut down in order.
+
+        Raises ``DaemonFailed`` if a critical task (the writer) could not be kept running.
+        """
         log.info(
             "enms daemon started: %d Modbus meters on %d gateways, %s, %d plugin collectors, "
             "storage %s, spool %s",
@@ -144,34 +182,19 @@ class Daemon:
         if self.metrics is not None:
             await self.metrics.start()
         writer_stop = asyncio.Event()
-        writer = asyncio.create_task(
-            self.writer.run(writer_stop, shutdown_timeout_s=self.settings.shutdown_timeout_s),
-            name="writer",
-        )
-        tasks = [
-            asyncio.create_task(self.modbus.run(self.writer.submit, self.stop), name="modbus"),
-            asyncio.create_task(self._health_loop(), name="health"),
-            asyncio.create_task(self._consumption_loop(), name="consumption"),
-        ]
-        if self.mqtt is not None:
-            tasks.append(asyncio.create_task(self.mqtt.run(self.writer, self.stop), name="mqtt"))
-        for collector in self.plugin_collectors:
-            tasks.append(
-                asyncio.create_task(
-                    collector.run(self.writer.submit, self.stop), name=collector.state.source
-                )
-            )
-        if self.deployment.config.enpis:
-            tasks.append(asyncio.create_task(self._enpi_loop(), name="enpis"))
+        names = self._start_tasks(writer_stop)
+        health = self.supervisor.start("health", self._health_loop)
         try:
-            await asyncio.gather(*tasks)
+            await self.stop.wait()
         finally:
             self.stop.set()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # collectors first (they stop taking readings), then the last health report,
+            # then the writer makes everything durable, then MQTT acknowledges and leaves
+            await self.supervisor.cancel(names)
+            await self.modbus.close()
+            await asyncio.gather(health, return_exceptions=True)
             writer_stop.set()
-            await writer
+            await self.supervisor.wait("writer")
             if self.mqtt is not None:
                 await self.mqtt.close()
             if self.metrics is not None:
@@ -189,16 +212,42 @@ class Daemon:
                 stats.rejected,
                 stats.dropped,
             )
+        if self.supervisor.fatal is not None:
+            raise DaemonFailed(
+                f"enms stopped because a critical task kept failing: {self.supervisor.fatal}"
+            ) from self.supervisor.fatal
 
 
-async def serve(deployment: Deployment, store: Store, plugins: Plugins | None = None) -> None:
-    """Run the daemon until SIGTERM or SIGINT."""
+class Outcome(StrEnum):
+    """Why ``serve`` returned."""
+
+    STOPPED = "stopped"  # SIGTERM or SIGINT
+    RELOAD = "reload"  # SIGHUP: stopped in order; start again with the configuration re-read
+
+
+async def serve(deployment: Deployment, store: Store, plugins: Plugins | None = None) -> Outcome:
+    """Run the daemon until SIGTERM or SIGINT (stop) or SIGHUP (stop, to be reloaded).
+
+    SIGHUP runs the same orderly shutdown as SIGTERM -- every queued reading written or
+    spooled -- and asks the caller to start again with the configuration file read anew.
+    """
     daemon = Daemon(deployment, store, plugins)
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    outcome = Outcome.STOPPED
+
+    def reload() -> None:
+        nonlocal outcome
+        log.info("SIGHUP: stopping in order to start again with the configuration re-read")
+        outcome = Outcome.RELOAD
+        daemon.stop.set()
+
+    signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    for signum in signals[:2]:
         loop.add_signal_handler(signum, daemon.stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reload)
     try:
         await daemon.run()
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in signals:
             loop.remove_signal_handler(signum)
+    return outcome

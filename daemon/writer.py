@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from daemon.errors import InvalidPoint, StoreRejected, StoreUnavailable
-from daemon.spool import Spool
+from daemon.logs import RateLimitedLog
+from daemon.spool import Spool, SpoolError
 from daemon.storage.contract import Store
 from daemon.storage.points import Point
 
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 REFUSES_THE_WRITER = frozenset({401, 403, 404})
 FIRST_RETRY_S = 0.5
 MAX_RETRY_S = 30.0
+#: after the disk refused a spool write (full, read-only), the next try
+SPOOL_RETRY_S = 5.0
+
+_spool_trouble = RateLimitedLog(log, logging.ERROR)
 
 Callback = Callable[[], None]
 
@@ -44,6 +49,7 @@ class WriterStats:
     replayed: int = 0
     rejected: int = 0  # refused by the store as invalid: retrying cannot help
     dropped: int = 0  # could be neither written nor spooled: reported, never silent
+    spool_errors: int = 0  # spool reads or writes the disk refused (kept in memory, retried)
     batches: int = 0
     last_write_latency_s: float | None = None
     store_available: bool = True
@@ -110,6 +116,7 @@ class Writer:
         self._retry_delay = FIRST_RETRY_S
         self._next_probe = 0.0
         self._spool_full_reported = False
+        self._spool_retry_at = 0.0
 
     @property
     def depth(self) -> int:
@@ -191,12 +198,18 @@ class Writer:
 
     async def _spool_queue(self, keep: int = 0) -> None:
         """Move queued readings, oldest first, to the spool until ``keep`` remain."""
-        if self.spool is None:
+        if self.spool is None or time.monotonic() < self._spool_retry_at:
             return
         while self._queue.items and self.depth > keep:
             items = self._queue.take(self.batch_size)
             points = [point for item in items for point in item.points]
-            if not await asyncio.to_thread(self.spool.append, points):
+            try:
+                accepted = await asyncio.to_thread(self.spool.append, points)
+            except SpoolError as exc:
+                self._queue.push_front(items)
+                self._spool_failed(exc)
+                return
+            if not accepted:
                 self._queue.push_front(items)
                 if not self._spool_full_reported:
                     log.error(
@@ -212,10 +225,29 @@ class Writer:
             self.stats.spooled += len(points)
             _done(items)
 
+    def _spool_failed(self, exc: SpoolError) -> None:
+        """The disk refused the spool: readings stay in memory (up to max_queue); try later."""
+        self.stats.spool_errors += 1
+        self._spool_retry_at = time.monotonic() + SPOOL_RETRY_S
+        _spool_trouble.log(
+            "spool",
+            "%s; holding %d readings in memory (at most %d) and trying again in %.0f s",
+            exc,
+            self.depth,
+            self.max_queue,
+            SPOOL_RETRY_S,
+        )
+
     async def _replay(self) -> None:
         """Write the oldest spooled batch(es); on success, forget them."""
         assert self.spool is not None
-        batches = await asyncio.to_thread(self.spool.oldest, self.batch_size)
+        if time.monotonic() < self._spool_retry_at:
+            return
+        try:
+            batches = await asyncio.to_thread(self.spool.oldest, self.batch_size)
+        except SpoolError as exc:
+            self._spool_failed(exc)
+            return
         points = [point for batch in batches for point in batch.points]
         try:
             written, rejected = await self._write(points)
@@ -223,7 +255,10 @@ class Writer:
             self._store_down(exc)
             return
         self._store_up()
-        await asyncio.to_thread(self.spool.remove, batches)
+        try:
+            await asyncio.to_thread(self.spool.remove, batches)
+        except SpoolError as exc:  # written twice later: the same points, so no duplicate
+            self._spool_failed(exc)
         self.stats.replayed += written + rejected
 
     async def _probe(self) -> None:
@@ -257,19 +292,33 @@ class Writer:
         backlog = self.spool is not None and self.spool.readings and self.stats.store_available
         return self.depth < self.batch_size and not backlog
 
+    def _progress(self) -> tuple[int, ...]:
+        stats, spool = self.stats, self.spool
+        quarantined = spool.quarantined if spool is not None else 0
+        items = len(self._queue.items)
+        return (items, stats.written, stats.spooled, stats.rejected, stats.replayed, quarantined)
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        """Until new readings fill a batch, ``stop``, the flush interval or the next probe."""
+        self._wakeup.clear()
+        timeout = self.flush_interval_s
+        if not self.stats.store_available:
+            timeout = max(0.05, min(timeout, self._next_probe - time.monotonic()))
+        waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._wakeup)]
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
     async def run(self, stop: asyncio.Event, *, shutdown_timeout_s: float = 10.0) -> None:
         """Work until ``stop`` is set, then write or spool everything queued."""
         while not stop.is_set():
             if self._idle():
-                self._wakeup.clear()
-                timeout = self.flush_interval_s
-                if not self.stats.store_available:
-                    timeout = max(0.05, min(timeout, self._next_probe - time.monotonic()))
-                waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._wakeup)]
-                await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-                for waiter in waiters:
-                    waiter.cancel()
+                await self._wait(stop)
+            before = self._progress()
             await self.step()
+            if self._progress() == before and not stop.is_set():
+                # nothing moved (the store and the disk both refuse): wait, never spin
+                await self._wait(stop)
         await self.shutdown(shutdown_timeout_s)
 
     async def flush(self, timeout_s: float | None = None) -> int:
@@ -277,8 +326,9 @@ class Writer:
         try:
             async with asyncio.timeout(timeout_s):
                 while self._queue.items:
+                    before = self._progress()
                     await self.step()
-                    if not self.stats.store_available and self.spool is None:
+                    if self._progress() == before:  # let the timeout fire; retry later
                         await asyncio.sleep(min(self._retry_delay, 1.0))
         except TimeoutError:
             pass

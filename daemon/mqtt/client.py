@@ -79,6 +79,7 @@ class MqttConnection:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         client.on_socket_open = self._on_socket_open
         client.on_socket_close = self._on_socket_close
         client.on_socket_register_write = self._on_register_write
@@ -97,6 +98,8 @@ class MqttConnection:
         self.generation = 0
         #: set while a session is established (CONNACK received); readable from any thread
         self.connected = threading.Event()
+        #: set once the broker has granted this connection's subscriptions (SUBACK)
+        self.subscribed = threading.Event()
         self.connects = 0
         self.received = 0
 
@@ -220,9 +223,18 @@ class MqttConnection:
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
         self._on_loop(self._lost.set)
+        self.subscribed.clear()
         if self.connected.is_set() and not self._stopping:
             log.warning("MQTT connection to %s lost (%s); reconnecting", self.name, reason)
         self.connected.clear()
+
+    def _on_subscribe(
+        self, client: paho.Client, userdata: Any, mid: int, reasons: Any, properties: Any
+    ) -> None:
+        failed = [reason for reason in reasons if reason.is_failure]
+        if failed:
+            log.error("MQTT broker %s refused subscriptions: %s", self.name, failed)
+        self.subscribed.set()
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         self._inbox.append(

@@ -48,6 +48,10 @@ SAMPLE_BYTES = 200
 SATURATED_POLL_S = 0.1
 
 
+class ConnectionTaskEnded(Exception):
+    """The MQTT connection's task ended by itself (a bug or an error nobody foresaw)."""
+
+
 class MqttCollector:
     def __init__(self, deployment: Deployment) -> None:
         config = deployment.config
@@ -182,10 +186,20 @@ class MqttCollector:
                 self.connection.run(self._disconnect), name="mqtt-connection"
             )
 
+    def _check_connection(self) -> None:
+        """Raise what ended the connection task, so the supervisor restarts this collector
+        (and with it the connection) instead of waiting on a connection that is gone."""
+        task = self._connection
+        if task is not None and task.done():
+            self._connection = None
+            error = None if task.cancelled() else task.exception()
+            raise ConnectionTaskEnded(f"MQTT connection to {self.connection.name} ended: {error}")
+
     async def run(self, writer: ReadingSink, stop: asyncio.Event) -> None:
         """Receive and hand on readings until ``stop``; the connection stays up for the acks."""
         self.start()
         while not stop.is_set():
+            self._check_connection()
             if writer.saturated:
                 self.connection.pause_reading()  # the broker holds the messages meanwhile
                 with contextlib.suppress(TimeoutError):

@@ -8,6 +8,7 @@ collects readings never waits on the disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import math
@@ -148,9 +149,14 @@ class EmbeddedStore(Store):
                 )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
+                # BEGIN itself fails when another process holds the lock past busy_timeout:
+                # then there is no transaction to roll back
+                with contextlib.suppress(sqlite3.Error):
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
                 self._series.clear()  # ids created in the rolled-back transaction are gone
-                self._load_series()
+                with contextlib.suppress(sqlite3.Error):
+                    self._load_series()  # or on the next write, once the file answers again
                 raise StoreUnavailable(f"embedded store {self.path}: write failed: {exc}") from exc
         written = len(points) - len(rejected)
         if rejected:
