@@ -195,6 +195,8 @@ class Daemon:
             await asyncio.gather(health, return_exceptions=True)
             writer_stop.set()
             await self.supervisor.wait("writer")
+            if self.supervisor.fatal is not None:
+                await self.writer.spool_the_rest()  # durable for the next start, or counted
             if self.mqtt is not None:
                 await self.mqtt.close()
             if self.metrics is not None:

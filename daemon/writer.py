@@ -193,6 +193,11 @@ class Writer:
             self._queue.push_front(items)
             self._store_down(exc)
             return
+        except BaseException:
+            # anything unforeseen (the writer's supervisor restarts it): the readings stay
+            # queued; a batch the store took in part is written again onto the same points
+            self._queue.push_front(items)
+            raise
         self._store_up()
         _done(items)
 
@@ -209,6 +214,9 @@ class Writer:
                 self._queue.push_front(items)
                 self._spool_failed(exc)
                 return
+            except BaseException:
+                self._queue.push_front(items)
+                raise
             if not accepted:
                 self._queue.push_front(items)
                 if not self._spool_full_reported:
@@ -338,7 +346,16 @@ class Writer:
         """Write what the store takes within ``timeout_s``; spool the rest."""
         remaining = await self.flush(timeout_s)
         if remaining:
+            await self.spool_the_rest()
+
+    async def spool_the_rest(self) -> None:
+        """Spool everything queued without writing it (the store cannot be written to, or
+        the writer itself failed for good); what the spool refuses is counted as dropped."""
+        self._spool_retry_at = 0.0
+        try:
             await self._spool_queue()
+        except Exception:
+            log.exception("the queued readings could not be spooled")
         if self.depth:
             log.error(
                 "%d readings could be neither written nor spooled and are lost at shutdown",
