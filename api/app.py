@@ -6,6 +6,7 @@ them when it stops. Every path under /api/v1 needs an API key; /health does not.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from api import errors
 from api.cache import TtlCache
+from api.guard import RequestGuard
 from api.routes import (
     consumption,
     enpis,
@@ -26,11 +28,14 @@ from api.routes import (
     targets,
 )
 from api.state import ApiState, state
+from daemon.config.api import is_loopback
 from daemon.deployment import Deployment
 from daemon.errors import StoreError
 from daemon.register import Register
 from daemon.storage.factory import open_store
 from plugins.manager import load_plugins
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
 DESCRIPTION = """\
@@ -43,7 +48,12 @@ also answer `?format=csv`.
 """
 
 
-def create_app(deployment: Deployment, *, installed_plugins: bool = True) -> FastAPI:
+def create_app(
+    deployment: Deployment, *, installed_plugins: bool = True, bound_host: str | None = None
+) -> FastAPI:
+    """The API for ``deployment``. ``bound_host`` is the address the server's socket is bound
+    to (default ``api.host``): reads go without a key only where ``api.read_without_key`` is
+    set *and* that address is loopback, whatever the configuration's host says."""
     config = deployment.config
 
     @asynccontextmanager
@@ -69,6 +79,15 @@ def create_app(deployment: Deployment, *, installed_plugins: bool = True) -> Fas
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    host = bound_host if bound_host is not None else config.api.host
+    app.state.anonymous_reads = config.api.read_without_key and is_loopback(host)
+    if config.api.read_without_key and not app.state.anonymous_reads:
+        log.warning(
+            "api.read_without_key is ignored: the API listens on %s, not on a loopback "
+            "address, so every read needs a key",
+            host,
+        )
+    app.add_middleware(RequestGuard, settings=lambda: config.api)
     if config.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, Request, status
 
-from daemon.config.api import ApiSettings, Scope
+from daemon.config.api import ApiKey, ApiSettings, Scope
 
 KEY_HEADER = "X-API-Key"
 
@@ -45,10 +45,23 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
-def identify(settings: ApiSettings, key: str | None, scope: Scope) -> Caller:
+def known_key(settings: ApiSettings, key: str) -> ApiKey | None:
+    """The configured key ``key`` is, comparing every one so that timing tells nothing."""
+    digest = hash_key(key)
+    found = None
+    for configured in settings.keys:
+        if hmac.compare_digest(digest, configured.sha256):
+            found = configured
+    return found
+
+
+def identify(
+    settings: ApiSettings, key: str | None, scope: Scope, *, anonymous_reads: bool = False
+) -> Caller:
     """The caller a key belongs to; HTTP 401 if it belongs to nobody. Without a key, reads
-    are anonymous where ``api.read_without_key`` allows it; writes always need a key."""
-    if key is None and scope == "read" and settings.read_without_key:
+    are anonymous where ``anonymous_reads`` (``api.read_without_key`` on a socket bound to
+    loopback) allows it; writes always need a key."""
+    if key is None and scope == "read" and anonymous_reads:
         return Caller("anonymous", frozenset({"read"}))
     if key is None:
         raise HTTPException(
@@ -56,11 +69,7 @@ def identify(settings: ApiSettings, key: str | None, scope: Scope) -> Caller:
             f"an API key is required: send it as {KEY_HEADER} or Authorization: Bearer",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    digest = hash_key(key)
-    found = None
-    for configured in settings.keys:  # every key compared, so timing tells nothing
-        if hmac.compare_digest(digest, configured.sha256):
-            found = configured
+    found = known_key(settings, key)
     if found is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -75,7 +84,8 @@ def require(scope: Scope) -> Callable[[Request], Awaitable[Caller]]:
 
     async def check(request: Request) -> Caller:
         settings: ApiSettings = request.app.state.enms.config.api
-        caller = identify(settings, presented_key(request), scope)
+        anonymous = bool(getattr(request.app.state, "anonymous_reads", False))
+        caller = identify(settings, presented_key(request), scope, anonymous_reads=anonymous)
         if scope not in caller.scopes:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

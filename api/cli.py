@@ -12,6 +12,7 @@ import sys
 
 import yaml
 
+from daemon.config.api import is_loopback
 from daemon.console import open_deployment
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,11 @@ def serve_command(args: argparse.Namespace) -> int:
     settings = deployment.config.api
     host = args.host or settings.host
     port = args.port or settings.port
-    if settings.read_without_key:
+    if settings.read_without_key and is_loopback(host):
         log.warning("api.read_without_key: reads need no key on %s:%d", host, port)
     elif not settings.keys:
         log.warning("api.keys is empty: every endpoint but /health answers 401 (enms api key)")
-    app = create_app(deployment)
+    app = create_app(deployment, bound_host=host)  # anonymous reads only on loopback
     log.info("enms API on http://%s:%d (OpenAPI: /docs)", host, port)
     # uvicorn's access log would print query strings; keys travel in headers, never logged
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -31,6 +31,11 @@ _YEAR = re.compile(r"^(\d{4})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+#: the days a period may cover: readings before 2000 are refused at the collectors
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+
+
 @dataclass(frozen=True, slots=True)
 class ReviewPeriod:
     """The days a review covers, both ends included, in the portfolio's local calendar."""
@@ -41,8 +46,18 @@ class ReviewPeriod:
 
     @classmethod
     def parse(cls, text: str) -> ReviewPeriod:
-        """'2025', '2025-03' or '2025-01-01..2025-06-30'; ``ValueError`` says what is accepted."""
-        text = text.strip()
+        """'2025', '2025-03' or '2025-01-01..2025-06-30' within the years enms can hold
+        (2000-2099); ``ValueError`` says what is accepted."""
+        period = cls._parse(text.strip())
+        if period.first < EARLIEST_DAY or period.last > LATEST_DAY:
+            raise ValueError(
+                f"period {period.label!r} reaches outside {EARLIEST_DAY.year}-"
+                f"{LATEST_DAY.year}, the years enms keeps readings for"
+            )
+        return period
+
+    @classmethod
+    def _parse(cls, text: str) -> ReviewPeriod:
         if ".." in text:
             period = Period.parse(text)
             return cls(text, period.first, period.last)

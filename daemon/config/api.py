@@ -50,6 +50,12 @@ class ApiSettings(StrictModel):
         description="answer reads (GET) without a key, e.g. the report in a plain browser; "
         "only while `host` is a loopback address (the demo uses it)",
     )
+    max_body_bytes: int = Field(
+        1_000_000,
+        ge=1024,
+        le=100_000_000,
+        description="largest request body; larger ones answer 413 before they are read",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="browser origins allowed to call the API (CORS); empty: none",
@@ -66,7 +72,7 @@ class ApiSettings(StrictModel):
 
     @model_validator(mode="after")
     def _open_reads_on_loopback_only(self) -> Self:
-        if self.read_without_key and not _loopback(self.host):
+        if self.read_without_key and not is_loopback(self.host):
             raise ValueError(
                 f"read_without_key needs a loopback host (127.0.0.1, ::1 or localhost), "
                 f"not {self.host!r}: anyone who reaches the port could read"
@@ -74,7 +80,8 @@ class ApiSettings(StrictModel):
         return self
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
     if host == "localhost":
         return True
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal, Self
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -53,6 +54,30 @@ class InfluxDBSettings(StrictModel):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must start with http:// or https:// followed by a host")
         return value.rstrip("/")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _credentials_out_of_the_url(cls, data: object) -> object:
+        """A password written into the URL (http://user:secret@host) is moved to
+        username/password, so the URL -- shown in logs, health and `enms config check` --
+        never carries it."""
+        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+            return data
+        parts = urlsplit(data["url"])
+        if parts.password is None and parts.username is None:
+            return data
+        if data.get("username") is not None or data.get("password") is not None:
+            raise ValueError("give the credentials in the URL or as username/password, not both")
+        host = parts.hostname or ""
+        netloc = f"[{host}]" if ":" in host else host
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+        return {
+            **data,
+            "url": urlunsplit(parts._replace(netloc=netloc)),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+        }
 
     @model_validator(mode="after")
     def _one_auth_method(self) -> Self:

@@ -293,3 +293,11 @@ def test_a_meter_is_read_one_way_modbus_mqtt_or_a_plugin() -> None:
     (_, meter), *_ = parse_config(only_plugin).meters()
     assert meter.plugin is not None
     assert meter.plugin.address == {"primary": 5}
+
+
+def test_a_queue_smaller_than_a_write_batch_is_refused() -> None:
+    text = MINIMAL.replace("version: 1\n", "version: 1\ndaemon: {max_queue: 1000}\n")
+    text += 'storage: {backend: influxdb, influxdb: {url: "http://x:8086", database: d}}\n'
+    (issue,) = issues_of(text)
+    assert "daemon.max_queue" in issue
+    assert "batch_size (5000)" in issue
