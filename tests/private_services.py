@@ -133,3 +133,21 @@ class PrivateBroker:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+def shipped_broker(folder: Path) -> PrivateBroker:
+    """A private Mosquitto running the shipped config/mosquitto.conf as it is, but for the
+    listener (a free loopback port), the persistence folder and the log destination."""
+    conf = Path(__file__).resolve().parent.parent / "config" / "mosquitto.conf"
+    broker = PrivateBroker(folder)
+    lines = []
+    for line in conf.read_text().splitlines():
+        if line.startswith("listener "):
+            line = f"listener {broker.port} 127.0.0.1"
+        elif line.startswith("persistence_location "):
+            line = f"persistence_location {folder}/"
+        elif line.startswith("log_dest "):
+            line = "log_dest stderr\nuser root"  # root here: the folder is root's
+        lines.append(line)
+    broker.conf.write_text("\n".join(lines) + "\n")
+    return broker

@@ -44,6 +44,13 @@ class Publisher:
     def publish(self, topic: str, payload: bytes | str, qos: int = 1) -> None:
         self.client.publish(topic, payload, qos=qos).wait_for_publish(timeout=10)
 
+    def publish_many(self, topic: str, payloads: list[bytes], qos: int = 1) -> None:
+        """Publish back to back (up to 1,000 in flight), then wait until the broker has all."""
+        infos = [self.client.publish(topic, payload, qos=qos) for payload in payloads]
+        for info in infos:
+            info.wait_for_publish(timeout=60)
+            assert info.is_published()
+
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
