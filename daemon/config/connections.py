@@ -204,7 +204,20 @@ class ModbusGateway(StrictModel):
     host: str = Field(min_length=1, description="host name or address")
     port: int = Field(502, ge=1, le=65535, description="Modbus TCP port")
     timeout_s: float = Field(2.0, gt=0, le=60, description="timeout of one request")
-    retries: int = Field(2, ge=0, le=10, description="retries of a failed request")
+    retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="retries of a request a unit answered busy, or a lost connection; a "
+        "timeout is not retried, so a silent unit does not hold the bus",
+    )
+    probe_timeout_s: float = Field(
+        0.5,
+        gt=0,
+        le=60,
+        description="timeout of every other try of a unit that has not answered yet or is "
+        "offline (the others get timeout_s): a silent unit holds the bus only briefly",
+    )
     pause_s: float = Field(
         0.0, ge=0, le=10, description="pause between requests; some RS-485 gateways need one"
     )

@@ -80,26 +80,39 @@ class GatewayConnection:
             self._client = None
 
     async def read(
-        self, unit_id: int, kind: RegisterKind, address: int, count: int, *, attempts: int
+        self,
+        unit_id: int,
+        kind: RegisterKind,
+        address: int,
+        count: int,
+        *,
+        attempts: int,
+        timeout_s: float | None = None,
     ) -> list[int]:
-        """Read ``count`` registers, retrying timeouts and busy answers up to ``attempts`` times."""
+        """Read ``count`` registers, retrying busy answers and lost connections up to
+        ``attempts`` times, each request given ``timeout_s`` (default: the gateway's).
+
+        A timeout is not retried: a silent unit would hold the bus for every attempt while
+        the other units behind the gateway wait. Its meter is simply polled again at its
+        next interval (see ``MeterPoller`` for how units that stay silent are probed).
+        """
         async with self._lock:
             problem: MeterReadError = MeterTimeout("no attempt made")
             for attempt in range(attempts):
                 if attempt:
                     await asyncio.sleep(_FIRST_BACKOFF_S * 2 ** (attempt - 1))
                 try:
-                    return await self._read_once(unit_id, kind, address, count)
+                    return await self._read_once(unit_id, kind, address, count, timeout_s)
                 except MeterException as exc:
                     if exc.code not in RETRYABLE_CODES:
                         raise
                     problem = exc
-                except (MeterTimeout, MeterUnreachable) as exc:
+                except MeterUnreachable as exc:
                     problem = exc
             raise problem
 
     async def _read_once(
-        self, unit_id: int, kind: RegisterKind, address: int, count: int
+        self, unit_id: int, kind: RegisterKind, address: int, count: int, timeout_s: float | None
     ) -> list[int]:
         pause = self.spec.pause_s - (time.monotonic() - self._last_request)
         if pause > 0:
@@ -113,9 +126,11 @@ class GatewayConnection:
         )
         self.requests += 1
         try:
-            # pymodbus times the request out itself; this is a backstop (asyncio.timeout
-            # costs no task per request, unlike wait_for)
-            async with asyncio.timeout(self.spec.timeout_s + 0.5):
+            # pymodbus times the request out itself after the gateway's timeout; a shorter
+            # one for this request, and the backstop, come from here (asyncio.timeout costs
+            # no task per request, unlike wait_for)
+            limit = timeout_s if timeout_s is not None else self.spec.timeout_s + 0.5
+            async with asyncio.timeout(limit):
                 response = await call(address, count=count, device_id=unit_id)
         except (TimeoutError, ModbusException, OSError) as exc:
             await self.close()  # a late reply must not be read as the next request's answer

@@ -1,10 +1,14 @@
 """Polling Modbus meters on their own schedules.
 
 Every meter has its own interval. Meters behind one gateway are polled one at a time by that
-gateway's scheduler (the gateway serialises requests anyway); gateways run in parallel. A
-meter that stops answering is marked offline after a few failures and then tried once per
-``OFFLINE_RETRY_S`` with a single attempt, so it holds its gateway only briefly and the
-other meters keep their intervals.
+gateway's scheduler (the gateway serialises requests anyway); gateways run in parallel.
+
+A silent unit must not hold up the others on its bus. A timeout is never retried within a
+poll, so an answering unit that falls silent holds the bus for one ``timeout_s`` per poll;
+after ``OFFLINE_AFTER`` failures it is offline and tried once per ``OFFLINE_RETRY_S``. A unit
+that has not answered yet (at start) or is offline is probed with one attempt, every other
+probe with the gateway's shorter ``probe_timeout_s`` (a slow unit gets its full timeout on
+the next). So the other units' polls are late by at most one ``timeout_s``.
 """
 
 from __future__ import annotations
@@ -91,12 +95,24 @@ class MeterPoller:
     def blocks(self) -> list[Block] | None:
         return self._blocks
 
-    def _attempts(self) -> int:
-        return 1 + self.gateway.spec.retries if self.health.online else 1
+    @property
+    def proven(self) -> bool:
+        """The unit has answered before and has not gone offline since."""
+        return self.health.successes > 0 and self.health.online
 
     async def _read(self, kind: RegisterKind, address: int, count: int) -> list[int]:
+        # A unit that has never answered, or went offline, is probed with one attempt, and
+        # every other probe with the short probe timeout: a silent unit holds its gateway's
+        # bus only briefly, and a slow one still gets its full timeout on the next probe.
+        spec = self.gateway.spec
+        if self.proven:
+            attempts, timeout_s = 1 + spec.retries, None
+        elif self.health.consecutive_failures % 2 == 0:
+            attempts, timeout_s = 1, min(spec.timeout_s, spec.probe_timeout_s)
+        else:
+            attempts, timeout_s = 1, None
         return await self.gateway.read(
-            self.source.unit_id, kind, address, count, attempts=self._attempts()
+            self.source.unit_id, kind, address, count, attempts=attempts, timeout_s=timeout_s
         )
 
     async def _ensure_blocks(self) -> list[Block]:
