@@ -140,14 +140,11 @@ def shipped_broker(folder: Path) -> PrivateBroker:
     listener (a free loopback port), the persistence folder and the log destination."""
     conf = Path(__file__).resolve().parent.parent / "config" / "mosquitto.conf"
     broker = PrivateBroker(folder)
-    lines = []
-    for line in conf.read_text().splitlines():
-        if line.startswith("listener "):
-            line = f"listener {broker.port} 127.0.0.1"
-        elif line.startswith("persistence_location "):
-            line = f"persistence_location {folder}/"
-        elif line.startswith("log_dest "):
-            line = "log_dest stderr\nuser root"  # root here: the folder is root's
-        lines.append(line)
+    replaced = {
+        "listener": f"listener {broker.port} 127.0.0.1",
+        "persistence_location": f"persistence_location {folder}/",
+        "log_dest": "log_dest stderr\nuser root",  # root here: the folder is root's
+    }
+    lines = [replaced.get(line.split(" ", 1)[0], line) for line in conf.read_text().splitlines()]
     broker.conf.write_text("\n".join(lines) + "\n")
     return broker
