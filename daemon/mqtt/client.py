@@ -51,6 +51,7 @@ class Message:
     mid: int = 0
     qos: int = 0
     generation: int = 0  # which connection delivered it: acknowledgements go back on that one
+    dup: bool = False  # the broker delivers it again (an earlier delivery was not acknowledged)
 
 
 class MqttConnection:
@@ -176,16 +177,18 @@ class MqttConnection:
             if self._socket is not None and self._loop is not None:
                 self._loop.add_reader(self._socket, self._read)
 
-    def ack(self, messages: list[tuple[int, int]], generation: int) -> None:
-        """Acknowledge (mid, qos) pairs received on connection ``generation``.
+    def ack(self, messages: list[tuple[int, int]], generation: int) -> bool:
+        """Acknowledge (mid, qos) pairs received on connection ``generation``; False if
+        that connection is gone.
 
         On a newer connection the packet ids mean other messages; the broker delivers the
         unacknowledged ones again, so they are simply not acknowledged here.
         """
         if generation != self.generation or not self.connected.is_set():
-            return
+            return False
         for mid, qos in messages:
             self._client.ack(mid, qos)
+        return True
 
     def _on_register_write(self, client: paho.Client, userdata: Any, sock: Any) -> None:
         assert self._loop is not None
@@ -245,6 +248,7 @@ class MqttConnection:
                 message.mid,
                 message.qos,
                 self.generation,
+                bool(message.dup),
             )
         )
         self.received += 1

@@ -21,6 +21,7 @@ from daemon.health import SourceHealth
 from daemon.logs import RateLimitedLog
 from daemon.mqtt.client import Message, MqttConnection
 from daemon.mqtt.payloads import BadPayload, Reason, decode_payload
+from daemon.mqtt.redelivery import Key, Redeliveries, message_key
 from daemon.mqtt.routing import Route, Router
 from daemon.readings import READINGS_MEASUREMENT
 from daemon.receipt_times import ReceiptClock
@@ -66,6 +67,8 @@ class MqttCollector:
         self._bad_log = RateLimitedLog(log, logging.WARNING, interval_s=SAMPLE_INTERVAL_S)
         self._max_payload = config.mqtt.max_payload_bytes
         self.receipt_clock = ReceiptClock(config.storage.resolution_ns)
+        self.redeliveries = Redeliveries()
+        self._stamped: list[tuple[Key, int]] = []
 
     def health(self) -> list[SourceHealth]:
         return list(self._health.values())
@@ -118,8 +121,20 @@ class MqttCollector:
         if not values:
             raise BadPayload(Reason.MISSING_PATH, "none of the format's values is present")
         if route.fmt.timestamp is None:
-            time_ns = self.receipt_clock.stamp(route.series, time_ns)
+            time_ns = self._receipt_time(message, route)
         return Point(READINGS_MEASUREMENT, route.tags, values, time_ns)
+
+    def _receipt_time(self, message: Message, route: Route) -> int:
+        """A unique receipt time, or a re-delivered message's first one (redelivery.py)."""
+        if not message.qos:
+            return self.receipt_clock.stamp(route.series, message.received_ns)
+        key = message_key(message.topic, message.payload)
+        time_ns = self.redeliveries.first_time(key, message.generation) if message.dup else None
+        if time_ns is None:
+            time_ns = self.receipt_clock.stamp(route.series, message.received_ns)
+        self.redeliveries.remember(key, message.generation, time_ns)
+        self._stamped.append((key, time_ns))
+        return time_ns
 
     def handle(self, message: Message) -> Point | None:
         """The reading a message carries, or None (counted) if it carries none.
@@ -171,10 +186,13 @@ class MqttCollector:
             if message.qos:
                 by_generation.setdefault(message.generation, []).append((message.mid, message.qos))
         acks = [(generation, mids) for generation, mids in by_generation.items()]
+        stamped, self._stamped = self._stamped, []
 
         def acknowledge() -> None:
-            for generation, mids in acks:
-                self.connection.ack(mids, generation)
+            acknowledged = [self.connection.ack(mids, generation) for generation, mids in acks]
+            if all(acknowledged):  # else the broker delivers them again: keep their times
+                for key, time_ns in stamped:
+                    self.redeliveries.forget(key, time_ns)
 
         writer.submit(points, on_durable=acknowledge)
 
