@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from daemon.modbus.blocks import Block, bind, plan
 from daemon.modbus.profiles import MeterProfile
-from daemon.mqtt.formats import PayloadFormat
+from daemon.mqtt.formats import FieldMapping, PayloadFormat
+from daemon.units import PLAUSIBLE, conversion
 
 _WORDS = [
     "",
@@ -84,6 +85,29 @@ def _hostile_value(rng: random.Random, depth: int = 0) -> object:
     return rng.random() * 1000
 
 
+def _plausible(rng: random.Random, mapping: FieldMapping) -> float:
+    """A raw value whose converted value lies in the plausible range of its quantity."""
+    factor, offset = conversion(mapping.quantity, mapping.source_unit)
+    low, high = PLAUSIBLE.get(mapping.quantity, (0.0, 1000.0))
+    low = mapping.min if mapping.min is not None else max(low, -1000.0)
+    high = mapping.max if mapping.max is not None else min(high, 1000.0)
+    canonical = rng.uniform(low, high)
+    return round((canonical - offset) / (factor * mapping.scale), 3)
+
+
+def _plausible_time(rng: random.Random) -> object:
+    seconds = 1_700_000_000 + rng.randrange(10**7)
+    return rng.choice(
+        [
+            seconds,
+            seconds * 1000 + rng.randrange(1000),
+            f"{seconds}.{rng.randrange(1000):03d}",
+            "2024-01-15T10:30:00",
+            "2024-01-15T10:30:00.250+01:00",
+        ]
+    )
+
+
 def _put(document: dict[str, object], path: str, value: object) -> None:
     parts = path.split(".")
     node: object = document
@@ -112,6 +136,16 @@ def hostile_payload(rng: random.Random, fmt: PayloadFormat) -> bytes:
         )
     document: dict[str, object] = {}
     paths = [m.path for m in fmt.fields if m.path]
+    if kind in (5, 6, 7):  # plausible values, at most one of them hostile: the accepted path
+        for mapping in fmt.fields:
+            if mapping.path:
+                _put(document, mapping.path, _plausible(rng, mapping))
+        if fmt.timestamp is not None:
+            _put(document, fmt.timestamp.path, _plausible_time(rng))
+        if kind == 7:
+            paths_and_time = [*paths, *([fmt.timestamp.path] if fmt.timestamp else [])]
+            _put(document, rng.choice(paths_and_time), _hostile_value(rng))
+        return json.dumps(document).encode()
     if fmt.timestamp is not None:
         paths.append(fmt.timestamp.path)
     for path in paths:
