@@ -10,7 +10,6 @@ as offline sources with the reason, so the collector-health dashboard shows them
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -19,6 +18,7 @@ from typing import cast
 from daemon.config.models import EnmsConfig
 from daemon.health import OFFLINE_AFTER, SourceHealth
 from daemon.storage.points import Point
+from daemon.supervision import sleep_unless_stopped
 from plugins.collectors import Collector, Submit, collector_context
 from plugins.manager import Plugins
 
@@ -71,8 +71,7 @@ class SupervisedCollector:
                     "plugin %s collector %s failed: %s; starting it again in %.0f s",
                     self.plugin, self.collector.name, message, backoff,
                 )  # fmt: skip
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), backoff)
+            await sleep_unless_stopped(stop, backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_S)
             self.restarts += 1
 

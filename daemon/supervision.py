@@ -32,12 +32,12 @@ STABLE_AFTER_S = 300.0
 CRITICAL_FAILURES = 5
 
 
-async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep ``seconds`` or until ``stop`` is set; True if it was set."""
+async def sleep_unless_stopped(stop: asyncio.Event, seconds: float | None) -> bool:
+    """Sleep ``seconds`` (None: for ever) or until ``stop`` is set; True if it was set."""
     if stop.is_set():
         return True
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), max(0.0, seconds))
+        await asyncio.wait_for(stop.wait(), None if seconds is None else max(0.0, seconds))
     return stop.is_set()
 
 

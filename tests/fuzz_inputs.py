@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+import textwrap
+from collections.abc import Iterable
 
 from daemon.modbus.blocks import Block, bind, plan
 from daemon.modbus.profiles import MeterProfile
@@ -173,7 +174,29 @@ def register_reads(rng: random.Random, profile: MeterProfile) -> list[tuple[Bloc
     return reads
 
 
-def run_all(count: int, seed: int, check: Callable[[random.Random], None]) -> None:
-    rng = random.Random(seed)
-    for _ in range(count):
-        check(rng)
+def all_formats_config(formats: Iterable[str], *, max_payload_bytes: int = 4096) -> str:
+    """A configuration subscribing to every named format (dev/{meter}/<format>) for one
+    configured meter 'm', plus a plain-number meter (plain/ute) and one whose value and time
+    are at paths (plain/ms)."""
+    subscriptions = "\n".join(
+        f'    - {{topic: "dev/{{meter}}/{name}", format: {name}}}' for name in formats
+    )
+    return (
+        "version: 1\n"
+        "portfolio: {name: Testkommun, timezone: Europe/Stockholm}\n"
+        f"mqtt:\n  host: 127.0.0.1\n  max_payload_bytes: {max_payload_bytes}\n"
+        "  subscriptions:\n"
+        + subscriptions
+        + textwrap.dedent("""
+        sites:
+          - id: s
+            name: S
+            buildings: [{id: b, name: B, category: school, atemp_m2: 100}]
+            meters:
+              - {id: m, building: b, medium: electricity, unit: kWh, mqtt: {}}
+              - {id: ute, building: b, medium: outdoor_temperature, kind: instantaneous,
+                 unit: °C, mqtt: {topic: plain/ute}}
+              - {id: ms, building: b, medium: water, unit: l,
+                 mqtt: {topic: plain/ms, value_path: v, timestamp_path: t}}
+        """)
+    )

@@ -10,7 +10,6 @@ broker. The enms daemon then collects them exactly as it would real devices.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import math
@@ -29,6 +28,7 @@ from daemon.simulation.modbus_devices import (
     sunspec_image,
 )
 from daemon.simulation.portfolio import ZONE, DemoPortfolio, ModbusLink, MqttLink, SimMeter
+from daemon.supervision import sleep_unless_stopped
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +114,7 @@ class ModbusDevices:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self.refresh(datetime.now(UTC))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), REFRESH_S)
+            await sleep_unless_stopped(stop, REFRESH_S)
 
     async def stop(self) -> None:
         for server in self.gateways.values():
@@ -188,8 +187,7 @@ class MqttDevices:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self.publish(datetime.now(UTC))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), PUBLISH_S)
+            await sleep_unless_stopped(stop, PUBLISH_S)
 
     async def stop(self) -> None:
         self.client.disconnect()

@@ -40,6 +40,7 @@ from daemon.simulation.mqtt_broker import EmbeddedBroker
 from daemon.simulation.portfolio import ZONE, DemoPortfolio, Timeline
 from daemon.storage.contract import Store
 from daemon.storage.factory import open_store
+from daemon.supervision import sleep_unless_stopped
 from plugins.manager import Plugins, load_plugins
 from plugins.variables import relevant_variables
 
@@ -268,8 +269,7 @@ async def run_live(
             "stop with Ctrl-C.\n"
         )
         out.flush()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), options.duration_s)
+        await sleep_unless_stopped(stop, options.duration_s)
         out.write("Stopping ...\n")
     finally:
         stop.set()

@@ -14,7 +14,6 @@ the next). So the other units' polls are late by at most one ``timeout_s``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import logging
 import time
@@ -34,6 +33,7 @@ from daemon.modbus.sunspec import discover
 from daemon.modbus.values import Decoded, ValueDecoder
 from daemon.readings import READINGS_MEASUREMENT, reading_tags
 from daemon.storage.points import FieldValue, Point
+from daemon.supervision import sleep_unless_stopped
 
 log = logging.getLogger(__name__)
 
@@ -237,8 +237,7 @@ class GatewayScheduler:
             at, index = due[0]
             delay = at - loop.time()
             if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
+                await sleep_unless_stopped(stop, delay)
                 continue  # re-check: stopped, or now due
             meter = self.meters[index]
             await meter.poll(sink)

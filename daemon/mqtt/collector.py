@@ -10,7 +10,6 @@ and the message is acknowledged like a good one so the broker does not deliver i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -26,6 +25,7 @@ from daemon.mqtt.routing import Route, Router
 from daemon.readings import READINGS_MEASUREMENT
 from daemon.receipt_times import ReceiptClock
 from daemon.storage.points import Point
+from daemon.supervision import sleep_unless_stopped
 
 log = logging.getLogger(__name__)
 
@@ -220,8 +220,7 @@ class MqttCollector:
             self._check_connection()
             if writer.saturated:
                 self.connection.pause_reading()  # the broker holds the messages meanwhile
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), SATURATED_POLL_S)
+                await sleep_unless_stopped(stop, SATURATED_POLL_S)
                 continue
             self.connection.resume_reading()
             self._submit(writer, await self.connection.next_batch(stop))

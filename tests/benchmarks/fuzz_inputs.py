@@ -20,7 +20,6 @@ import logging
 import math
 import random
 import tempfile
-import textwrap
 import time
 from collections import Counter
 from pathlib import Path
@@ -33,28 +32,16 @@ from daemon.mqtt.client import Message
 from daemon.mqtt.collector import MqttCollector
 from daemon.mqtt.formats import load_formats
 from daemon.mqtt.payloads import BadPayload, decode_payload
-from tests.fuzz_inputs import hostile_payload, register_reads
+from tests.fuzz_inputs import all_formats_config, hostile_payload, register_reads
 
 NOW_NS = 1_765_000_000 * 10**9
 ZONE = ZoneInfo("Europe/Stockholm")
 
 
 def collector_for(formats: list[str], folder: Path) -> MqttCollector:
-    subscriptions = "\n".join(
-        f'    - {{topic: "dev/{{meter}}/{name}", format: {name}}}' for name in formats
-    )
     path = folder / "site.yaml"
     path.write_text(
-        "version: 1\nportfolio: {name: Fuzz}\nmqtt:\n  host: 127.0.0.1\n  subscriptions:\n"
-        + subscriptions
-        + textwrap.dedent("""
-        sites:
-          - id: s
-            name: S
-            buildings: [{id: b, name: B, category: school, atemp_m2: 100}]
-            meters:
-              - {id: m, building: b, medium: electricity, unit: kWh, mqtt: {}}
-        """)
+        all_formats_config(formats).replace("max_payload_bytes: 4096", "max_payload_bytes: 65536")
     )
     return MqttCollector(load_deployment(path))
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import textwrap
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +26,7 @@ from daemon.mqtt.client import Message
 from daemon.mqtt.collector import MqttCollector
 from daemon.mqtt.formats import PayloadFormat, load_formats
 from daemon.mqtt.payloads import BadPayload, Reason, decode_payload
-from tests.fuzz_inputs import hostile_payload, register_reads
+from tests.fuzz_inputs import all_formats_config, hostile_payload, register_reads
 
 FORMATS = load_formats()
 PROFILES = load_profiles()
@@ -45,32 +44,7 @@ CRASH_PAYLOADS = {
 def deployment(tmp_path: Path) -> Deployment:
     """Every shipped format on a subscription, one configured meter each, and plain meters."""
     path = tmp_path / "site.yaml"
-    subscriptions = "\n".join(
-        f'    - {{topic: "dev/{{meter}}/{name}", format: {name}}}' for name in FORMATS
-    )
-    path.write_text(
-        textwrap.dedent("""\
-        version: 1
-        portfolio: {name: Testkommun, timezone: Europe/Stockholm}
-        mqtt:
-          host: 127.0.0.1
-          max_payload_bytes: 4096
-          subscriptions:
-        """)
-        + subscriptions
-        + textwrap.dedent("""
-        sites:
-          - id: s
-            name: S
-            buildings: [{id: b, name: B, category: school, atemp_m2: 100}]
-            meters:
-              - {id: m, building: b, medium: electricity, unit: kWh, mqtt: {}}
-              - {id: ute, building: b, medium: outdoor_temperature, kind: instantaneous,
-                 unit: °C, mqtt: {topic: plain/ute}}
-              - {id: ms, building: b, medium: water, unit: l,
-                 mqtt: {topic: plain/ms, value_path: v, timestamp_path: t}}
-        """)
-    )
+    path.write_text(all_formats_config(FORMATS))
     return load_deployment(path)
 
 

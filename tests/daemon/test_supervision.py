@@ -93,6 +93,25 @@ async def test_a_critical_task_that_keeps_failing_stops_everything_with_its_erro
     assert not isinstance(supervisor.fatal, TaskEnded)
 
 
+def embedded_config(folder: Path, metrics_port: str) -> Path:
+    """A site without meters on the embedded store; the test submits readings itself."""
+    config = folder / "site.yaml"
+    config.write_text(
+        textwrap.dedent(f"""\
+        version: 1
+        portfolio: {{name: Testkommun}}
+        storage: {{backend: embedded, embedded: {{path: data.sqlite}}}}
+        daemon: {{spool: {{path: spool.sqlite}}, register_path: register.sqlite,
+                 metrics: {{port: {metrics_port}}}}}
+        sites:
+          - id: s
+            name: S
+            buildings: [{{id: b, name: B, category: school, atemp_m2: 100}}]
+        """)
+    )
+    return config
+
+
 class FlakyStore(EmbeddedStore):
     """The embedded store, with writes that raise an error nobody foresaw while ``broken``."""
 
@@ -109,22 +128,7 @@ class FlakyStore(EmbeddedStore):
 async def test_a_writer_that_fails_mid_stream_is_shown_down_restarted_and_loses_nothing(
     tmp_path: Path,
 ) -> None:
-    config = tmp_path / "site.yaml"
-    config.write_text(
-        textwrap.dedent("""\
-        version: 1
-        portfolio: {name: Testkommun}
-        storage: {backend: embedded, embedded: {path: data.sqlite}}
-        daemon:
-          spool: {path: spool.sqlite}
-          register_path: register.sqlite
-          metrics: {port: 0}
-        sites:
-          - id: s
-            name: S
-            buildings: [{id: b, name: B, category: school, atemp_m2: 100}]
-        """)
-    )
+    config = embedded_config(tmp_path, metrics_port="0")
     deployment = load_deployment(config)
     async with FlakyStore(tmp_path / "data.sqlite") as store:
         daemon = Daemon(deployment, store)
@@ -172,20 +176,7 @@ async def test_a_writer_that_cannot_be_kept_running_ends_the_daemon_non_zero(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("daemon.supervision.FIRST_BACKOFF_S", 0.001)
-    config = tmp_path / "site.yaml"
-    config.write_text(
-        textwrap.dedent("""\
-        version: 1
-        portfolio: {name: Testkommun}
-        storage: {backend: embedded, embedded: {path: data.sqlite}}
-        daemon: {spool: {path: spool.sqlite}, register_path: register.sqlite,
-                 metrics: {port: null}}
-        sites:
-          - id: s
-            name: S
-            buildings: [{id: b, name: B, category: school, atemp_m2: 100}]
-        """)
-    )
+    config = embedded_config(tmp_path, metrics_port="null")
     async with FlakyStore(tmp_path / "data.sqlite") as store:
         store.broken = True
         daemon = Daemon(load_deployment(config), store)

@@ -31,26 +31,32 @@ NS = 1_000_000_000
 
 
 @asynccontextmanager
-async def running(deployment: Deployment) -> AsyncIterator[tuple[MqttCollector, Writer]]:
-    """The collector and a writer to the deployment's InfluxDB, running until the block ends."""
-    assert deployment.config.storage.influxdb is not None
-    async with InfluxDBStore(deployment.config.storage.influxdb) as store:
-        collector = MqttCollector(deployment)
-        writer = Writer(store, flush_interval_s=0.1)
-        stop, writer_stop = asyncio.Event(), asyncio.Event()
-        writing = asyncio.create_task(writer.run(writer_stop))
-        receiving = asyncio.create_task(collector.run(writer, stop))
-        try:
-            await asyncio.to_thread(collector.connection.connected.wait, 10)
-            assert collector.connection.connected.is_set(), "collector did not connect"
-            await asyncio.sleep(0.3)  # the SUBACK
-            yield collector, writer
-        finally:
-            stop.set()  # the same order as the daemon: stop receiving, make durable, disconnect
-            await receiving
-            writer_stop.set()
-            await writing
-            await collector.close()
+async def running(
+    deployment: Deployment, store: Store | None = None
+) -> AsyncIterator[tuple[MqttCollector, Writer]]:
+    """The collector and a writer to ``store`` (default: the deployment's InfluxDB), running
+    until the block ends."""
+    if store is None:
+        assert deployment.config.storage.influxdb is not None
+        influx = InfluxDBStore(deployment.config.storage.influxdb)
+        async with influx, running(deployment, influx) as both:
+            yield both
+        return
+    collector = MqttCollector(deployment)
+    writer = Writer(store, flush_interval_s=0.1)
+    stop, writer_stop = asyncio.Event(), asyncio.Event()
+    writing = asyncio.create_task(writer.run(writer_stop))
+    receiving = asyncio.create_task(collector.run(writer, stop))
+    try:
+        await asyncio.to_thread(collector.connection.subscribed.wait, 10)
+        assert collector.connection.subscribed.is_set(), "collector did not subscribe"
+        yield collector, writer
+    finally:
+        stop.set()  # the same order as the daemon: stop receiving, make durable, disconnect
+        await receiving
+        writer_stop.set()
+        await writing
+        await collector.close()
 
 
 async def until(condition: Callable[[], bool], timeout_s: float = 15.0) -> None:
@@ -348,22 +354,10 @@ async def test_a_flood_of_receipt_time_messages_stores_every_one_in_either_store
     """20,000 plain numbers without a device time, as fast as Mosquitto delivers them: each
     is stored as its own point (at ms precision 4,449 of 20,000 once survived)."""
     total = 20_000
-    collector = MqttCollector(mqtt_deployment)
-    writer = Writer(store, flush_interval_s=0.1)
-    stop, writer_stop = asyncio.Event(), asyncio.Event()
-    writing = asyncio.create_task(writer.run(writer_stop))
-    receiving = asyncio.create_task(collector.run(writer, stop))
-    try:
-        await asyncio.to_thread(collector.connection.subscribed.wait, 10)
-        payloads = [b"%.3f" % (i / 1000) for i in range(total)]
+    payloads = [b"%.3f" % (i / 1000) for i in range(total)]
+    async with running(mqtt_deployment, store) as (_, writer):
         await asyncio.to_thread(publisher.publish_many, "fastighet/skolan/ute", payloads)
         await until(lambda: writer.stats.written >= total, timeout_s=120)
-    finally:
-        stop.set()
-        await receiving
-        writer_stop.set()
-        await writing
-        await collector.close()
     series = await store.raw(
         SeriesSelector("readings", "temperature_c", {"meter": "skolan-ute"}), 0, 2 * 10**18
     )
