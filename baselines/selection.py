@@ -66,6 +66,20 @@ class Criterion(StrEnum):
     BIC = "bic"
 
 
+class Rejection(StrEnum):
+    """Why a candidate does not qualify (``Candidate.reason`` says it with the figures)."""
+
+    TOO_FEW_POINTS = "too_few_points"
+    NO_BALANCE_POINT = "no_balance_point"
+    WEEKDAYS_INESTIMABLE = "weekdays_inestimable"
+    SLOPE_NOT_SIGNIFICANT = "slope_not_significant"
+    WEEKDAYS_NOT_SIGNIFICANT = "weekdays_not_significant"
+
+
+#: rejections of a fit that exists but whose terms are not significant
+NOT_SIGNIFICANT = frozenset({Rejection.SLOPE_NOT_SIGNIFICANT, Rejection.WEEKDAYS_NOT_SIGNIFICANT})
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One form's best fit, with or without weekday terms, as selection saw it."""
@@ -73,7 +87,8 @@ class Candidate:
     form: ModelForm
     weekday_terms: bool
     qualified: bool
-    reason: str  # why it does not qualify; empty if it does
+    reason: str  # why it does not qualify, for people; empty if it does
+    rejection: Rejection | None = None  # the same, for code
     heating_c: float | None = None
     cooling_c: float | None = None
     spread_c: float | None = None
@@ -91,6 +106,7 @@ class Candidate:
             "weekday_terms": self.weekday_terms,
             "qualified": self.qualified,
             "reason": self.reason or None,
+            "rejection": self.rejection.value if self.rejection else None,
             "adj_r2": self.adj_r2 if math.isfinite(self.adj_r2) else None,
             "bic": self.bic if math.isfinite(self.bic) else None,
             "heating_balance_c": self.heating_c,
@@ -222,6 +238,39 @@ def _concatenate(parts: list[Best]) -> Best:
     )
 
 
+def _unusable(form: ModelForm, *, weekdays_inestimable: bool) -> tuple[str, Rejection]:
+    """Why a form has no fit at all."""
+    if weekdays_inestimable:
+        return (
+            "the weekday terms cannot be estimated (a weekday without data)",
+            Rejection.WEEKDAYS_INESTIMABLE,
+        )
+    if form is ModelForm.INTERCEPT:
+        return "too few data points", Rejection.TOO_FEW_POINTS
+    return (
+        "no balance point with enough data on the temperature-dependent side",
+        Rejection.NO_BALANCE_POINT,
+    )
+
+
+def _insignificant(
+    slopes_p: Sequence[tuple[str, float]], weekdays_p: float
+) -> tuple[str, Rejection | None]:
+    """Why a fit does not qualify on significance, or ("", None) if it does."""
+    for name, value in slopes_p:
+        if not value <= SLOPE_P_MAX:
+            return (
+                f"{name} slope not significant (p = {value:.3g} > {SLOPE_P_MAX})",
+                Rejection.SLOPE_NOT_SIGNIFICANT,
+            )
+    if not weekdays_p <= SLOPE_P_MAX:
+        return (
+            f"weekday terms not significant together (F-test p = {weekdays_p:.3g} > {SLOPE_P_MAX})",
+            Rejection.WEEKDAYS_NOT_SIGNIFICANT,
+        )
+    return "", None
+
+
 def _candidates(
     found: dict[ModelForm, Best],
     fixable: npt.NDArray[np.bool_],
@@ -273,34 +322,21 @@ def _candidates(
         ]
         for row in range(rows):
             option = option_of[row]
-            reason = ""
+            first = row - row % len(options)
+            rejection: Rejection | None
             if not usable_list[f][row]:
-                reason = (
-                    "too few data points"
-                    if form is ModelForm.INTERCEPT
-                    else "no balance point with enough data on the temperature-dependent side"
-                )
-                first = row - row % len(options)
-                if option.weekday_terms and not fixable_list[row] and fixable_list[first]:
-                    reason = "the weekday terms cannot be estimated (a weekday without data)"
+                inestimable = option.weekday_terms and not fixable_list[row] and fixable_list[first]
+                reason, rejection = _unusable(form, weekdays_inestimable=inestimable)
             else:
-                for j, name in tested:
-                    value = p_list[f][row][j]
-                    if not value <= SLOPE_P_MAX:
-                        reason = f"{name} slope not significant (p = {value:.3g} > {SLOPE_P_MAX})"
-                        break
-                together = weekday_p[f][row]
-                if not reason and not together <= SLOPE_P_MAX:
-                    reason = (
-                        f"weekday terms not significant together "
-                        f"(F-test p = {together:.3g} > {SLOPE_P_MAX})"
-                    )
+                slopes_p = [(name, p_list[f][row][j]) for j, name in tested]
+                reason, rejection = _insignificant(slopes_p, weekday_p[f][row])
             per_meter[row // len(options)].append(
                 Candidate(
                     form=form,
                     weekday_terms=option.weekday_terms,
-                    qualified=not reason,
+                    qualified=rejection is None,
                     reason=reason,
+                    rejection=rejection,
                     heating_c=_optional(values["heating"][f][row]),
                     cooling_c=_optional(values["cooling"][f][row]),
                     spread_c=_optional(values["spread"][f][row]),
@@ -524,7 +560,7 @@ def fit_form(
         data, options, [form], grid=grid, spreads=spreads, min_side_points=min_side_points
     )
     (candidate,) = candidates
-    if not candidate.qualified and "not significant" not in candidate.reason:
+    if not candidate.qualified and candidate.rejection not in NOT_SIGNIFICANT:
         return None
     T = np.asarray(temperature, dtype=np.float64).reshape(data.T.shape)
     return _fit(candidate, data, 0, temperature=T[0], extra_names=extra_names)

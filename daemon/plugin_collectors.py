@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import cast
 
 from daemon.config.models import EnmsConfig
@@ -23,6 +23,9 @@ from plugins.collectors import Collector, Submit, collector_context
 from plugins.manager import Plugins
 
 log = logging.getLogger(__name__)
+
+#: the writer's submit; what it returns (accepted or dropped) is counted by the writer
+WriterSubmit = Callable[[Sequence[Point]], object]
 
 COLLECTOR = "plugin"
 FIRST_BACKOFF_S = 1.0
@@ -39,7 +42,7 @@ class SupervisedCollector:
         self.restarts = 0
         self.rejected = 0
 
-    def _submit(self, submit: Submit) -> Submit:
+    def _submit(self, submit: WriterSubmit) -> Submit:
         def checked(points: Sequence[Point]) -> None:
             good = [p for p in points if isinstance(p, Point)]
             if len(good) != len(points):
@@ -54,7 +57,7 @@ class SupervisedCollector:
 
         return checked
 
-    async def run(self, submit: Submit, stop: asyncio.Event) -> None:
+    async def run(self, submit: WriterSubmit, stop: asyncio.Event) -> None:
         backoff = FIRST_BACKOFF_S
         while not stop.is_set():
             try:

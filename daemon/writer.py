@@ -127,8 +127,9 @@ class Writer:
         """True while new readings would be dropped: collectors that can wait should."""
         return self.depth >= self.max_queue
 
-    def submit(self, points: Sequence[Point], on_durable: Callback | None = None) -> None:
-        """Queue readings; ``on_durable`` runs once they are written or spooled."""
+    def submit(self, points: Sequence[Point], on_durable: Callback | None = None) -> bool:
+        """Queue readings; ``on_durable`` runs once they are written or spooled. False if
+        they were dropped (the queue is full; counted and logged)."""
         self.stats.received += len(points)
         if points and self.depth + len(points) > self.max_queue:
             self.stats.dropped += len(points)
@@ -138,10 +139,11 @@ class Writer:
                 self.max_queue,
                 len(points),
             )
-            return  # on_durable never runs: an MQTT broker will deliver them again
+            return False  # on_durable never runs: an MQTT broker will deliver them again
         self._queue.push(_Submission(points, on_durable))
         if self.depth >= self.batch_size or (not points and on_durable is not None):
             self._wakeup.set()
+        return True
 
     # ------------------------------------------------------------------ steps
     async def _write(self, points: list[Point]) -> tuple[int, int]:

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 OFFLINE_RETRY_S = 60.0
 ILLEGAL_DATA_ADDRESS = 2
 
-Sink = Callable[[Sequence[Point]], None]
+Sink = Callable[[Sequence[Point]], object]  # the writer's submit; what it returns is unused
 
 _unexpected = RateLimitedLog(log, logging.ERROR, exc_info=True)
 _bad_values = RateLimitedLog(log, logging.WARNING)

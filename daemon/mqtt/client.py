@@ -237,6 +237,8 @@ class MqttConnection:
         failed = [reason for reason in reasons if reason.is_failure]
         if failed:
             log.error("MQTT broker %s refused subscriptions: %s", self.name, failed)
+        granted = len(reasons) - len(failed)
+        log.info("MQTT %s: subscriptions granted (%d topic filters)", self.name, granted)
         self.subscribed.set()
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -38,7 +40,7 @@ class ReadingSink(Protocol):
 
     def submit(
         self, points: Sequence[Point], on_durable: Callable[[], None] | None = None
-    ) -> None: ...
+    ) -> bool: ...
 
 
 #: topics tracked one by one in health; further ones are counted together
@@ -47,6 +49,8 @@ OTHER_TOPICS = "(other topics)"
 SAMPLE_INTERVAL_S = 60.0
 SAMPLE_BYTES = 200
 SATURATED_POLL_S = 0.1
+#: how long a receipt time is kept after its message was acknowledged (redelivery.py)
+ACK_GRACE_S = 30.0
 
 
 class ConnectionTaskEnded(Exception):
@@ -69,6 +73,7 @@ class MqttCollector:
         self.receipt_clock = ReceiptClock(config.storage.resolution_ns)
         self.redeliveries = Redeliveries()
         self._stamped: list[tuple[Key, int]] = []
+        self._acknowledged: deque[tuple[float, int, list[tuple[Key, int]]]] = deque()
 
     def health(self) -> list[SourceHealth]:
         return list(self._health.values())
@@ -176,6 +181,7 @@ class MqttCollector:
         return [point for message in messages if (point := self.handle(message)) is not None]
 
     def _submit(self, writer: ReadingSink, messages: Sequence[Message]) -> None:
+        self._expire_acknowledged()
         if not messages:
             return
         points = self.handle_batch(messages)
@@ -190,11 +196,25 @@ class MqttCollector:
 
         def acknowledge() -> None:
             acknowledged = [self.connection.ack(mids, generation) for generation, mids in acks]
-            if all(acknowledged):  # else the broker delivers them again: keep their times
+            if stamped and all(acknowledged):
+                # kept a while longer: a connection lost before the PUBACKs reached the
+                # broker brings the messages again (else they stay until delivered again)
+                deadline = time.monotonic() + ACK_GRACE_S
+                self._acknowledged.append((deadline, self.connection.generation, stamped))
+
+        if not writer.submit(points, on_durable=acknowledge):
+            for key, time_ns in stamped:  # dropped, never stored: a re-delivery is new
+                self.redeliveries.forget(key, time_ns)
+
+    def _expire_acknowledged(self) -> None:
+        """Forget the times of messages whose acknowledgement has surely reached the broker:
+        the connection it went on is still up ``ACK_GRACE_S`` later."""
+        now = time.monotonic()
+        while self._acknowledged and self._acknowledged[0][0] <= now:
+            _, generation, stamped = self._acknowledged.popleft()
+            if generation == self.connection.generation and self.connection.connected.is_set():
                 for key, time_ns in stamped:
                     self.redeliveries.forget(key, time_ns)
-
-        writer.submit(points, on_durable=acknowledge)
 
     def start(self) -> None:
         """Connect (in the background); ``close`` disconnects."""

@@ -5,9 +5,11 @@ broker, the broker delivers the message again, flagged DUP. A reading stamped wi
 device's time is idempotent -- the same series and time overwrite the same point -- but a
 reading stamped on receipt would get a new time and be stored twice. So every receipt-stamped
 message is remembered, by topic and payload digest, with the time it was given, until its
-acknowledgement has been handed to the connection it came on; a DUP-flagged message from a
-later connection takes the time of the oldest remembered one with the same topic and
-payload, and the store overwrites that point with the same values.
+acknowledgement has surely reached the broker (the connection it went on was still up a grace
+period later); a DUP-flagged message from a later connection takes the time of the oldest
+remembered one with the same topic and payload, and the store overwrites that point with the
+same values (any remembered delivery of the same topic and payload is an equal point). A
+reading the writer dropped is forgotten at once: its re-delivery is a new reading.
 
 What this cannot cover: the process killed after a reading became durable and before its
 acknowledgement left (a window of about one event-loop iteration); then the re-delivery is

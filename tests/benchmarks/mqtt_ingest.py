@@ -116,7 +116,7 @@ def bare(client_id: str, messages: int) -> float:
     return messages / elapsed
 
 
-async def enms(client_id: str, messages: int) -> float:
+async def enms(client_id: str, messages: int, meters: int) -> float:
     from daemon.deployment import load_deployment
     from daemon.mqtt.collector import MqttCollector
     from daemon.storage.factory import open_store
@@ -128,12 +128,17 @@ async def enms(client_id: str, messages: int) -> float:
         influx = f"{{url: '{influx_url()}', database: {DATABASE}, create_database: true}}"
         subscription = "{topic: 'bench/{meter}/SENSOR', format: tasmota_energy}"
         building = "{id: b, name: B, category: office, atemp_m2: 100}"
+        # each device is a configured meter: unknown ones are counted, not stored
+        configured = ", ".join(
+            f"{{id: m{i}, building: b, medium: electricity, unit: kWh, mqtt: {{}}}}"
+            for i in range(meters)
+        )
         config.write_text(
             "version: 1\nportfolio: {name: Benchmark}\n"
             f"storage: {{backend: influxdb, influxdb: {influx}}}\n"
             f"mqtt: {{host: {host}, port: {port}, client_id: {client_id}, "
             f"subscriptions: [{subscription}]}}\n"
-            f"sites: [{{id: s, name: S, buildings: [{building}]}}]\n"
+            f"sites: [{{id: s, name: S, buildings: [{building}], meters: [{configured}]}}]\n"
         )
         deployment = load_deployment(config)
     async with open_store(deployment.config.storage) as store:
@@ -170,7 +175,7 @@ def main() -> None:
     open_session(enms_id)
     publish_rate = publish(args.messages, args.meters)
     bare_rate = bare(bare_id, args.messages)
-    enms_rate = asyncio.run(enms(enms_id, args.messages))
+    enms_rate = asyncio.run(enms(enms_id, args.messages, args.meters))
     httpx.post(f"{influx_url()}/query", data={"q": f'DROP DATABASE "{DATABASE}"'}, timeout=60)
     print(f"messages: {args.messages:,} Tasmota telemetry messages on {args.meters} topics, QoS 1")
     print(f"publisher (queueing them): {publish_rate:,.0f} messages/s")

@@ -85,7 +85,7 @@ class Daemon:
             found = pattern.search(text)
             if found:
                 self.port = int(found[1])
-            return found is not None and "subscribing to 2 topic filters" in text
+            return found is not None and "subscriptions granted (2 topic filters)" in text
 
         await until(started, "daemon connected", 40)
 

@@ -171,9 +171,8 @@ async def test_daemon_killed_with_spooled_readings_loses_and_duplicates_nothing(
 
     process = start_daemon(config, log)
     try:
-        await until(
-            lambda: "subscribing to 1 topic filters" in log.read_text(), 20, "daemon connected"
-        )
+        granted = "subscriptions granted (1 topic filters)"
+        await until(lambda: granted in log.read_text(), 20, "daemon subscribed")
         publisher = Publisher(Broker(host, port))
         for i in range(total):
             payload = {"ts": 1_700_000_000 + i, "heat": {"energy_mwh": 10 + i / 1000}}

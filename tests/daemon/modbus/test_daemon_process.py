@@ -16,8 +16,9 @@ import pytest
 from daemon.config.models import InfluxDBSettings
 from daemon.deployment import Deployment
 from daemon.health import HEALTH_MEASUREMENT
+from daemon.modbus.profiles import RegisterKind
 from daemon.storage import InfluxDBStore, SeriesSelector
-from tests.daemon.modbus.conftest import Site, site_config
+from tests.daemon.modbus.conftest import PROFILES, Site, site_config
 from tests.daemon.mqtt.conftest import Broker, Publisher
 from tests.process_output import Output
 from tests.services import require_mqtt
@@ -67,6 +68,19 @@ async def test_enms_run_collects_and_flushes_on_sigterm(deployment: Deployment) 
     assert all(p.fields["online"] for p in health if p.tags["source"] not in failing)
 
 
+async def until_stored(influx: InfluxDBSettings, meter: str, count: int) -> None:
+    """Until ``count`` energy readings of ``meter`` are in InfluxDB (bounded: 30 s)."""
+    async with InfluxDBStore(influx) as store:
+        for _ in range(300):
+            series = await store.raw(
+                SeriesSelector("readings", "energy_kwh", {"meter": meter}), 0, 2 * 10**18
+            )
+            if sum(len(s.values) for s in series) >= count:
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"{meter}: fewer than {count} readings stored in 30 s")
+
+
 async def test_one_daemon_collects_modbus_and_mqtt_through_one_writer(
     site: Site, influx_settings: InfluxDBSettings, tmp_path: Path
 ) -> None:
@@ -82,6 +96,13 @@ async def test_one_daemon_collects_modbus_and_mqtt_through_one_writer(
         "          - {id: plug-1, building: hus-b, medium: electricity, unit: kWh, mqtt: {}}\n"
     )
     config.write_text(text.replace("sites:\n", mqtt + "sites:\n", 1) + plug)
+    # the two inputs that once stopped the daemon: a SunSpec scale factor of 400 on one
+    # gateway, and (below) MQTT payloads that raised OverflowError and RecursionError
+    holding = site.sunspec.device(1).images[RegisterKind.HOLDING]
+    model_start = next(a for a in sorted(holding) if a > 40002 and holding[a] == 203)
+    w_sf = next(r for r in PROFILES["sunspec"].registers if r.field == "w_sf")
+    assert w_sf.model_offset is not None
+    holding[model_start + 2 + w_sf.model_offset] = 400
     process = subprocess.Popen(  # noqa: ASYNC220 - started once; awaited in a thread below
         [sys.executable, "-m", "daemon.cli", "run", "--config", str(config)],
         stdout=subprocess.PIPE,
@@ -92,15 +113,18 @@ async def test_one_daemon_collects_modbus_and_mqtt_through_one_writer(
     publisher = Publisher(Broker(host, port))
     output = Output(process)
     try:
-        await asyncio.to_thread(output.wait_for, "subscribing to 1 topic filters")
-        await asyncio.sleep(0.5)  # the SUBACK
+        await asyncio.to_thread(output.wait_for, "subscriptions granted (1 topic filters)")
+        topic = "fastighet/hus-b/plug-1/SENSOR"
+        publisher.publish(topic, b'{"ENERGY": {"Total": 1' + b"0" * 400 + b"}}")
+        publisher.publish(topic, b"[" * 60_000)
         for i in range(5):
             payload = {
                 "Time": "2024-01-15T10:30:0" + str(i),
                 "ENERGY": {"Total": 10.0 + i, "Power": 100},
             }
-            publisher.publish("fastighet/hus-b/plug-1/SENSOR", json.dumps(payload))
-        await asyncio.sleep(1.5)
+            publisher.publish(topic, json.dumps(payload))
+        await until_stored(influx_settings, "plug-1", 5)
+        await until_stored(influx_settings, "el-sunspec", 2)
         process.send_signal(signal.SIGTERM)
         text = await asyncio.to_thread(output.finish)
     finally:
@@ -120,3 +144,8 @@ async def test_one_daemon_collects_modbus_and_mqtt_through_one_writer(
     mqtt_health = next(p for p in health if p.tags["collector"] == "mqtt")
     assert mqtt_health.tags["source"] == "fastighet/hus-b/plug-1/SENSOR"
     assert mqtt_health.fields["successes"] == 5
+    assert mqtt_health.fields["failures"] == 2  # the two crash payloads, counted
+    assert "bad MQTT payload" in text
+    sunspec = next(p for p in health if p.tags["source"] == "el-sunspec")
+    assert sunspec.fields["errors_value_bad_scale_factor"] >= 2
+    assert sunspec.fields["online"]
