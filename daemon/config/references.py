@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from daemon.config.models import EnmsConfig, Meter, ValueKind
+from daemon.mqtt.topics import TopicPattern
 
 Path = tuple[str | int, ...]
 
@@ -87,6 +88,7 @@ def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
             if meter.mqtt is not None:
                 if meter.mqtt.topic is not None:
                     topics.append(((*here, "mqtt", "topic"), meter.mqtt.topic))
+                    problems += _overlap((*here, "mqtt", "topic"), meter.mqtt.topic, config)
                 if config.mqtt is None:
                     problems.append(
                         ((*here, "mqtt"), "an MQTT meter needs the top-level 'mqtt' broker section")
@@ -106,6 +108,22 @@ def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
     problems += _target_problems(config)
     problems += _queue_problems(config)
     return problems
+
+
+def _overlap(here: Path, topic: str, config: EnmsConfig) -> list[tuple[Path, str]]:
+    """A meter's own topic that a subscription also matches: the broker delivers each message
+    once per matching subscription, so a reading stamped on receipt would be stored twice."""
+    for subscription in config.mqtt.subscriptions if config.mqtt else []:
+        if TopicPattern(subscription.topic).match(topic) is not None:
+            return [
+                (
+                    here,
+                    f"{topic!r} is also matched by the subscription {subscription.topic!r}: "
+                    "the broker would deliver its messages twice; leave out the meter's topic "
+                    "(mqtt: {}) or narrow the subscription",
+                )
+            ]
+    return []
 
 
 def _queue_problems(config: EnmsConfig) -> list[tuple[Path, str]]:

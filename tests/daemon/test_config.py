@@ -301,3 +301,18 @@ def test_a_queue_smaller_than_a_write_batch_is_refused() -> None:
     (issue,) = issues_of(text)
     assert "daemon.max_queue" in issue
     assert "batch_size (5000)" in issue
+
+
+def test_a_meter_topic_that_a_subscription_also_matches_is_refused() -> None:
+    """The broker would deliver each message once per matching subscription."""
+    text = MINIMAL.replace(
+        "version: 1\n",
+        "version: 1\nmqtt: {host: 127.0.0.1, subscriptions: "
+        '[{topic: "shellies/{meter}/status/emdata:0", format: shelly_pro_3em_energy}]}\n',
+    )
+    text += (
+        "      - {id: el-3em, building: skolan-a, medium: electricity, unit: kWh,\n"
+        '         mqtt: {topic: "shellies/el-3em/status/emdata:0"}}\n'
+    )
+    (issue,) = issues_of(text)
+    assert "also matched by the subscription" in issue

@@ -102,8 +102,7 @@ def mqtt_config(
                   mqtt: {{topic: "fastighet/skolan/vatten", value_path: reading.litres,
                           timestamp_path: reading.time}}}}
               - {{id: skolan-el-3em, building: skolan-a, medium: electricity, unit: kWh,
-                  mqtt: {{topic: "shellies/skolan-el-3em/status/emdata:0",
-                          format: shelly_pro_3em_energy}}}}
+                  mqtt: {{}}}}  # through the shellies/{{meter}}/status/emdata:0 subscription
           - id: solrosen
             name: Förskolan Solrosen
             buildings:
