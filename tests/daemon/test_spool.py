@@ -228,3 +228,29 @@ async def test_a_damaged_row_no_longer_stops_the_writer_replaying_the_spool(
     assert sum(len(s.values) for s in series) == 40
     assert spool.quarantined == 1
     assert writer.stats.replayed == 40
+
+
+_OLD_WAL_SPOOL = """
+import json, os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("CREATE TABLE batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+           "readings INTEGER NOT NULL, body BLOB NOT NULL)")
+for batch in range(30):
+    rows = [["readings", {"meter": "m"}, {"n": batch * 100 + i}, batch * 100 + i + 1]
+            for i in range(100)]
+    db.execute("INSERT INTO batches (readings, body) VALUES (?, ?)", (100, json.dumps(rows)))
+os._exit(0)  # killed: the batches are still in the write-ahead log
+"""
+
+
+def test_a_spool_left_by_an_older_enms_in_wal_mode_is_taken_over_whole(tmp_path: Path) -> None:
+    """Upgrading: the spool of a killed daemon from before the rollback journal, its batches
+    still in the -wal file, opens with every reading and in the new mode."""
+    path = tmp_path / "spool.sqlite"
+    subprocess.run([sys.executable, "-c", _OLD_WAL_SPOOL, str(path)], check=True, timeout=60)
+    assert (tmp_path / "spool.sqlite-wal").exists()
+    spool = Spool(path, max_bytes=100_000_000)
+    assert spool.salvage is None
+    assert spool.readings == 3000
+    assert spool._db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
