@@ -81,11 +81,6 @@ def _from_bytes(raw: bytes, word_order: Order, byte_order: Order) -> list[int]:
     return words if word_order is Order.BIG else list(reversed(words))
 
 
-def raw_value(registers: Sequence[int], word_order: Order, byte_order: Order) -> int:
-    """The registers as one unsigned integer in the device's order (for sentinel checks)."""
-    return int.from_bytes(_to_bytes(registers, word_order, byte_order), "big")
-
-
 def decode(
     registers: Sequence[int],
     data_type: DataType,

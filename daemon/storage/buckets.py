@@ -8,7 +8,7 @@ asks the server for days and rolls them up here.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -148,8 +148,3 @@ def roll_up(
         counts, _ = reduce_sorted(starts, count[filled].astype(float), bounds, Aggregate.SUM)
     counts_int = np.nan_to_num(counts).astype(np.int64)
     return values, counts_int
-
-
-def to_utc_text(ns: int) -> str:
-    """An RFC 3339 UTC timestamp, for messages and evidence links."""
-    return datetime.fromtimestamp(ns / NS, tz=UTC).isoformat().replace("+00:00", "Z")
