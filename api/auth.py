@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request, status
@@ -35,14 +35,19 @@ class Caller:
     scopes: frozenset[str]
 
 
-def presented_key(request: Request) -> str | None:
-    key = request.headers.get(KEY_HEADER)
+def key_in(headers: Mapping[str, str]) -> str | None:
+    """The key a request presents in its headers (case-insensitive names), if any."""
+    key = headers.get(KEY_HEADER)
     if key:
         return key
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    scheme, _, credentials = headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
     return None
+
+
+def presented_key(request: Request) -> str | None:
+    return key_in(request.headers)
 
 
 def known_key(settings: ApiSettings, key: str) -> ApiKey | None:
@@ -84,7 +89,7 @@ def require(scope: Scope) -> Callable[[Request], Awaitable[Caller]]:
 
     async def check(request: Request) -> Caller:
         settings: ApiSettings = request.app.state.enms.config.api
-        anonymous = bool(getattr(request.app.state, "anonymous_reads", False))
+        anonymous: bool = request.app.state.anonymous_reads  # set by create_app
         caller = identify(settings, presented_key(request), scope, anonymous_reads=anonymous)
         if scope not in caller.scopes:
             raise HTTPException(

@@ -15,18 +15,10 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import KEY_HEADER, known_key
+from api.auth import KEY_HEADER, key_in, known_key
 from daemon.config.api import ApiSettings
 
 _WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def _key(headers: Headers) -> str | None:
-    key = headers.get(KEY_HEADER)
-    if key:
-        return key
-    scheme, _, credentials = headers.get("authorization", "").partition(" ")
-    return credentials.strip() or None if scheme.lower() == "bearer" else None
 
 
 class RequestGuard:
@@ -45,7 +37,7 @@ class RequestGuard:
         if length is not None and (not length.isdigit() or int(length) > limit):
             await _answer(scope, receive, send, 413, f"the request body exceeds {limit} bytes")
             return
-        key = _key(headers)
+        key = key_in(headers)
         found = known_key(settings, key) if key is not None else None
         if found is None:
             await _answer(

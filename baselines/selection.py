@@ -86,7 +86,6 @@ class Candidate:
 
     form: ModelForm
     weekday_terms: bool
-    qualified: bool
     reason: str  # why it does not qualify, for people; empty if it does
     rejection: Rejection | None = None  # the same, for code
     heating_c: float | None = None
@@ -94,6 +93,10 @@ class Candidate:
     spread_c: float | None = None
     adj_r2: float = math.nan
     bic: float = math.nan
+
+    @property
+    def qualified(self) -> bool:
+        return self.rejection is None
 
     def score(self, criterion: Criterion) -> float:
         """Higher is better; -inf for a figure that cannot be computed."""
@@ -334,7 +337,6 @@ def _candidates(
                 Candidate(
                     form=form,
                     weekday_terms=option.weekday_terms,
-                    qualified=rejection is None,
                     reason=reason,
                     rejection=rejection,
                     heating_c=_optional(values["heating"][f][row]),

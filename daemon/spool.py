@@ -189,18 +189,16 @@ class Spool:
         self._db = self._open()
         batches = readings = lost = 0
         self._db.execute("BEGIN IMMEDIATE")
-        for seq, count, body in _readable_rows(moved):
+        for seq, stored_count, body in _readable_rows(moved):
             try:
-                _decode(body)
+                count = len(_decode(body))  # the row's own count may be damaged too
             except (ValueError, TypeError):
-                self._quarantine(seq, count, body, "undecodable row in a damaged spool")
+                self._quarantine(seq, stored_count, body, "undecodable row in a damaged spool")
                 lost += 1
                 continue
-            self._db.execute(
-                "INSERT INTO batches (readings, body) VALUES (?, ?)", (int(count), body)
-            )
+            self._db.execute("INSERT INTO batches (readings, body) VALUES (?, ?)", (count, body))
             batches += 1
-            readings += int(count)
+            readings += count
         self._db.execute("COMMIT")
         log.error(
             "spool %s was damaged: moved to %s; %d batches (%d readings) salvaged into a new "

@@ -166,19 +166,12 @@ class MeterPoller:
         try:
             decoded = await self.read_values()
         except MeterReadError as exc:
-            result.error = str(exc)
-            result.latency_s = time.monotonic() - began
-            self.health.record_failure(clock(), exc.kind, str(exc))
-            if self.profile.sunspec is not None and not isinstance(exc, MeterException):
-                self._blocks = None  # rediscover: the device may have been replaced
-            return result
+            rediscover = not isinstance(exc, MeterException)
+            return self._failed(result, began, clock(), exc.kind, str(exc), rediscover=rediscover)
         except Exception as exc:  # the input boundary: one device's answer stops nothing
-            result.error = f"cannot decode the answer: {type(exc).__name__}: {exc}"
-            result.latency_s = time.monotonic() - began
-            self.health.record_failure(clock(), "undecodable", result.error)
-            _unexpected.log(self.meter.id, result.error)
-            self._blocks = None if self.profile.sunspec is not None else self._blocks
-            return result
+            message = f"cannot decode the answer: {type(exc).__name__}: {exc}"
+            _unexpected.log(self.meter.id, message)
+            return self._failed(result, began, clock(), "undecodable", message, rediscover=True)
         now = clock()  # read time: when the answer arrived
         values = decoded.values
         result.values, result.problems = values, decoded.problems
@@ -197,6 +190,23 @@ class MeterPoller:
         if stored:
             sink([Point(READINGS_MEASUREMENT, self.tags, stored, now)])
         self.health.record_success(now, result.latency_s, len(stored))
+        return result
+
+    def _failed(
+        self,
+        result: PollResult,
+        began: float,
+        now_ns: int,
+        kind: str,
+        message: str,
+        *,
+        rediscover: bool,
+    ) -> PollResult:
+        result.error = message
+        result.latency_s = time.monotonic() - began
+        self.health.record_failure(now_ns, kind, message)
+        if rediscover and self.profile.sunspec is not None:
+            self._blocks = None  # rediscover: the device may have been replaced
         return result
 
     def first_delay(self) -> float:
@@ -271,13 +281,6 @@ class ModbusCollector:
         results = await asyncio.gather(*(s.poll_all(sink) for s in self.schedulers))
         by_meter = {result.meter: result for group in results for result in group}
         return [by_meter[meter.meter.id] for meter in self.meters]
-
-    async def run(self, sink: Sink, stop: asyncio.Event) -> None:
-        """Poll every meter on its schedule until ``stop``."""
-        try:
-            await asyncio.gather(*(s.run(sink, stop) for s in self.schedulers))
-        finally:
-            await self.close()
 
     def health(self) -> list[SourceHealth]:
         return [meter.health for meter in self.meters]

@@ -95,10 +95,6 @@ class ValueDecoder:
                 raw[slot.spec.field] = None if nan else value  # NaN: not available
         return raw
 
-    def values(self, reads: Sequence[tuple[Block, Sequence[int]]]) -> dict[str, float | None]:
-        """Every register's engineering value by field; None where not available."""
-        return self.decode(reads).values
-
     def decode(self, reads: Sequence[tuple[Block, Sequence[int]]]) -> Decoded:
         """Every register's engineering value, and why any value is missing.
 

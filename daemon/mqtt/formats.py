@@ -88,7 +88,9 @@ class PayloadFormat(StrictModel):
     id: Identifier
     description: str = Field(description="the device and topic, for people")
     medium: Medium | None = Field(
-        None, description="medium tag of readings, unless a meter sets it"
+        None,
+        description="what the format's devices measure (for people: every stored reading "
+        "takes the medium of its configured meter)",
     )
     payload: Literal["json", "number"] = Field("json", description="a JSON object or a bare number")
     timestamp: TimestampSpec | None = Field(

@@ -76,10 +76,15 @@ def _lookup(document: Any, path: str) -> Any:
     return node
 
 
+def _numeric(text: str) -> bool:
+    """Whether stripped ``text`` is a number as this module reads one (module docstring)."""
+    return len(text) <= _MAX_NUMBER_TEXT and _NUMERIC_TEXT.fullmatch(text) is not None
+
+
 def _parse_text(text: str, what: str) -> float:
     """A number written as text, or BadPayload (see the module docstring for the rule)."""
     text = text.strip()
-    if len(text) > _MAX_NUMBER_TEXT or not _NUMERIC_TEXT.fullmatch(text):
+    if not _numeric(text):
         raise BadPayload(Reason.WRONG_TYPE, f"{what} is {text[:40]!r}, not a number")
     return float(text)  # the pattern admits only what float reads; huge exponents give inf
 
@@ -119,7 +124,7 @@ def _exact(raw: Any, path: str) -> Decimal:
     # repr gives the shortest text that reads back as the same float: the device's own
     # digits for any time written with up to 15 significant digits (ms since 1970 in s)
     text = repr(raw) if isinstance(raw, float) else raw.strip()
-    if len(text) > _MAX_NUMBER_TEXT or not _NUMERIC_TEXT.fullmatch(text):
+    if not _numeric(text):
         raise BadPayload(Reason.BAD_TIMESTAMP, f"{path} = {str(raw)[:40]!r} is not a time")
     return Decimal(text)
 
@@ -154,7 +159,7 @@ def _plain_number(payload: bytes, fmt: PayloadFormat) -> dict[str, float]:
         text = payload.decode().strip()
     except UnicodeDecodeError:
         raise BadPayload(Reason.NOT_A_NUMBER, "payload is not text") from None
-    if len(text) > _MAX_NUMBER_TEXT or not _NUMERIC_TEXT.fullmatch(text):
+    if not _numeric(text):
         raise BadPayload(Reason.NOT_A_NUMBER, f"payload {text[:40]!r} is not a number")
     raw = float(text)
     if not math.isfinite(raw):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from daemon.config.connections import PRECISION_NS
 from daemon.errors import InvalidPoint
 from daemon.storage.points import FieldValue, Point, plain
 
 _MEASUREMENT_ESCAPES = str.maketrans({",": "\\,", " ": "\\ "})
 _KEY_ESCAPES = str.maketrans({",": "\\,", "=": "\\=", " ": "\\ "})
-_PRECISION_DIVISOR = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 _SERIES_CACHE_LIMIT = 100_000
 
 
@@ -50,9 +50,9 @@ class LineEncoder:
     """
 
     def __init__(self, precision: str = "ms") -> None:
-        if precision not in _PRECISION_DIVISOR:
-            raise ValueError(f"precision must be one of {', '.join(_PRECISION_DIVISOR)}")
-        self.divisor = _PRECISION_DIVISOR[precision]
+        if precision not in PRECISION_NS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISION_NS)}")
+        self.divisor = PRECISION_NS[precision]
         self._series: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
         self._by_identity: dict[int, tuple[Mapping[str, str], str, str]] = {}
         self._fields: dict[str, str] = {}

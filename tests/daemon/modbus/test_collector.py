@@ -120,10 +120,12 @@ async def test_a_dead_and_a_failing_meter_do_not_delay_the_others(deployment: De
     received: list[Point] = []
     collector = ModbusCollector(deployment)
     stop = asyncio.Event()
-    run = asyncio.create_task(collector.run(received.extend, stop))
+    # each gateway's scheduler, as the daemon runs them (there each under its supervisor)
+    run = asyncio.gather(*(s.run(received.extend, stop) for s in collector.schedulers))
     await asyncio.sleep(6.0)
     stop.set()
     await asyncio.wait_for(run, 10)
+    await collector.close()
 
     times: dict[str, list[int]] = {}
     for point in received:
