@@ -29,7 +29,7 @@ import subprocess
 import textwrap
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,6 +42,7 @@ from daemon.storage.contract import Store
 from tests.daemon.mqtt.conftest import Publisher
 from tests.daemon.test_store_and_forward import spool_readings, start_daemon
 from tests.private_services import PrivateBroker, PrivateInfluxDB
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 
@@ -57,14 +58,6 @@ def device_payload(i: int) -> bytes:
 
 def receipt_payload(i: int) -> bytes:
     return f"{i / 100:.2f}".encode()
-
-
-async def until(condition: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached in {timeout_s} s")
-        await asyncio.sleep(0.1)
 
 
 class Daemon:
@@ -193,7 +186,9 @@ async def test_every_reading_stored_exactly_once_through_the_whole_timeline(
         await daemon.start()
         # A: the store answers
         await asyncio.to_thread(publish, "A")
-        await until(lambda: daemon.metric("enms_readings_written_total") >= 2 * sent, "A written")
+        await until(
+            lambda: daemon.metric("enms_readings_written_total") >= 2 * sent, "A written", 60
+        )
 
         # B: the store goes down for STORE_DOWN_S; readings go to the spool
         down_since = time.monotonic()
@@ -203,7 +198,7 @@ async def test_every_reading_stored_exactly_once_through_the_whole_timeline(
             assert lock is not None
             lock.__enter__()
         await asyncio.to_thread(publish, "B")
-        await until(lambda: spool_readings(spool) >= 2 * PHASES["B"], "B spooled")
+        await until(lambda: spool_readings(spool) >= 2 * PHASES["B"], "B spooled", 60)
         await asyncio.sleep(1.0)  # the PUBACKs of the last spooled batch leave (see README)
         held = spool_readings(spool)
         daemon.kill()  # SIGKILL while the spool holds readings
@@ -213,7 +208,7 @@ async def test_every_reading_stored_exactly_once_through_the_whole_timeline(
         await asyncio.to_thread(publish, "C")
         await daemon.start()
         # the 1 MB spool fills; what it refuses waits in memory, unacknowledged
-        await until(lambda: daemon.metric("enms_queue_depth") > 0, "spool full, queue holding")
+        await until(lambda: daemon.metric("enms_queue_depth") > 0, "spool full, queue holding", 60)
 
         # D1: more arrive and wait in memory; the broker stops with them in flight
         await asyncio.to_thread(publish, "D1")
@@ -222,6 +217,7 @@ async def test_every_reading_stored_exactly_once_through_the_whole_timeline(
                 daemon.metric("enms_readings_received_total") >= 2 * (PHASES["C"] + PHASES["D1"])
             ),
             "D1 received",
+            60,
         )
         in_flight = daemon.metric("enms_queue_depth")
         await asyncio.to_thread(private_broker.stop)

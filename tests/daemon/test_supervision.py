@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -16,16 +15,9 @@ from daemon.deployment import load_deployment
 from daemon.service import Daemon, DaemonFailed
 from daemon.storage import EmbeddedStore, Point, SeriesSelector
 from daemon.supervision import Supervisor, TaskEnded
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
-
-
-async def until(condition: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached in {timeout_s} s")
-        await asyncio.sleep(0.02)
 
 
 async def test_a_failing_task_is_shown_down_logged_and_restarted(
