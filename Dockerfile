@@ -9,10 +9,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /opt/enms
 COPY pyproject.toml README.md ./
-COPY daemon ./daemon
+# the layers, lowest first (docs/architecture.md)
 COPY baselines ./baselines
+COPY core ./core
+COPY energy ./energy
 COPY plugins ./plugins
+COPY daemon ./daemon
 COPY api ./api
+COPY simulation ./simulation
+COPY enms ./enms
 RUN pip install . \
     && useradd --system --create-home --home-dir /var/lib/enms enms
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from api import errors
 from api.cache import TtlCache
+from api.dependencies import Api
 from api.guard import RequestGuard
+from api.models.common import HealthOut
 from api.routes import (
     consumption,
     enpis,
@@ -27,12 +28,12 @@ from api.routes import (
     review,
     targets,
 )
-from api.state import ApiState, state
-from daemon.config.api import is_loopback
-from daemon.deployment import Deployment
-from daemon.errors import StoreError
-from daemon.register import Register
-from daemon.storage.factory import open_store
+from api.state import ApiState
+from core.config.api import is_loopback
+from core.deployment import Deployment
+from core.errors import StoreError
+from core.storage.factory import open_store
+from energy.register import Register
 from plugins.manager import load_plugins
 
 log = logging.getLogger(__name__)
@@ -97,19 +98,27 @@ def create_app(
         )
     errors.install(app)
 
-    @app.get("/health", tags=["health"], summary="Is the API up, and does the store answer?")
-    async def health(api: Annotated[ApiState, Depends(state)]) -> Any:
+    @app.get(
+        "/health",
+        tags=["health"],
+        summary="Is the API up, and does the store answer?",
+        response_model=HealthOut,
+        responses={503: {"model": HealthOut, "description": "the store does not answer"}},
+    )
+    async def health(api: Api) -> HealthOut | JSONResponse:
         try:
             await api.store.ping()
         except StoreError as exc:
-            return JSONResponse({"status": "degraded", "store": str(exc)}, status_code=503)
-        return {"status": "ok", "store": api.store.kind}
+            down = HealthOut(status="degraded", store=str(exc))
+            return JSONResponse(down.model_dump(), status_code=503)
+        return HealthOut(status="ok", store=api.store.kind)
 
     for router in (
         portfolio.router,
         consumption.router,
         enpis.router,
         findings.router,
+        findings.write,
         review.read,
         review.write,
         nonconformities.read,

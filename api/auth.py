@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, Request, status
 
-from daemon.config.api import ApiKey, ApiSettings, Scope
+from core.config.api import ApiKey, ApiSettings, Scope
 
 KEY_HEADER = "X-API-Key"
 

@@ -48,6 +48,10 @@ class TtlCache:
     def clear(self) -> None:
         self._entries.clear()
 
+    def forget(self, key: Hashable) -> None:
+        """Compute ``key`` afresh on its next ``get``."""
+        self._entries.pop(key, None)
+
     def _evict(self) -> None:
         while len(self._entries) > self.max_entries:
             oldest = min(self._entries, key=lambda k: self._entries[k].expires)

@@ -9,20 +9,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from api.cache import TtlCache
 from api.evidence import Evidence
+from api.models.enpis import BaselineSummary, EnpiFigures, Improvement
 from baselines.results import forecast_from_statistics
 from baselines.versions import EnergyBaseline
-from daemon.config.enpis import EnpiDefinition
-from daemon.config.models import EnmsConfig
-from daemon.enpi_run import ENPI_MEASUREMENT, boundary_area_m2, boundary_meters
-from daemon.enpi_series import DailySeries, daily_series_many
-from daemon.register import Register
-from daemon.storage.contract import Store
+from core.config.enpis import EnpiDefinition
+from core.config.models import EnmsConfig
+from core.schema import EnpiField, Measurement
+from core.storage.contract import Store
+from energy.enpi_run import boundary_area_m2, boundary_meters
+from energy.enpi_series import DailySeries, daily_series_many
+from energy.register import Register
 from plugins.context import ReviewPeriod
 
 #: outdoor temperatures an energy signature's model line is drawn over, °C
@@ -31,7 +32,7 @@ SIGNATURE_GRID_C = np.arange(-25.0, 30.5, 0.5)
 
 def signature_days(series: DailySeries) -> np.ndarray:
     """The days an energy signature shows: consumption, expectation and temperature known."""
-    return series.known & np.isfinite(series["temperature_c"])
+    return series.known & np.isfinite(series[EnpiField.TEMPERATURE_C])
 
 
 def model_line(baseline: EnergyBaseline) -> list[tuple[float, float]]:
@@ -46,39 +47,41 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def baseline_summary(baseline: EnergyBaseline) -> dict[str, Any]:
+def baseline_summary(baseline: EnergyBaseline) -> BaselineSummary:
     stats = baseline.statistics
-    return {
-        "version": baseline.version,
-        "first": baseline.first.isoformat(),
-        "last": baseline.last.isoformat(),
-        "model": baseline.form.value,
-        "heating_balance_c": baseline.heating_c,
-        "cooling_balance_c": baseline.cooling_c,
-        "balance_spread_c": baseline.spread_c,
-        "weekday_terms": baseline.weekday_terms,
-        "degree_hours": baseline.degree_hours,
-        "coefficients": dict(baseline.coefficients),
-        "variables": dict(baseline.variables),
-        "adopted_at": baseline.adopted_at,
-        "revision_trigger": baseline.trigger.value,
-        "reason": baseline.reason,
-        "valid": baseline.valid,
-        "validity": baseline.validity.get("label"),
-        "validity_reasons": baseline.validity.get("reasons", []),
-        "statistics": {
-            key: stats.get(key) for key in ("n", "r2", "adj_r2", "cv_rmse", "nmbe", "rmse")
-        },
-        "adjustments": [
-            {
-                "first": a.first.isoformat(),
-                "last": a.last.isoformat(),
-                "kwh": a.kwh,
-                "reason": a.reason,
-            }
-            for a in baseline.adjustments
-        ],
-    }
+    return BaselineSummary.model_validate(
+        {
+            "version": baseline.version,
+            "first": baseline.first.isoformat(),
+            "last": baseline.last.isoformat(),
+            "model": baseline.form.value,
+            "heating_balance_c": baseline.heating_c,
+            "cooling_balance_c": baseline.cooling_c,
+            "balance_spread_c": baseline.spread_c,
+            "weekday_terms": baseline.weekday_terms,
+            "degree_hours": baseline.degree_hours,
+            "coefficients": dict(baseline.coefficients),
+            "variables": dict(baseline.variables),
+            "adopted_at": baseline.adopted_at,
+            "revision_trigger": baseline.trigger.value,
+            "reason": baseline.reason,
+            "valid": baseline.valid,
+            "validity": baseline.validity.get("label"),
+            "validity_reasons": baseline.validity.get("reasons", []),
+            "statistics": {
+                key: stats.get(key) for key in ("n", "r2", "adj_r2", "cv_rmse", "nmbe", "rmse")
+            },
+            "adjustments": [
+                {
+                    "first": a.first.isoformat(),
+                    "last": a.last.isoformat(),
+                    "kwh": a.kwh,
+                    "reason": a.reason,
+                }
+                for a in baseline.adjustments
+            ],
+        }
+    )
 
 
 def period_figures(
@@ -87,7 +90,7 @@ def period_figures(
     baseline: EnergyBaseline | None,
     series: DailySeries | None,
     period: ReviewPeriod,
-) -> dict[str, Any]:
+) -> EnpiFigures:
     """The EnPI over ``period``: consumption, kWh/m², and improvement on reporting days."""
     meters = boundary_meters(config, enpi)
     area = boundary_area_m2(config, meters, enpi)
@@ -96,73 +99,71 @@ def period_figures(
         "baselines": f"/api/v1/enpis/{enpi.id}/baselines",
         "signature": f"/api/v1/enpis/{enpi.id}/signature?period={period.label}",
     }
-    head: dict[str, Any] = {
-        "id": enpi.id,
-        "name": enpi.name,
-        "medium": enpi.medium.value,
-        "building": enpi.building,
-        "seu": enpi.seu,
-        "area_m2": area,
-        "period": period.label,
-    }
+    head = EnpiFigures(
+        id=enpi.id,
+        name=enpi.name,
+        medium=enpi.medium.value,
+        building=enpi.building,
+        seu=enpi.seu,
+        area_m2=area,
+        period=period.label,
+        status="no baseline",
+        detail="no baseline adopted yet: run `enms baseline run` (or the daemon)",
+        evidence=Evidence(first=period.first, last=period.last, links=links),
+    )
     if baseline is None or series is None:
-        return {
-            **head,
-            "status": "no baseline",
-            "detail": "no baseline adopted yet: run `enms baseline run` (or the daemon)",
-            "evidence": Evidence(first=period.first, last=period.last, links=links).model_dump(
-                mode="json"
-            ),
-        }
+        return head
     known = series.known
-    actual, expected = series["actual_kwh"], series["expected_kwh"]
+    actual, expected = series[EnpiField.ACTUAL_KWH], series[EnpiField.EXPECTED_KWH]
     reporting = known & np.array([day > baseline.last for day in series.days])
     in_baseline = known & ~reporting
     result = forecast_from_statistics(baseline.statistics, expected[reporting], actual[reporting])
-    improvement: dict[str, Any] | None = None
+    improvement: Improvement | None = None
     if reporting.any():
-        improvement = {
-            "reporting_days": int(reporting.sum()),
-            "expected_kwh": result.expected_kwh,
-            "actual_kwh": result.actual_kwh,
-            "avoided_kwh": result.avoided_kwh,
-            "improvement_pct": _finite(100 * result.improvement),
-            "senpi": _finite(result.senpi),
-            "savings_uncertainty_kwh_68pct": _finite(abs(result.avoided_kwh) * result.fsu),
-            "fractional_savings_uncertainty": _finite(result.fsu),
-            "cusum_kwh": _finite(float(np.nan_to_num(series["cusum_kwh"][reporting])[-1])),
-        }
+        improvement = Improvement(
+            reporting_days=int(reporting.sum()),
+            expected_kwh=result.expected_kwh,
+            actual_kwh=result.actual_kwh,
+            avoided_kwh=result.avoided_kwh,
+            improvement_pct=_finite(100 * result.improvement),
+            senpi=_finite(result.senpi),
+            savings_uncertainty_kwh_68pct=_finite(abs(result.avoided_kwh) * result.fsu),
+            fractional_savings_uncertainty=_finite(result.fsu),
+            cusum_kwh=_finite(float(np.nan_to_num(series[EnpiField.CUSUM_KWH][reporting])[-1])),
+        )
     total = float(actual[known].sum())
     status = (
         "reporting" if reporting.any() else "baseline period" if in_baseline.any() else "no data"
     )
-    return {
-        **head,
-        "status": status,
-        "days": period.days,
-        "days_with_data": int(known.sum()),
-        "actual_kwh": total,
-        "kwh_per_m2": total / area if area > 0 else None,
-        "improvement": improvement,
-        "baseline": baseline_summary(baseline),
-        "evidence": Evidence(
-            first=period.first,
-            last=period.last,
-            measurement=ENPI_MEASUREMENT,
-            query=f"{ENPI_MEASUREMENT} where enpi = {enpi.id} and baseline_version = "
-            f"{baseline.version}; meters {', '.join(m.id for m in meters) or '(none)'}",
-            baseline_version=baseline.version,
-            model=baseline.form.value,
-            links=links,
-        ).model_dump(mode="json"),
-    }
+    return head.model_copy(
+        update={
+            "status": status,
+            "detail": None,
+            "days": period.days,
+            "days_with_data": int(known.sum()),
+            "actual_kwh": total,
+            "kwh_per_m2": total / area if area > 0 else None,
+            "improvement": improvement,
+            "baseline": baseline_summary(baseline),
+            "evidence": Evidence(
+                first=period.first,
+                last=period.last,
+                measurement=Measurement.ENPI,
+                query=f"{Measurement.ENPI} where enpi = {enpi.id} and baseline_version = "
+                f"{baseline.version}; meters {', '.join(m.id for m in meters) or '(none)'}",
+                baseline_version=baseline.version,
+                model=baseline.form.value,
+                links=links,
+            ),
+        }
+    )
 
 
 @dataclass(frozen=True)
 class EnpiPeriod:
     """An EnPI over a period: its figures, and the baseline and days behind them."""
 
-    figures: dict[str, Any]
+    figures: EnpiFigures
     baseline: EnergyBaseline | None
     series: DailySeries | None
 

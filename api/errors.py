@@ -7,8 +7,8 @@ import logging
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
-from daemon.errors import StoreError, StoreUnavailable
-from daemon.register import RegisterError
+from core.errors import StoreError, StoreUnavailable
+from energy.register import RegisterError
 from plugins.context import ReviewPeriod
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import KEY_HEADER, key_in, known_key
-from daemon.config.api import ApiSettings
+from core.config.api import ApiSettings
 
 _WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 

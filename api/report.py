@@ -16,7 +16,8 @@ import numpy as np
 from api.enpi_figures import EnpiPeriod, model_line, signature_days
 from api.review import INPUT_KEYS, Review
 from api.svg import PALETTE, Line, bar_chart, line_chart, scatter_chart
-from daemon.review_decisions import DESCRIPTIONS, OutputCategory
+from core.schema import EnpiField
+from energy.review_decisions import DESCRIPTIONS, OutputCategory
 from plugins.findings import ReviewInput
 from plugins.sections import ReportSection
 
@@ -76,7 +77,7 @@ def _enpi_table(enpis: list[EnpiPeriod]) -> str:
     )
     rows = []
     for enpi in enpis:
-        f = enpi.figures
+        f = enpi.figures.model_dump(mode="json")
         imp = f.get("improvement") or {}
         base = f.get("baseline") or {}
         stats = base.get("statistics") or {}
@@ -99,13 +100,13 @@ def _enpi_table(enpis: list[EnpiPeriod]) -> str:
 
 
 def _enpi_charts(enpi: EnpiPeriod) -> str:
-    f, series, baseline = enpi.figures, enpi.series, enpi.baseline
+    f, series, baseline = enpi.figures.model_dump(mode="json"), enpi.series, enpi.baseline
     name = str(f["name"])
     if series is None or baseline is None:
         return f'<p class="muted">{escape(name)}: no baseline adopted yet.</p>'
-    actual = [float(v) for v in series["actual_kwh"]]
-    expected = [float(v) for v in series["expected_kwh"]]
-    cusum = [float(v) for v in series["cusum_kwh"]]
+    actual = [float(v) for v in series[EnpiField.ACTUAL_KWH]]
+    expected = [float(v) for v in series[EnpiField.EXPECTED_KWH]]
+    cusum = [float(v) for v in series[EnpiField.CUSUM_KWH]]
     charts = [
         line_chart(
             f"{name}: actual and expected per day",
@@ -123,7 +124,7 @@ def _enpi_charts(enpi: EnpiPeriod) -> str:
                 "kWh",
             )
         )
-    temperature = series["temperature_c"]
+    temperature = series[EnpiField.TEMPERATURE_C]
     points = [(float(temperature[i]), actual[i]) for i in np.flatnonzero(signature_days(series))]
     charts.append(
         scatter_chart(
@@ -224,7 +225,7 @@ def _plugin_section(section: ReportSection) -> str:
 
 
 def render(review: Review, plugin_sections: Sequence[ReportSection] = ()) -> str:
-    document = review.document
+    document = review.document.model_dump(mode="json", by_alias=True)  # what a JSON client reads
     inputs = document["inputs"]
     performance = inputs["g_energy_performance"]
     ranking = performance["building_ranking"]

@@ -11,19 +11,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 
 from api.enpi_figures import EnpiPeriod, enpi_periods
 from api.evidence import Evidence, utc_text
-from api.routes.nonconformities import nonconformity_dict
+from api.models.common import PluginRun
+from api.models.findings import EvaluationRecorded
+from api.models.register import DecisionOut, NonconformityOut
+from api.models.review import (
+    BuildingRanking,
+    EnergyPerformance,
+    InputFindings,
+    NonconformityInput,
+    PerformanceSummary,
+    PreviousActions,
+    RankedBuilding,
+    ReviewDocument,
+    ReviewInputs,
+    ReviewSummary,
+)
 from api.state import ApiState
-from daemon.consumption import consuming_meters, consumption
-from daemon.nonconformities import Status
-from daemon.review_decisions import DESCRIPTIONS, OutputCategory, ReviewDecision
-from daemon.storage.buckets import local_days
-from daemon.storage.points import Bucket
+from core.schema import Measurement, ReadingField, Tag
+from core.storage.buckets import local_days
+from core.storage.points import Bucket
+from energy.consumption import consuming_meters, consumption
+from energy.nonconformities import Status
+from energy.review_decisions import OutputCategory
 from plugins.context import ReviewPeriod
 from plugins.findings import Finding, Kind, ReviewInput
 from plugins.runner import Evaluation, evaluate_portfolio
@@ -48,95 +62,100 @@ INPUT_KEYS = {
 class Review:
     """The review document, and the EnPI data the report draws its charts from."""
 
-    document: dict[str, Any]
+    document: ReviewDocument
     enpis: list[EnpiPeriod]
     findings: list[Finding]
 
 
-def decision_dict(decision: ReviewDecision) -> dict[str, Any]:
-    return {
-        "id": decision.id,
-        "period": decision.period,
-        "category": decision.category.value,
-        "category_text": DESCRIPTIONS[decision.category],
-        "decision": decision.decision,
-        "owner": decision.owner,
-        "due": decision.due.isoformat() if decision.due else None,
-        "recorded_by": decision.recorded_by,
-        "recorded_at": decision.recorded_at,
-    }
+def plugin_runs(evaluation: Evaluation) -> list[PluginRun]:
+    return [
+        PluginRun(name=r.plugin, status=r.status, findings=r.findings, error=r.error)
+        for r in evaluation.runs
+    ]
 
 
-async def building_ranking(api: ApiState, period: ReviewPeriod) -> dict[str, Any]:
+async def building_ranking(api: ApiState, period: ReviewPeriod) -> BuildingRanking:
     """Energy (every kWh carrier) per m² Atemp of each building over the period."""
     config = api.config
     start, end = local_days(period.first, period.last, config.portfolio.timezone)
-    meters = [m for m in consuming_meters(config) if m[2].endswith("kwh")]
+    kwh_fields = (ReadingField.ENERGY_KWH, ReadingField.ENERGY_DELTA_KWH)
+    meters = [m for m in consuming_meters(config) if m[2] in kwh_fields]
     found = await consumption(
         api.store, config, meters, start, end, bucket=Bucket.MONTH, group_by=("building",)
     )
     energy = {
-        one.series.tags.get("building", ""): float(np.nansum(one.series.values))
+        one.series.tags.get(Tag.BUILDING, ""): float(np.nansum(one.series.values))
         for one in found
         if one.unit == "kWh"
     }
-    rows: list[dict[str, Any]] = []
+    rows: list[RankedBuilding] = []
     for _, building in config.buildings():
         kwh = energy.get(building.id)
         rows.append(
-            {
-                "building": building.id,
-                "name": building.name,
-                "category": building.category.value,
-                "atemp_m2": building.atemp_m2,
-                "kwh": kwh,
-                "kwh_per_m2": kwh / building.atemp_m2 if kwh is not None else None,
-            }
+            RankedBuilding(
+                building=building.id,
+                name=building.name,
+                category=building.category.value,
+                atemp_m2=building.atemp_m2,
+                kwh=kwh,
+                kwh_per_m2=kwh / building.atemp_m2 if kwh is not None else None,
+            )
         )
-    rows.sort(key=lambda row: -(row["kwh_per_m2"] or -1.0))
+    rows.sort(key=lambda row: -(row.kwh_per_m2 or -1.0))
     evidence = Evidence(
         first=period.first,
         last=period.last,
-        measurement="readings",
+        measurement=Measurement.READINGS,
         query="energy_kwh registers of every kWh meter, summed per building and divided by "
         "its Atemp",
         links={"consumption": f"/api/v1/consumption?period={period.label}&bucket=month"},
     )
-    return {"buildings": rows, "evidence": evidence.model_dump(mode="json")}
+    return BuildingRanking(buildings=rows, evidence=evidence, computed_at="")
 
 
-def _performance_summary(enpis: list[EnpiPeriod]) -> dict[str, Any]:
+def _performance_summary(enpis: list[EnpiPeriod]) -> PerformanceSummary:
     """Totals over the EnPIs that have reporting days (not added across overlapping EnPIs)."""
-    reporting = [
-        e.figures["improvement"] for e in enpis if isinstance(e.figures.get("improvement"), dict)
-    ]
-    expected = sum(float(i["expected_kwh"]) for i in reporting)
-    actual = sum(float(i["actual_kwh"]) for i in reporting)
-    return {
-        "enpis": len(enpis),
-        "enpis_reporting": len(reporting),
-        "enpis_improved": sum(1 for i in reporting if float(i["avoided_kwh"]) > 0),
-        "expected_kwh": expected,
-        "actual_kwh": actual,
-        "avoided_kwh": expected - actual,
-        "improvement_pct": 100 * (expected - actual) / expected if expected else None,
-        "note": "sums over the reporting EnPIs; EnPIs whose boundaries overlap count twice",
-    }
+    reporting = [e.figures.improvement for e in enpis if e.figures.improvement is not None]
+    expected = sum(i.expected_kwh for i in reporting)
+    actual = sum(i.actual_kwh for i in reporting)
+    return PerformanceSummary(
+        enpis=len(enpis),
+        enpis_reporting=len(reporting),
+        enpis_improved=sum(1 for i in reporting if i.avoided_kwh > 0),
+        expected_kwh=expected,
+        actual_kwh=actual,
+        avoided_kwh=expected - actual,
+        improvement_pct=100 * (expected - actual) / expected if expected else None,
+        note="sums over the reporting EnPIs; EnPIs whose boundaries overlap count twice",
+    )
 
 
 async def cached_evaluation(api: ApiState, period: ReviewPeriod) -> tuple[Evaluation, str]:
-    """The plugins' evaluation of ``period`` and when it was made (kept ``api.cache_ttl_s``);
-    the nonconformities it finds are recorded in the register."""
+    """The plugins' evaluation of ``period`` and when it was made (kept ``api.cache_ttl_s``).
+
+    Reading changes nothing: the nonconformities it finds are recorded in the register only
+    by ``record_evaluation`` (``POST /evaluations``), ``enms evaluate`` and the daemon.
+    """
 
     async def evaluate() -> Evaluation:
-        evaluation = await evaluate_portfolio(
-            api.plugins, api.config, api.store, period, api.register
-        )
-        record_nonconformities(api.register, evaluation.findings)
-        return evaluation
+        return await evaluate_portfolio(api.plugins, api.config, api.store, period, api.register)
 
     evaluation, at = await api.cache.get(("evaluation", period.label), evaluate)
     return evaluation, utc_text(at)
+
+
+async def record_evaluation(api: ApiState, period: ReviewPeriod) -> EvaluationRecorded:
+    """Evaluate ``period`` afresh and record its nonconformities in the register."""
+    api.cache.forget(("evaluation", period.label))
+    evaluation, evaluated_at = await cached_evaluation(api, period)
+    recorded = record_nonconformities(api.register, evaluation.findings)
+    return EvaluationRecorded(
+        period=period.label,
+        evaluated_at=evaluated_at,
+        plugins=plugin_runs(evaluation),
+        findings=len(evaluation.findings),
+        nonconformities=recorded,
+    )
 
 
 async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
@@ -148,63 +167,70 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
     ranking, ranked_at = await api.cache.get(
         ("ranking", period.label), lambda: building_ranking(api, period)
     )
-    ranking = {**ranking, "computed_at": utc_text(ranked_at)}
-    by_input: dict[str, list[dict[str, Any]]] = {key: [] for key in INPUT_KEYS.values()}
+    by_input: dict[ReviewInput, list[Finding]] = {key: [] for key in INPUT_KEYS}
     for finding in evaluation.findings:
-        by_input[INPUT_KEYS[finding.review_input]].append(finding.model_dump(mode="json"))
+        by_input[finding.review_input].append(finding)
     earlier = [
-        decision_dict(d)
+        DecisionOut.of(d)
         for d in api.register.decisions()
         if d.period != period.label and (d.owner or d.due)
     ]
     decisions = api.register.decisions(period.label)
-    outputs = {
-        category.value: [decision_dict(d) for d in decisions if d.category is category]
-        for category in OutputCategory
-    }
-    register_ncs = [
-        nonconformity_dict(n)
+    register = [
+        NonconformityOut.of(n)
         for n in api.register.nonconformities()
         if n.status is not Status.CLOSED or n.last_period == period.label
     ]
-    inputs: dict[str, Any] = {
-        "a_previous_actions": {"decisions": earlier, "findings": by_input["a_previous_actions"]},
-        **{key: {"findings": value} for key, value in by_input.items() if key[0] in "bcdefh"},
-        "c1_nonconformities_corrective_actions": {
-            "findings": by_input["c1_nonconformities_corrective_actions"],
-            "register": register_ncs,
-        },
-        "g_energy_performance": {
-            "summary": _performance_summary(enpis),
-            "enpis": [e.figures for e in enpis],
-            "building_ranking": ranking,
-            "findings": by_input["g_energy_performance"],
-        },
-    }
+
+    def findings(which: ReviewInput) -> InputFindings:
+        return InputFindings(findings=by_input[which])
+
+    inputs = ReviewInputs(
+        a_previous_actions=PreviousActions(
+            decisions=earlier, findings=by_input[ReviewInput.PREVIOUS_ACTIONS]
+        ),
+        b_issues_risks_opportunities=findings(ReviewInput.ISSUES_RISKS),
+        c1_nonconformities_corrective_actions=NonconformityInput(
+            findings=by_input[ReviewInput.NONCONFORMITIES], register=register
+        ),
+        c2_monitoring_measurement=findings(ReviewInput.MONITORING),
+        c3_audits=findings(ReviewInput.AUDITS),
+        c4_compliance=findings(ReviewInput.COMPLIANCE),
+        d_continual_improvement=findings(ReviewInput.OPPORTUNITIES),
+        e_energy_policy=findings(ReviewInput.POLICY),
+        f_objectives_targets=findings(ReviewInput.OBJECTIVES),
+        g_energy_performance=EnergyPerformance(
+            summary=_performance_summary(enpis),
+            enpis=[e.figures for e in enpis],
+            building_ranking=ranking.model_copy(update={"computed_at": utc_text(ranked_at)}),
+            findings=by_input[ReviewInput.ENERGY_PERFORMANCE],
+        ),
+        h_action_plans=findings(ReviewInput.ACTION_PLANS),
+    )
     nonconformities = [
         f for f in evaluation.findings if f.kind in (Kind.NONCONFORMITY, Kind.DEVIATION)
     ]
-    document = {
-        "period": period.label,
-        "first": period.first.isoformat(),
-        "last": period.last.isoformat(),
-        "portfolio": config.portfolio.name,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "evaluated_at": evaluated_at,
-        "plugins": [
-            {"name": r.plugin, "status": r.status, "findings": r.findings, "error": r.error}
-            for r in evaluation.runs
-        ],
-        "summary": {
-            "findings": len(evaluation.findings),
-            "nonconformities_and_deviations": len(nonconformities),
-            "decisions": len(decisions),
+    document = ReviewDocument(
+        period=period.label,
+        first=period.first.isoformat(),
+        last=period.last.isoformat(),
+        portfolio=config.portfolio.name,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        evaluated_at=evaluated_at,
+        plugins=plugin_runs(evaluation),
+        summary=ReviewSummary(
+            findings=len(evaluation.findings),
+            nonconformities_and_deviations=len(nonconformities),
+            decisions=len(decisions),
+        ),
+        inputs=inputs,
+        outputs={
+            category.value: [DecisionOut.of(d) for d in decisions if d.category is category]
+            for category in OutputCategory
         },
-        "inputs": inputs,
-        "outputs": outputs,
-        "links": {
+        links={
             "report": f"/api/v1/review/report?period={period.label}",
             "decisions": f"/api/v1/reviews/{period.label}/decisions",
         },
-    }
+    )
     return Review(document, enpis, evaluation.findings)

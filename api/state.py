@@ -8,10 +8,10 @@ from typing import cast
 from fastapi import Request
 
 from api.cache import TtlCache
-from daemon.config.models import EnmsConfig
-from daemon.deployment import Deployment
-from daemon.register import Register
-from daemon.storage.contract import Store
+from core.config.models import EnmsConfig
+from core.deployment import Deployment
+from core.storage.contract import Store
+from energy.register import Register
 from plugins.manager import Plugins
 
 

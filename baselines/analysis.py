@@ -8,20 +8,23 @@ results (expected, avoided, improvement, SEnPI, CUSUM, uncertainty) and every va
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
-from baselines.changepoint import DEFAULT_GRID_C, ModelForm
 from baselines.daily import heating_degree_days
 from baselines.results import PeriodResult, forecast
-from baselines.selection import DEFAULT_FORMS, Criterion, Selection, select_model
+from baselines.selection import DEFAULT_SEARCH, SearchSettings, Selection, select_model
 from baselines.stats import FloatArray, row_means
 from baselines.towt import TowtModel, fit_towt
 from baselines.validity import DEFAULT_THRESHOLDS, Sufficiency, Thresholds, Validity, assess
+
+_YEAR = re.compile(r"^\d{4}$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,28 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """'FIRST..LAST' in ISO dates; ``ValueError`` says what is wrong, quoting ``text``."""
+        """A year ('2025'), a month ('2025-03') or 'FIRST..LAST' in ISO dates, both ends
+        included -- enms's one way of writing a period; ``ValueError`` quotes ``text``."""
+        text = text.strip()
         try:
-            first, last = (date.fromisoformat(part.strip()) for part in text.split(".."))
+            if ".." in text:
+                first, last = (date.fromisoformat(part.strip()) for part in text.split(".."))
+            elif _YEAR.match(text):
+                first, last = date(int(text), 1, 1), date(int(text), 12, 31)
+            elif _MONTH.match(text):
+                year, month = int(text[:4]), int(text[5:])
+                first = date(year, month, 1)
+                last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+            else:
+                raise ValueError(
+                    "not a year (2025), a month (2025-03) or a range (2025-01-01..2025-06-30)"
+                )
         except ValueError as exc:
-            raise ValueError(
-                f"period {text!r}: {exc}; write it as YYYY-MM-DD..YYYY-MM-DD"
-            ) from None
+            if ".." in text:
+                raise ValueError(
+                    f"period {text!r}: {exc}; write it as YYYY-MM-DD..YYYY-MM-DD"
+                ) from None
+            raise ValueError(f"period {text!r}: {exc}") from None
         if last < first:
             raise ValueError(f"period {text!r} ends before it starts")
         return cls(first, last)
@@ -116,18 +134,13 @@ def analyse_daily(
     *,
     baseline: Period,
     reporting: Period | None = None,
-    forms: Sequence[ModelForm] = DEFAULT_FORMS,
-    criterion: Criterion = Criterion.ADJUSTED_R2,
+    search: SearchSettings = DEFAULT_SEARCH,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
-    grid: npt.ArrayLike = DEFAULT_GRID_C,
-    spreads: npt.ArrayLike | None = None,
-    weekday_terms: bool | None = None,
     variables: Mapping[str, npt.ArrayLike] | None = None,
 ) -> Analysis:
     """The daily analysis; ``variables`` are further relevant variables per day (occupancy,
     opening days, production), entering every model as extra regressors. Day-of-week terms
-    are a choice of the selection unless ``weekday_terms`` fixes it; ``spreads`` are the
-    balance-point spreads tried (``(0,)`` for sharp change points only).
+    are a choice of the selection unless ``search.weekday_terms`` fixes it.
 
     ``temperature_c`` is one mean per day, or a row of readings per day (hourly means,
     NaN-padded; ``baselines.daily.hours_by_day``): degrees are then taken per reading and
@@ -159,12 +172,8 @@ def analyse_daily(
         base_energy[usable],
         extra=base_extra if names else None,
         extra_names=names,
-        weekdays=None if weekday_terms is False else weekdays[in_baseline][usable],
-        weekday_terms=weekday_terms,
-        forms=forms,
-        criterion=criterion,
-        grid=grid,
-        spreads=spreads,
+        weekdays=None if search.weekday_terms is False else weekdays[in_baseline][usable],
+        search=search,
     )
     model = selection.chosen
     result = None
@@ -256,11 +265,8 @@ def analyse_monthly(
     *,
     baseline: Period,
     reporting: Period | None = None,
-    forms: Sequence[ModelForm] = DEFAULT_FORMS,
-    criterion: Criterion = Criterion.ADJUSTED_R2,
+    search: SearchSettings = DEFAULT_SEARCH,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
-    grid: npt.ArrayLike = DEFAULT_GRID_C,
-    spreads: npt.ArrayLike | None = None,
 ) -> Analysis:
     """The analysis on calendar months, as for monthly bills (PRISM / ASHRAE G14).
 
@@ -276,11 +282,7 @@ def analyse_monthly(
         temps[usable],
         per_day[usable],
         weights=lengths[usable],
-        forms=forms,
-        criterion=criterion,
-        grid=grid,
-        spreads=spreads,
-        min_side_points=MIN_PERIODS_PER_SIDE,
+        search=replace(search, min_side_points=MIN_PERIODS_PER_SIDE, weekday_terms=False),
     )
     model = selection.chosen
     result = None

@@ -20,7 +20,6 @@ from baselines.stats import FloatArray
 NS = 1_000_000_000
 #: Swedish practice (graddagar): the heating season's base temperature
 HEATING_BASE_C = 17.0
-COOLING_BASE_C = 22.0
 
 
 def day_bounds(first: date, last: date, tz: str) -> npt.NDArray[np.int64]:
@@ -169,10 +168,6 @@ def hour_of_week(hours_ns: npt.ArrayLike, tz: str) -> npt.NDArray[np.int64]:
 
 def heating_degree_days(daily_mean_c: npt.ArrayLike, base_c: float = HEATING_BASE_C) -> FloatArray:
     return np.maximum(base_c - np.asarray(daily_mean_c, dtype=np.float64), 0.0)
-
-
-def cooling_degree_days(daily_mean_c: npt.ArrayLike, base_c: float = COOLING_BASE_C) -> FloatArray:
-    return np.maximum(np.asarray(daily_mean_c, dtype=np.float64) - base_c, 0.0)
 
 
 def fahrenheit_to_celsius(values: npt.ArrayLike) -> FloatArray:

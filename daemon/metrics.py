@@ -7,40 +7,39 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 
-from daemon.health import SourceHealth
-from daemon.storage.points import FieldValue, Point
+from core.health import SourceHealth
+from core.schema import DaemonField, Measurement, Tag
+from core.storage.points import FieldValue, Point
 from daemon.supervision import TaskHealth
 from daemon.writer import Writer
 
 log = logging.getLogger(__name__)
-
-DAEMON_MEASUREMENT = "enms_daemon"
 
 
 def writer_fields(writer: Writer) -> dict[str, FieldValue]:
     stats = writer.stats
     spool = writer.spool
     fields: dict[str, FieldValue] = {
-        "readings_received": stats.received,
-        "readings_written": stats.written,
-        "readings_spooled": stats.spooled,
-        "readings_replayed": stats.replayed,
-        "readings_rejected": stats.rejected,
-        "readings_dropped": stats.dropped + (spool.dropped if spool else 0),
-        "spool_errors": stats.spool_errors,
-        "spool_quarantined_rows": spool.quarantined if spool else 0,
-        "queue_depth": writer.depth,
-        "spool_readings": spool.readings if spool else 0,
-        "spool_bytes": spool.bytes if spool else 0,
-        "store_available": stats.store_available,
+        DaemonField.READINGS_RECEIVED: stats.received,
+        DaemonField.READINGS_WRITTEN: stats.written,
+        DaemonField.READINGS_SPOOLED: stats.spooled,
+        DaemonField.READINGS_REPLAYED: stats.replayed,
+        DaemonField.READINGS_REJECTED: stats.rejected,
+        DaemonField.READINGS_DROPPED: stats.dropped + (spool.dropped if spool else 0),
+        DaemonField.SPOOL_ERRORS: stats.spool_errors,
+        DaemonField.SPOOL_QUARANTINED_ROWS: spool.quarantined if spool else 0,
+        DaemonField.QUEUE_DEPTH: writer.depth,
+        DaemonField.SPOOL_READINGS: spool.readings if spool else 0,
+        DaemonField.SPOOL_BYTES: spool.bytes if spool else 0,
+        DaemonField.STORE_AVAILABLE: stats.store_available,
     }
     if stats.last_write_latency_s is not None:
-        fields["write_latency_ms"] = round(stats.last_write_latency_s * 1000, 3)
+        fields[DaemonField.WRITE_LATENCY_MS] = round(stats.last_write_latency_s * 1000, 3)
     return fields
 
 
 def daemon_point(writer: Writer, now_ns: int) -> Point:
-    return Point(DAEMON_MEASUREMENT, {"store": writer.store.kind}, writer_fields(writer), now_ns)
+    return Point(Measurement.DAEMON, {Tag.STORE: writer.store.kind}, writer_fields(writer), now_ns)
 
 
 def _label(value: str) -> str:

@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import cast
 
-from daemon.config.models import EnmsConfig
-from daemon.health import OFFLINE_AFTER, SourceHealth
-from daemon.storage.points import Point
+from core.config.models import EnmsConfig
+from core.health import OFFLINE_AFTER, SourceHealth
+from core.storage.points import Point
 from daemon.supervision import sleep_unless_stopped
 from plugins.collectors import Collector, Submit, collector_context
 from plugins.manager import Plugins

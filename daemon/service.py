@@ -16,20 +16,20 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from daemon.consumption import write_consumption
-from daemon.deployment import Deployment
-from daemon.enpi_run import run_enpi
-from daemon.errors import EnmsError
-from daemon.health import SourceHealth
+from core.deployment import Deployment
+from core.errors import EnmsError
+from core.health import SourceHealth
+from core.storage.contract import Store
 from daemon.metrics import MetricsServer, daemon_point, prometheus_text
 from daemon.modbus.poller import ModbusCollector
 from daemon.mqtt.collector import MqttCollector
 from daemon.plugin_collectors import start_collectors
-from daemon.register import Register
 from daemon.spool import Spool
-from daemon.storage.contract import Store
 from daemon.supervision import Supervisor, sleep_unless_stopped
 from daemon.writer import Writer
+from energy.consumption import write_consumption
+from energy.enpi_run import run_enpi
+from energy.register import Register
 from plugins.manager import Plugins, load_plugins
 from plugins.variables import relevant_variables
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from daemon.errors import EnmsError
-from daemon.storage.points import Point
+from core.errors import EnmsError
+from core.storage.points import Point
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from daemon.errors import InvalidPoint, StoreRejected, StoreUnavailable
+from core.errors import InvalidPoint, StoreRejected, StoreUnavailable
+from core.storage.contract import Store
+from core.storage.points import Point
 from daemon.logs import RateLimitedLog
 from daemon.spool import Spool, SpoolError
-from daemon.storage.contract import Store
-from daemon.storage.points import Point
 
 log = logging.getLogger(__name__)
 

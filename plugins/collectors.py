@@ -13,14 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from daemon.config.models import EnmsConfig, Meter, Site
-from daemon.readings import READINGS_MEASUREMENT, reading_tags
-from daemon.storage.points import FieldValue, Point
+from core.config.models import EnmsConfig, Meter, Site
+from core.readings import reading_tags
+from core.schema import Measurement
+from core.storage.points import FieldValue, Point
 
 if TYPE_CHECKING:
     import asyncio
 
-    from daemon.health import SourceHealth
+    from core.health import SourceHealth
 
 #: how a collector hands over readings: non-blocking, safe to call from the event loop
 Submit = Callable[[Sequence[Point]], None]
@@ -73,7 +74,7 @@ class CollectorContext:
         for planned in self.meters:
             if planned.id == meter_id:
                 tags = reading_tags(planned.site, planned.meter)
-                return Point(READINGS_MEASUREMENT, tags, dict(fields), time_ns or time.time_ns())
+                return Point(Measurement.READINGS, tags, dict(fields), time_ns or time.time_ns())
         known = ", ".join(m.id for m in self.meters) or "none"
         raise KeyError(f"meter {meter_id!r} is not read by plugin {self.plugin!r}; its: {known}")
 

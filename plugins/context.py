@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,21 +13,18 @@ from pydantic import BaseModel, ValidationError
 
 from baselines.analysis import Period
 from baselines.versions import EnergyBaseline
-from daemon.config.models import EnmsConfig, EnpiDefinition, Meter, Site
-from daemon.enpi_run import ENPI_MEASUREMENT, boundary_meters
-from daemon.enpi_series import DailySeries, daily_series
-from daemon.mqtt.routing import main_field
-from daemon.nonconformities import Nonconformity
-from daemon.readings import READINGS_MEASUREMENT
-from daemon.register import Register
-from daemon.storage.buckets import local_days
-from daemon.storage.contract import Store
-from daemon.storage.points import RawSeries, SeriesSelector
+from core import schema
+from core.config.models import EnmsConfig, EnpiDefinition, Meter, Site
+from core.schema import EnpiField, Measurement, Tag
+from core.storage.buckets import local_days
+from core.storage.contract import Store
+from core.storage.points import RawSeries, SeriesSelector
+from energy.enpi_run import boundary_meters
+from energy.enpi_series import DailySeries, daily_series
+from energy.nonconformities import Nonconformity
+from energy.register import Register
 
 SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
-
-_YEAR = re.compile(r"^(\d{4})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 #: the days a period may cover: readings before 2000 are refused at the collectors
@@ -46,35 +42,16 @@ class ReviewPeriod:
 
     @classmethod
     def parse(cls, text: str) -> ReviewPeriod:
-        """'2025', '2025-03' or '2025-01-01..2025-06-30' within the years enms can hold
-        (2000-2099); ``ValueError`` says what is accepted."""
-        period = cls._parse(text.strip())
+        """A year, a month or a range (``baselines.analysis.Period.parse``) within the years
+        enms can hold (2000-2099); ``ValueError`` says what is accepted."""
+        label = text.strip()
+        period = Period.parse(label)
         if period.first < EARLIEST_DAY or period.last > LATEST_DAY:
             raise ValueError(
-                f"period {period.label!r} reaches outside {EARLIEST_DAY.year}-"
+                f"period {label!r} reaches outside {EARLIEST_DAY.year}-"
                 f"{LATEST_DAY.year}, the years enms keeps readings for"
             )
-        return period
-
-    @classmethod
-    def _parse(cls, text: str) -> ReviewPeriod:
-        if ".." in text:
-            period = Period.parse(text)
-            return cls(text, period.first, period.last)
-        try:
-            if match := _YEAR.match(text):
-                year = int(match[1])
-                return cls(text, date(year, 1, 1), date(year, 12, 31))
-            if match := _MONTH.match(text):
-                year, month = int(match[1]), int(match[2])
-                following = date(year + month // 12, month % 12 + 1, 1)
-                return cls(text, date(year, month, 1), following - timedelta(days=1))
-        except ValueError as exc:
-            raise ValueError(f"period {text!r}: {exc}") from None
-        raise ValueError(
-            f"period {text!r} is not a year (2025), a month (2025-03) or a range "
-            "(2025-01-01..2025-06-30)"
-        )
+        return cls(label, period.first, period.last)
 
     @property
     def days(self) -> int:
@@ -126,14 +103,14 @@ class EvaluationContext:
     @staticmethod
     def main_field(meter: Meter) -> str:
         """The field a meter's own value is stored in: energy_kwh, volume_m3, temperature_c ..."""
-        return main_field(meter)[0]
+        return schema.main_field(meter)[0]
 
     async def meter_readings(self, meter: Meter) -> RawSeries | None:
         """The stored values of a meter's main field in the period; None when it has none."""
         start, end = self.window()
         if end <= start:
             return None
-        selector = SeriesSelector(READINGS_MEASUREMENT, self.main_field(meter), {"meter": meter.id})
+        selector = SeriesSelector(Measurement.READINGS, self.main_field(meter), {"meter": meter.id})
         series = await self.store.raw(selector, start, end)
         series = [s for s in series if s.values.size]
         if not series:
@@ -154,7 +131,7 @@ class EvaluationContext:
         """The EnPI's stored days from ``first`` to ``last`` (any days, not only the review's),
         against the newest baseline version stored for them; None when none are stored."""
         start, end = local_days(first, last, self.zone)
-        selector = SeriesSelector(ENPI_MEASUREMENT, "expected_kwh", {"enpi": enpi.id})
+        selector = SeriesSelector(Measurement.ENPI, EnpiField.EXPECTED_KWH, {Tag.ENPI: enpi.id})
         stored = await self.store.raw(selector, start, end)
         versions = {int(s.tags["baseline_version"]) for s in stored if "baseline_version" in s.tags}
         if not versions:

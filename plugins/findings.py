@@ -8,9 +8,11 @@ feeds, the numbers behind it, and the evidence an auditor can follow back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,3 +105,71 @@ class Finding(BaseModel):
     review_input: ReviewInput
     metrics: dict[str, Any] = Field(default_factory=dict)
     evidence: Evidence = Field(default_factory=Evidence)
+
+
+class PeriodLike(Protocol):
+    """The evaluated period (``plugins.context.ReviewPeriod``)."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def first(self) -> date: ...
+    @property
+    def last(self) -> date: ...
+
+
+@dataclass(frozen=True)
+class FindingMaker:
+    """What every finding of one plugin shares, so each finding states only what differs.
+
+    ``make`` fills in the plugin, the period evaluated and the evidence window from the
+    evaluation's period; references, perspective and phase default to the plugin's own.
+    """
+
+    plugin: str
+    perspective: Perspective
+    references: tuple[str, ...] = ()
+    phase: Phase = Phase.CHECK
+
+    def make(
+        self,
+        period: PeriodLike,
+        id: str,
+        title: str,
+        *,
+        kind: Kind,
+        severity: Severity,
+        review_input: ReviewInput,
+        scope: Scope,
+        metrics: Mapping[str, Any] | None = None,
+        measurement: str | None = None,
+        query: str | None = None,
+        notes: str | None = None,
+        first: date | None = None,
+        last: date | None = None,
+        references: tuple[str, ...] | None = None,
+        perspective: Perspective | None = None,
+    ) -> Finding:
+        """A finding about ``scope`` in ``period``; ``first``/``last`` narrow the evidence
+        window (the days the figures come from) where it is not the whole period."""
+        return Finding(
+            id=id,
+            plugin=self.plugin,
+            title=title,
+            kind=kind,
+            severity=severity,
+            scope=scope,
+            period=period.label,
+            references=self.references if references is None else references,
+            perspective=perspective or self.perspective,
+            phase=self.phase,
+            review_input=review_input,
+            metrics=dict(metrics or {}),
+            evidence=Evidence(
+                first=first or period.first,
+                last=last or period.last,
+                measurement=measurement,
+                query=query,
+                notes=notes,
+            ),
+        )

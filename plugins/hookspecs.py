@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from energy.variables import RelevantVariable, VariableContext
     from plugins.collectors import Collector, CollectorContext
     from plugins.context import EvaluationContext
     from plugins.findings import Finding
     from plugins.sections import ReportSection
-    from plugins.variables import RelevantVariable, VariableContext
 
 PROJECT = "enms"
 hookspec = pluggy.HookspecMarker(PROJECT)

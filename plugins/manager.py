@@ -12,6 +12,7 @@ from typing import cast
 
 import pluggy
 
+from core.deployment import Deployment, load_deployment
 from plugins import hookspecs
 from plugins.builtin import (
     calendar_days,
@@ -102,3 +103,15 @@ def profile_dirs(plugins: Plugins) -> list[Path]:
         except Exception as exc:  # one plugin's mistake must not stop every command
             log.error("plugin %s: its meter profiles could not be listed: %s", name, exc)
     return found
+
+
+def installed_profile_dirs() -> list[Path]:
+    """Meter-profile directories of the built-in and installed plugins."""
+    return profile_dirs(load_plugins(installed=True))
+
+
+def load_with_plugins(config_file: str | Path, plugins: Plugins | None = None) -> Deployment:
+    """The configuration with the meter profiles the plugins ship -- ``plugins``, or the
+    built-in and installed ones; ``ConfigError`` lists every problem."""
+    dirs = profile_dirs(plugins) if plugins is not None else installed_profile_dirs()
+    return load_deployment(config_file, profile_dirs=dirs)

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from daemon.config.models import EnmsConfig
-from daemon.config.plugins import PluginSettings
-from daemon.register import Register
-from daemon.storage.contract import Store
+from core.config.models import EnmsConfig
+from core.config.plugins import PluginSettings
+from core.storage.contract import Store
+from energy.register import Register
 from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import (
     Evidence,

@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from daemon.register import Register
-from daemon.storage.points import Point
+from core.schema import FindingField, Measurement, Tag, metric_field
+from core.storage.points import Point
+from energy.register import Register
 from plugins.findings import Finding, Kind, Severity
 
-FINDINGS_MEASUREMENT = "findings"
 #: scope levels that become a tag of their own, named like the readings' tags
-SCOPE_TAGS = ("site", "building", "seu", "meter", "enpi")
+SCOPE_TAGS = (Tag.SITE, Tag.BUILDING, Tag.SEU, Tag.METER, Tag.ENPI)
 SEVERITY_RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3}
 
 
@@ -28,29 +28,29 @@ def finding_points(
     """The points of ``findings``; a meter's finding is tagged with its building too."""
     points = []
     for finding in findings:
-        tags = {
-            "plugin": finding.plugin,
-            "finding": finding.id,
-            "kind": finding.kind.value,
-            "severity": finding.severity.value,
-            "period": finding.period,
-            "scope": finding.scope.level,
+        tags: dict[str, str] = {
+            Tag.PLUGIN: finding.plugin,
+            Tag.FINDING: finding.id,
+            Tag.KIND: finding.kind.value,
+            Tag.SEVERITY: finding.severity.value,
+            Tag.PERIOD: finding.period,
+            Tag.SCOPE: finding.scope.level,
         }
         level, scope_id = finding.scope.level, finding.scope.id
         if scope_id is not None and level in SCOPE_TAGS:
             tags[level] = scope_id
             if level == "meter" and scope_id in meter_buildings:
-                tags["building"] = meter_buildings[scope_id]
+                tags[Tag.BUILDING] = meter_buildings[scope_id]
         fields: dict[str, float | int | bool | str] = {
-            "title": finding.title,
-            "severity_rank": SEVERITY_RANK[finding.severity],
-            "review_input": finding.review_input.value,
+            FindingField.TITLE: finding.title,
+            FindingField.SEVERITY_RANK: SEVERITY_RANK[finding.severity],
+            FindingField.REVIEW_INPUT: finding.review_input.value,
         }
         for key, value in finding.metrics.items():  # numbers a dashboard can show: cost, kWh
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if number and math.isfinite(value):
-                fields[f"metric_{key}"] = float(value)
-        points.append(Point(FINDINGS_MEASUREMENT, tags, fields, now_ns))
+                fields[metric_field(key)] = float(value)
+        points.append(Point(Measurement.FINDINGS, tags, fields, now_ns))
     return points
 
 

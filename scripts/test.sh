@@ -9,7 +9,7 @@ PYTHON="${PYTHON:-.venv/bin/python}"
 # what the tests need, into .venv/ when it is missing (after the README's quickstart, say)
 if [ "$PYTHON" = .venv/bin/python ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  if ! .venv/bin/python -c "import pytest, ruff, mypy, statsmodels, playwright, schemathesis" \
+  if ! .venv/bin/python -c "import pytest, ruff, mypy, importlinter, statsmodels, playwright, schemathesis" \
       2>/dev/null; then
     echo "== installing the test dependencies into .venv (pip install -e '.[dev]')"
     .venv/bin/pip install --quiet -e '.[dev]'
@@ -21,6 +21,8 @@ eval "$(scripts/services.sh env)"
 
 echo "== ruff" && "$PYTHON" -m ruff check . && "$PYTHON" -m ruff format --check .
 echo "== mypy" && "$PYTHON" -m mypy
+echo "== import contracts (pyproject.toml [tool.importlinter])"
+"$PYTHON" -c 'from importlinter.cli import lint_imports_command as lint; lint.main(["--no-cache"])'
 echo "== pytest"
 set +e
 "$PYTHON" -m pytest "$@"

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from daemon.config.models import InfluxDBSettings
-from daemon.storage import EmbeddedStore, InfluxDBStore, Store
+from core.config.models import InfluxDBSettings
+from core.storage import EmbeddedStore, InfluxDBStore, Store
 from tests.private_services import PrivateBroker, PrivateInfluxDB
 from tests.services import require_influxdb, require_mqtt
 

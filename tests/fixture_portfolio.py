@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from daemon.cli import main
-from daemon.config.loader import load_config
-from daemon.storage import Point, Store
-from daemon.storage.factory import open_store
+from core.config.loader import load_config
+from core.storage import Point, Store
+from core.storage.factory import open_store
+from enms.cli.main import main
 
 ZONE = ZoneInfo("Europe/Stockholm")
 NS = 1_000_000_000

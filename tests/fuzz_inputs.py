@@ -13,10 +13,10 @@ import random
 import textwrap
 from collections.abc import Iterable
 
+from core.meters.formats import FieldMapping, PayloadFormat
+from core.meters.profiles import MeterProfile
+from core.units import PLAUSIBLE, conversion
 from daemon.modbus.blocks import Block, bind, plan
-from daemon.modbus.profiles import MeterProfile
-from daemon.mqtt.formats import FieldMapping, PayloadFormat
-from daemon.units import PLAUSIBLE, conversion
 
 _WORDS = [
     "",

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from daemon.simulation.modbus_devices import free_port
-from daemon.storage.embedded import EmbeddedStore
+from core.storage.embedded import EmbeddedStore
+from simulation.modbus_devices import free_port
 from tests.process_output import Output
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +71,7 @@ def stop_demo(output: Output) -> int:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     folder = tmp_path_factory.mktemp("demo")
-    command = [sys.executable, "-m", "daemon.cli", "demo", "--dir", str(folder / "enms-demo")]
+    command = [sys.executable, "-m", "enms.cli.main", "demo", "--dir", str(folder / "enms-demo")]
     command += ["--port", str(free_port("127.0.0.1")), "--duration", "600"]
     output = start_demo(folder, *command)
     try:

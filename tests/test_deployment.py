@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from daemon.cli import build_parser
+from enms.cli.main import build_parser
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = re.compile(r"PASSWORD|TOKEN|SECRET|API_KEY", re.IGNORECASE)

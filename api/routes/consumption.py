@@ -11,13 +11,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.auth import require
-from api.errors import not_found, review_period
+from api.dependencies import Api, Period
+from api.errors import not_found
 from api.evidence import Evidence
-from api.state import ApiState, state
 from api.tables import Format, csv_response
-from daemon.consumption import consuming_meters, consumption
-from daemon.storage.buckets import local_days
-from daemon.storage.points import Bucket
+from core.storage.buckets import local_days
+from core.storage.points import Bucket
+from energy.consumption import consuming_meters, consumption
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["consumption"])
 #: buckets one answer may hold at most (a year of hours is 8,784)
@@ -64,8 +64,8 @@ class ConsumptionOut(BaseModel):
     "and interval values. Energy and volume are reported in separate series.",
 )
 async def get_consumption(
-    api: Annotated[ApiState, Depends(state)],
-    period: Annotated[str, Query(description="2025, 2025-03 or 2025-01-01..2025-03-31")],
+    api: Api,
+    period: Period,
     *,
     bucket: Bucket = Bucket.DAY,
     group: Group = Group.BUILDING,
@@ -75,7 +75,6 @@ async def get_consumption(
     format: Format = Format.JSON,
 ) -> ConsumptionOut | Response:
     config = api.config
-    chosen = review_period(period)
     meters = consuming_meters(config)
     if building is not None:
         known = sorted(b.id for _, b in config.buildings())
@@ -89,15 +88,15 @@ async def get_consumption(
         meters = [m for m in meters if m[1].id == meter]
     if medium is not None:
         meters = [m for m in meters if m[1].medium.value == medium]
-    hours = chosen.days * 24
+    hours = period.days * 24
     per_bucket = {Bucket.HOUR: 1, Bucket.DAY: 24, Bucket.WEEK: 168, Bucket.MONTH: 672}[bucket]
     if hours / per_bucket > MAX_BUCKETS:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST,
-            f"{chosen.days} days in {bucket.value} buckets is more than {MAX_BUCKETS} rows: "
+            f"{period.days} days in {bucket.value} buckets is more than {MAX_BUCKETS} rows: "
             "choose a shorter period or a longer bucket",
         )
-    start, end = local_days(chosen.first, chosen.last, config.portfolio.timezone)
+    start, end = local_days(period.first, period.last, config.portfolio.timezone)
     group_by = () if group is Group.PORTFOLIO else (group.value,)
     found = (
         await consumption(api.store, config, meters, start, end, bucket=bucket, group_by=group_by)
@@ -118,19 +117,19 @@ async def get_consumption(
         )
     ids = sorted(m.id for _, m, _ in meters)
     evidence = Evidence(
-        first=chosen.first,
-        last=chosen.last,
+        first=period.first,
+        last=period.last,
         measurement="readings",
         query=f"consumption of meters {', '.join(ids) or '(none)'} from their registers "
         f"per {bucket.value}, {config.portfolio.timezone}",
     )
     if format is Format.CSV:
         table = [{**s.group, "unit": s.unit, **row.model_dump()} for s in series for row in s.rows]
-        return csv_response(table, f"consumption-{chosen.label}")
+        return csv_response(table, f"consumption-{period.label}")
     return ConsumptionOut(
-        period=chosen.label,
-        first=chosen.first.isoformat(),
-        last=chosen.last.isoformat(),
+        period=period.label,
+        first=period.first.isoformat(),
+        last=period.last.isoformat(),
         bucket=bucket,
         group=group,
         timezone=config.portfolio.timezone,

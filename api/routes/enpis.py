@@ -6,23 +6,37 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from api.auth import require
+from api.dependencies import Api, Period
 from api.enpi_figures import (
     baseline_summary,
     enpi_periods,
     model_line,
     signature_days,
 )
-from api.errors import not_found, review_period
-from api.examples import ENPI, example
-from api.state import ApiState, state
+from api.errors import not_found
+from api.models.enpis import (
+    BaselineHistory,
+    DailyRow,
+    EnpiDaily,
+    EnpiFigures,
+    EnpiList,
+    EnpiSignature,
+    ModelPoint,
+    SignatureModel,
+    SignaturePoint,
+)
+from api.state import ApiState
 from api.tables import Format, csv_response
-from daemon.config.enpis import EnpiDefinition
-from daemon.enpi_series import FIELDS, daily_series
+from baselines.versions import EnergyBaseline
+from core.config.enpis import EnpiDefinition
+from core.schema import EnpiField
+from energy.enpi_series import FIELDS, DailySeries, daily_series
+from plugins.context import ReviewPeriod
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["enpis"])
-PERIOD = Query(description="2025, 2025-03 or 2025-01-01..2025-03-31")
 
 
 def _enpi(api: ApiState, enpi_id: str) -> EnpiDefinition:
@@ -32,7 +46,19 @@ def _enpi(api: ApiState, enpi_id: str) -> EnpiDefinition:
     raise not_found("EnPI", enpi_id, [e.id for e in api.config.enpis])
 
 
-def _flat(figure: dict[str, Any]) -> dict[str, Any]:
+async def _days(
+    api: ApiState, definition: EnpiDefinition, baseline: EnergyBaseline, period: ReviewPeriod
+) -> DailySeries:
+    """The EnPI's stored days of ``period`` against its current baseline version."""
+    return await daily_series(
+        api.store, api.config, definition.id, version=baseline.version,
+        first=period.first, last=period.last,
+    )  # fmt: skip
+
+
+def _flat(figures: EnpiFigures) -> dict[str, Any]:
+    """One CSV row: the figures a spreadsheet compares across EnPIs."""
+    figure = figures.model_dump(mode="json")
     improvement = figure.get("improvement") or {}
     baseline = figure.get("baseline") or {}
     return {
@@ -56,63 +82,53 @@ def _flat(figure: dict[str, Any]) -> dict[str, Any]:
 @router.get(
     "/enpis",
     summary="Every EnPI for a period",
-    responses=example({"period": "2025-01-01..2025-03-31", "enpis": [ENPI]}),
+    response_model=EnpiList,
     description="Consumption, kWh/m² and -- on days after the baseline period -- expected "
     "consumption, avoided energy, improvement, SEnPI, CUSUM and savings uncertainty (68 %), "
     "each with the baseline version, model statistics and validity behind it.",
 )
 async def enpis(
-    api: Annotated[ApiState, Depends(state)],
-    period: Annotated[str, PERIOD],
+    api: Api,
+    period: Period,
     building: Annotated[str | None, Query(description="only EnPIs of this building")] = None,
     seu: Annotated[str | None, Query(description="only EnPIs of this SEU")] = None,
     format: Format = Format.JSON,
-) -> Any:
-    chosen = review_period(period)
+) -> EnpiList | Response:
     chosen_enpis = [
         enpi
         for enpi in api.config.enpis
         if (building is None or enpi.building == building) and (seu is None or enpi.seu == seu)
     ]
     periods = await enpi_periods(
-        api.store, api.register, api.config, chosen_enpis, chosen, cache=api.cache
+        api.store, api.register, api.config, chosen_enpis, period, cache=api.cache
     )
     found = [one.figures for one in periods]
     if format is Format.CSV:
-        return csv_response([_flat(f) for f in found], f"enpis-{chosen.label}")
-    return {"period": chosen.label, "enpis": found}
+        return csv_response([_flat(f) for f in found], f"enpis-{period.label}")
+    return EnpiList(period=period.label, enpis=found)
 
 
-@router.get("/enpis/{enpi_id}", summary="One EnPI for a period", responses=example(ENPI))
-async def enpi(
-    enpi_id: str, api: Annotated[ApiState, Depends(state)], period: Annotated[str, PERIOD]
-) -> dict[str, Any]:
+@router.get("/enpis/{enpi_id}", summary="One EnPI for a period")
+async def enpi(enpi_id: str, api: Api, period: Period) -> EnpiFigures:
     definition = _enpi(api, enpi_id)
-    chosen = review_period(period)
-    (found,) = await enpi_periods(api.store, api.register, api.config, [definition], chosen)
+    (found,) = await enpi_periods(api.store, api.register, api.config, [definition], period)
     return found.figures
 
 
-@router.get("/enpis/{enpi_id}/daily", summary="Actual, expected and CUSUM per day")
+@router.get(
+    "/enpis/{enpi_id}/daily", summary="Actual, expected and CUSUM per day", response_model=EnpiDaily
+)
 async def daily(
     enpi_id: str,
-    api: Annotated[ApiState, Depends(state)],
-    period: Annotated[str, PERIOD],
+    api: Api,
+    period: Period,
     format: Format = Format.JSON,
-) -> Any:
+) -> EnpiDaily | Response:
     definition = _enpi(api, enpi_id)
-    chosen = review_period(period)
     baseline = api.register.current(definition.id)
     rows: list[dict[str, Any]] = []
     if baseline is not None:
-        series = await daily_series(
-            api.store,
-            api.config,
-            definition.id,
-            version=baseline.version,
-            first=chosen.first,
-            last=chosen.last,
-        )
+        series = await _days(api, definition, baseline, period)
         for i, day in enumerate(series.days):
             if not series.known[i]:
                 continue
@@ -122,65 +138,54 @@ async def daily(
                 row[field] = value if np.isfinite(value) else None
             rows.append(row)
     if format is Format.CSV:
-        return csv_response(rows, f"{definition.id}-{chosen.label}")
-    return {
-        "enpi": definition.id,
-        "period": chosen.label,
-        "baseline_version": baseline.version if baseline else None,
-        "days": rows,
-    }
+        return csv_response(rows, f"{definition.id}-{period.label}")
+    return EnpiDaily(
+        enpi=definition.id,
+        period=period.label,
+        baseline_version=baseline.version if baseline else None,
+        days=[DailyRow.model_validate(row) for row in rows],
+    )
 
 
 @router.get(
     "/enpis/{enpi_id}/signature",
     summary="Energy signature: daily consumption against outdoor temperature, with the model",
 )
-async def signature(
-    enpi_id: str, api: Annotated[ApiState, Depends(state)], period: Annotated[str, PERIOD]
-) -> dict[str, Any]:
+async def signature(enpi_id: str, api: Api, period: Period) -> EnpiSignature:
     definition = _enpi(api, enpi_id)
-    chosen = review_period(period)
     baseline = api.register.current(definition.id)
     if baseline is None:
-        return {"enpi": definition.id, "period": chosen.label, "points": [], "model": None}
-    series = await daily_series(
-        api.store,
-        api.config,
-        definition.id,
-        version=baseline.version,
-        first=chosen.first,
-        last=chosen.last,
-    )
+        return EnpiSignature(enpi=definition.id, period=period.label, points=[], model=None)
+    series = await _days(api, definition, baseline, period)
     known = signature_days(series)
     points = [
-        {
-            "day": day.isoformat(),
-            "temperature_c": float(series["temperature_c"][i]),
-            "actual_kwh": float(series["actual_kwh"][i]),
-            "reporting": day > baseline.last,
-        }
+        SignaturePoint(
+            day=day.isoformat(),
+            temperature_c=float(series[EnpiField.TEMPERATURE_C][i]),
+            actual_kwh=float(series[EnpiField.ACTUAL_KWH][i]),
+            reporting=day > baseline.last,
+        )
         for i, day in enumerate(series.days)
         if known[i]
     ]
-    return {
-        "enpi": definition.id,
-        "period": chosen.label,
-        "points": points,
-        "model": {
-            "baseline_version": baseline.version,
-            "form": baseline.form.value,
-            "line": [{"temperature_c": t, "expected_kwh": e} for t, e in model_line(baseline)],
-        },
-    }
+    line = [ModelPoint(temperature_c=t, expected_kwh=e) for t, e in model_line(baseline)]
+    return EnpiSignature(
+        enpi=definition.id,
+        period=period.label,
+        points=points,
+        model=SignatureModel(
+            baseline_version=baseline.version, form=baseline.form.value, line=line
+        ),
+    )
 
 
 @router.get("/enpis/{enpi_id}/baselines", summary="Every baseline version and its revision")
-async def baselines(enpi_id: str, api: Annotated[ApiState, Depends(state)]) -> dict[str, Any]:
+async def baselines(enpi_id: str, api: Api) -> BaselineHistory:
     definition = _enpi(api, enpi_id)
     versions = api.register.versions(definition.id)
     current = api.register.current(definition.id)
-    return {
-        "enpi": definition.id,
-        "current_version": current.version if current else None,
-        "versions": [baseline_summary(b) for b in versions],
-    }
+    return BaselineHistory(
+        enpi=definition.id,
+        current_version=current.version if current else None,
+        versions=[baseline_summary(b) for b in versions],
+    )

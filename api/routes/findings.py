@@ -2,39 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, status
+from fastapi.responses import Response
 
-from api.auth import require
-from api.errors import review_period
-from api.review import cached_evaluation
-from api.state import ApiState, state
+from api.auth import Caller, require
+from api.dependencies import Api, Period
+from api.models.findings import EvaluationRecorded, FindingList
+from api.review import cached_evaluation, plugin_runs, record_evaluation
 from api.tables import Format, csv_response
 from plugins.findings import Kind, Severity
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["findings"])
+write = APIRouter(tags=["findings"])
 
 
 @router.get(
     "/findings",
     summary="The findings of every enabled plugin for a period",
+    response_model=FindingList,
     description="Each plugin runs on its own under plugins.timeout_s; a plugin that fails is "
     "itself a finding (plugin-failed.<name>) and the others' findings stand. A period's "
     "evaluation is reused for api.cache_ttl_s (evaluated_at says when it was made).",
 )
 async def findings(
-    api: Annotated[ApiState, Depends(state)],
-    period: Annotated[str, Query(description="2025, 2025-03 or 2025-01-01..2025-03-31")],
+    api: Api,
+    period: Period,
     *,
     kind: Kind | None = None,
     severity: Severity | None = None,
     plugin: str | None = None,
     format: Format = Format.JSON,
-) -> Any:
-    chosen = review_period(period)
+) -> FindingList | Response:
     await api.store.ping()  # one 503, not one failed plugin after another
-    evaluation, evaluated_at = await cached_evaluation(api, chosen)
+    evaluation, evaluated_at = await cached_evaluation(api, period)
     found = [
         f
         for f in evaluation.findings
@@ -57,13 +59,27 @@ async def findings(
             }
             for f in found
         ]
-        return csv_response(rows, f"findings-{chosen.label}")
-    return {
-        "period": chosen.label,
-        "evaluated_at": evaluated_at,
-        "plugins": [
-            {"name": r.plugin, "status": r.status, "findings": r.findings, "error": r.error}
-            for r in evaluation.runs
-        ],
-        "findings": [f.model_dump(mode="json") for f in found],
-    }
+        return csv_response(rows, f"findings-{period.label}")
+    return FindingList(
+        period=period.label,
+        evaluated_at=evaluated_at,
+        plugins=plugin_runs(evaluation),
+        findings=found,
+    )
+
+
+@write.post(
+    "/evaluations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Evaluate a period afresh and record its nonconformities (scope: write)",
+    description="Runs every enabled plugin on the period, as `enms evaluate` does, replaces "
+    "the period's cached evaluation, and opens or updates a register nonconformity for every "
+    "finding of kind nonconformity. The read routes never change the register.",
+)
+async def evaluate(
+    api: Api,
+    period: Period,
+    _: Annotated[Caller, Depends(require("write"))],
+) -> EvaluationRecorded:
+    await api.store.ping()
+    return await record_evaluation(api, period)

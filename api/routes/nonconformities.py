@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, require
+from api.dependencies import Api
 from api.errors import not_found
-from api.state import ApiState, state
+from api.models.register import NonconformityList, NonconformityOut
 from api.tables import Format, csv_response
-from daemon.nonconformities import LifecycleError, Nonconformity, Status
+from energy.nonconformities import LifecycleError, Status
 
 #: a register number: SQLite's integers are 64-bit
 Ident = Annotated[int, Path(ge=1, le=2**63 - 1, description="the nonconformity's number")]
@@ -47,38 +48,35 @@ class LifecycleUpdate(BaseModel):
     )
 
 
-def nonconformity_dict(found: Nonconformity) -> dict[str, Any]:
-    data = asdict(found)
-    data["status"] = found.status.value
-    data["events"] = [asdict(event) for event in found.events]
-    return data
-
-
-@read.get("/nonconformities", summary="Nonconformities in the register, with their lifecycle")
+@read.get(
+    "/nonconformities",
+    summary="Nonconformities in the register, with their lifecycle",
+    response_model=NonconformityList,
+)
 async def nonconformities(
-    api: Annotated[ApiState, Depends(state)],
+    api: Api,
     status_is: Annotated[Status | None, Query(alias="status")] = None,
     format: Format = Format.JSON,
-) -> Any:
+) -> NonconformityList | Response:
     found = api.register.nonconformities(status=status_is)
     if format is Format.CSV:
         rows = [
-            {key: value for key, value in nonconformity_dict(n).items() if key != "events"}
+            NonconformityOut.of(n).model_dump(mode="json", exclude={"events"})
             | {"metrics": str(n.metrics), "events": len(n.events)}
             for n in found
         ]
         return csv_response(rows, "nonconformities")
-    return {"nonconformities": [nonconformity_dict(n) for n in found]}
+    return NonconformityList(nonconformities=[NonconformityOut.of(n) for n in found])
 
 
 @read.get("/nonconformities/{ident}", summary="One nonconformity and every step it went through")
-async def nonconformity(ident: Ident, api: Annotated[ApiState, Depends(state)]) -> dict[str, Any]:
+async def nonconformity(ident: Ident, api: Api) -> NonconformityOut:
     found = api.register.nonconformity(ident)
     if found is None:
         raise not_found(
             "nonconformity", str(ident), [str(n.id) for n in api.register.nonconformities()]
         )
-    return nonconformity_dict(found)
+    return NonconformityOut.of(found)
 
 
 @write.patch(
@@ -91,9 +89,9 @@ async def nonconformity(ident: Ident, api: Annotated[ApiState, Depends(state)]) 
 async def update(
     ident: Ident,
     body: LifecycleUpdate,
-    api: Annotated[ApiState, Depends(state)],
+    api: Api,
     caller: Annotated[Caller, Depends(require("write"))],
-) -> dict[str, Any]:
+) -> NonconformityOut:
     try:
         found = api.register.update_nonconformity(
             ident, status=body.status, note=body.note, effective=body.effective, by=caller.name
@@ -104,4 +102,4 @@ async def update(
         ) from None
     except LifecycleError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return nonconformity_dict(found)
+    return NonconformityOut.of(found)

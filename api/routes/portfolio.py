@@ -10,11 +10,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.auth import require
+from api.dependencies import Api
 from api.errors import not_found
 from api.evidence import utc_text
-from api.state import ApiState, state
+from api.state import ApiState
 from api.tables import Format, csv_response
-from daemon.health import HEALTH_MEASUREMENT
+from core.schema import Measurement
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["portfolio"])
 HEALTH_WINDOW_S = 24 * 3600
@@ -88,7 +89,7 @@ class MeterOut(BaseModel):
 
 
 @router.get("/portfolio", response_model=PortfolioOut, summary="The portfolio in numbers")
-async def portfolio(api: Annotated[ApiState, Depends(state)]) -> PortfolioOut:
+async def portfolio(api: Api) -> PortfolioOut:
     config = api.config
     return PortfolioOut(
         name=config.portfolio.name,
@@ -122,9 +123,7 @@ def _buildings(api: ApiState) -> list[BuildingOut]:
 
 
 @router.get("/buildings", response_model=list[BuildingOut], summary="Every building")
-async def buildings(
-    api: Annotated[ApiState, Depends(state)], format: Format = Format.JSON
-) -> list[BuildingOut] | Response:
+async def buildings(api: Api, format: Format = Format.JSON) -> list[BuildingOut] | Response:
     found = _buildings(api)
     if format is Format.CSV:
         rows = [{**b.model_dump(), "meters": " ".join(b.meters)} for b in found]
@@ -133,7 +132,7 @@ async def buildings(
 
 
 @router.get("/buildings/{building_id}", response_model=BuildingOut, summary="One building")
-async def building(building_id: str, api: Annotated[ApiState, Depends(state)]) -> BuildingOut:
+async def building(building_id: str, api: Api) -> BuildingOut:
     found = {b.id: b for b in _buildings(api)}
     if building_id not in found:
         raise not_found("building", building_id, sorted(found))
@@ -142,7 +141,7 @@ async def building(building_id: str, api: Annotated[ApiState, Depends(state)]) -
 
 async def _health(api: ApiState) -> dict[str, MeterHealth]:
     since = time.time_ns() - HEALTH_WINDOW_S * 1_000_000_000
-    latest = await api.store.latest(HEALTH_MEASUREMENT, since)
+    latest = await api.store.latest(Measurement.COLLECTOR_HEALTH, since)
     health: dict[str, MeterHealth] = {}
     for point in latest:
         meter = point.tags.get("meter")
@@ -164,7 +163,7 @@ async def _health(api: ApiState) -> dict[str, MeterHealth]:
 
 @router.get("/meters", response_model=list[MeterOut], summary="Meters and their health")
 async def meters(
-    api: Annotated[ApiState, Depends(state)],
+    api: Api,
     building: Annotated[str | None, Query(description="only this building's meters")] = None,
     medium: Annotated[str | None, Query(description="only meters of this medium")] = None,
     format: Format = Format.JSON,

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, require
+from api.dependencies import Api, Period
 from api.errors import review_period
-from api.examples import REVIEW, example
+from api.models.register import DecisionList, DecisionOut
+from api.models.review import ReviewDocument
 from api.report import render
-from api.review import build_review, decision_dict
-from api.state import ApiState, state
-from daemon.review_decisions import OutputCategory
+from api.review import build_review
+from energy.review_decisions import OutputCategory
 from plugins.runner import report_sections
 
 read = APIRouter(dependencies=[Depends(require("read"))], tags=["management review"])
 write = APIRouter(tags=["management review"])
-PERIOD = Query(description="2025, 2025-03 or 2025-01-01..2025-03-31")
 
 
 class DecisionIn(BaseModel):
@@ -49,14 +49,10 @@ class DecisionIn(BaseModel):
 @read.get(
     "/review",
     summary="The management review for a period, by the inputs of ISO 50001:2018 9.3",
-    responses=example(REVIEW),
 )
-async def review(
-    api: Annotated[ApiState, Depends(state)], period: Annotated[str, PERIOD]
-) -> dict[str, Any]:
-    chosen = review_period(period)
+async def review(api: Api, period: Period) -> ReviewDocument:
     await api.store.ping()
-    return (await build_review(api, chosen)).document
+    return (await build_review(api, period)).document
 
 
 @read.get(
@@ -66,23 +62,20 @@ async def review(
     description="Actual against expected consumption, CUSUM and the energy signature of every "
     "EnPI, and the buildings ranked by kWh/m² Atemp, drawn as SVG on the server.",
 )
-async def report(
-    api: Annotated[ApiState, Depends(state)], period: Annotated[str, PERIOD]
-) -> HTMLResponse:
-    chosen = review_period(period)
+async def report(api: Api, period: Period) -> HTMLResponse:
     await api.store.ping()
-    review = await build_review(api, chosen)
-    sections = await report_sections(api.plugins, api.config, api.store, chosen, api.register)
+    review = await build_review(api, period)
+    sections = await report_sections(api.plugins, api.config, api.store, period, api.register)
     return HTMLResponse(render(review, sections))
 
 
 @read.get("/reviews/{period}/decisions", summary="The decisions recorded for a review period")
-async def decisions(period: str, api: Annotated[ApiState, Depends(state)]) -> dict[str, Any]:
+async def decisions(period: str, api: Api) -> DecisionList:
     chosen = review_period(period)
-    return {
-        "period": chosen.label,
-        "decisions": [decision_dict(d) for d in api.register.decisions(chosen.label)],
-    }
+    return DecisionList(
+        period=chosen.label,
+        decisions=[DecisionOut.of(d) for d in api.register.decisions(chosen.label)],
+    )
 
 
 @write.post(
@@ -94,9 +87,9 @@ async def record_decision(
     period: str,
     body: DecisionIn,
     request: Request,
-    api: Annotated[ApiState, Depends(state)],
+    api: Api,
     caller: Annotated[Caller, Depends(require("write"))],
-) -> dict[str, Any]:
+) -> DecisionOut:
     chosen = review_period(period)
     decision = api.register.add_decision(
         period=chosen.label,
@@ -106,4 +99,4 @@ async def record_decision(
         due=body.due,
         recorded_by=caller.name,
     )
-    return decision_dict(decision)
+    return DecisionOut.of(decision)

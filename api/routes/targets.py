@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from api.auth import require
-from api.errors import review_period
+from api.dependencies import Api, Period
+from api.models.targets import ActionPlanStatus, TargetList, TargetStatus
 from api.review import cached_evaluation
-from api.state import ApiState, state
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["targets"])
 
@@ -22,11 +20,10 @@ router = APIRouter(dependencies=[Depends(require("read"))], tags=["targets"])
     "year-end forecast, and per action plan its status, overdue days and verified savings.",
 )
 async def targets(
-    api: Annotated[ApiState, Depends(state)],
-    period: Annotated[str, Query(description="2025, 2025-03 or 2025-01-01..2025-03-31")],
-) -> dict[str, Any]:
-    chosen = review_period(period)
-    evaluation, evaluated_at = await cached_evaluation(api, chosen)
+    api: Api,
+    period: Period,
+) -> TargetList:
+    evaluation, evaluated_at = await cached_evaluation(api, period)
     found = {f.id: f for f in evaluation.findings if f.plugin == "targets"}
     result = []
     for target in api.config.targets:
@@ -34,17 +31,12 @@ async def targets(
         plans = []
         for plan in target.action_plans:
             plan_finding = found.get(f"action-plan.{target.id}.{plan.id}")
-            plans.append(
-                {
-                    **plan.model_dump(mode="json"),
-                    "assessment": plan_finding.model_dump(mode="json") if plan_finding else None,
-                }
-            )
+            plans.append(ActionPlanStatus(**plan.model_dump(), assessment=plan_finding))
         result.append(
-            {
-                **target.model_dump(mode="json", exclude={"action_plans"}),
-                "assessment": judged.model_dump(mode="json") if judged else None,
-                "action_plans": plans,
-            }
+            TargetStatus(
+                **target.model_dump(exclude={"action_plans"}),
+                assessment=judged,
+                action_plans=plans,
+            )
         )
-    return {"period": chosen.label, "evaluated_at": evaluated_at, "targets": result}
+    return TargetList(period=period.label, evaluated_at=evaluated_at, targets=result)

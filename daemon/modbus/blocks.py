@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from daemon.modbus.profiles import MeterProfile, RegisterKind, RegisterSpec
+from core.meters.profiles import MeterProfile, RegisterKind, RegisterSpec
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -17,9 +17,9 @@ from typing import Any
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
-from daemon.config.models import ModbusGateway
-from daemon.errors import MeterException, MeterReadError, MeterTimeout, MeterUnreachable
-from daemon.modbus.profiles import RegisterKind
+from core.config.models import ModbusGateway
+from core.errors import MeterException, MeterReadError, MeterTimeout, MeterUnreachable
+from core.meters.profiles import RegisterKind
 
 log = logging.getLogger(__name__)
 

@@ -21,18 +21,19 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from daemon.config.models import Meter, Site
-from daemon.deployment import Deployment
-from daemon.errors import MeterException, MeterReadError
-from daemon.health import SourceHealth
+from core.config.models import Meter, Site
+from core.deployment import Deployment
+from core.errors import MeterException, MeterReadError
+from core.health import SourceHealth
+from core.meters.profiles import MeterProfile, RegisterKind
+from core.readings import reading_tags
+from core.schema import Measurement
+from core.storage.points import FieldValue, Point
 from daemon.logs import RateLimitedLog
 from daemon.modbus.blocks import Block, BoundRegister, bind, plan, split_at_gaps
 from daemon.modbus.gateway import GatewayConnection
-from daemon.modbus.profiles import MeterProfile, RegisterKind
 from daemon.modbus.sunspec import discover
 from daemon.modbus.values import Decoded, ValueDecoder
-from daemon.readings import READINGS_MEASUREMENT, reading_tags
-from daemon.storage.points import FieldValue, Point
 from daemon.supervision import sleep_unless_stopped
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ class MeterPoller:
             if spec.store and value is not None:
                 stored[spec.field] = value
         if stored:
-            sink([Point(READINGS_MEASUREMENT, self.tags, stored, now)])
+            sink([Point(Measurement.READINGS, self.tags, stored, now)])
         self.health.record_success(now, result.latency_s, len(stored))
         return result
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from daemon.errors import MeterException, MeterReadError
-from daemon.modbus.profiles import SunSpecDiscovery
+from core.errors import MeterException, MeterReadError
+from core.meters.profiles import SunSpecDiscovery
 
 MARKER = [0x5375, 0x6E53]  # "SunS"
 END_OF_MODELS = 0xFFFF

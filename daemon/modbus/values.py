@@ -16,9 +16,9 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from core.meters.profiles import MeterProfile, RegisterSpec
+from core.meters.registers import LAYOUT, Order, decode
 from daemon.modbus.blocks import Block
-from daemon.modbus.decode import LAYOUT, Order, decode
-from daemon.modbus.profiles import MeterProfile, RegisterSpec
 
 
 @dataclass(frozen=True, slots=True)

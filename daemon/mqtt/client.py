@@ -29,7 +29,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from daemon.config.models import MqttBroker
+from core.config.models import MqttBroker
 
 log = logging.getLogger(__name__)
 

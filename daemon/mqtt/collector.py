@@ -17,16 +17,16 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from daemon.deployment import Deployment
-from daemon.health import SourceHealth
+from core.deployment import Deployment
+from core.health import SourceHealth
+from core.schema import Measurement
+from core.storage.points import Point
 from daemon.logs import RateLimitedLog
 from daemon.mqtt.client import Message, MqttConnection
 from daemon.mqtt.payloads import BadPayload, Reason, decode_payload
 from daemon.mqtt.redelivery import Key, Redeliveries, message_key
 from daemon.mqtt.routing import Route, Router
-from daemon.readings import READINGS_MEASUREMENT
 from daemon.receipt_times import ReceiptClock
-from daemon.storage.points import Point
 from daemon.supervision import sleep_unless_stopped
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class MqttCollector:
             raise BadPayload(Reason.MISSING_PATH, "none of the format's values is present")
         if route.fmt.timestamp is None:
             time_ns = self._receipt_time(message, route)
-        return Point(READINGS_MEASUREMENT, route.tags, values, time_ns)
+        return Point(Measurement.READINGS, route.tags, values, time_ns)
 
     def _receipt_time(self, message: Message, route: Route) -> int:
         """A unique receipt time, or a re-delivered message's first one (redelivery.py)."""

@@ -22,8 +22,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from daemon.mqtt.formats import FieldMapping, PayloadFormat, TimestampFormat
-from daemon.units import PLAUSIBLE, conversion
+from core.meters.formats import FieldMapping, PayloadFormat, TimestampFormat
+from core.units import PLAUSIBLE, conversion
 
 NS = 1_000_000_000
 #: a payload time this far ahead of the receipt time is a device clock error

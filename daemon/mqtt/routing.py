@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from daemon.config.models import Medium, Meter, Site, ValueKind
-from daemon.deployment import Deployment
-from daemon.mqtt.formats import FieldMapping, PayloadFormat, TimestampSpec
-from daemon.mqtt.topics import TopicPattern
-from daemon.readings import reading_tags
-from daemon.units import Quantity
+from core.config.models import Meter, Site
+from core.deployment import Deployment
+from core.meters.formats import FieldMapping, PayloadFormat, TimestampSpec
+from core.readings import reading_tags
+from core.schema import main_field
+from core.topics import TopicPattern
 
 _ROUTE_CACHE_LIMIT = 100_000
 
@@ -33,22 +33,6 @@ class Route:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "series", tuple(sorted(self.tags.items())))
-
-
-def main_field(meter: Meter) -> tuple[str, Quantity]:
-    """The field a meter's single value is stored in: energy_kwh, volume_m3, temperature_c ..."""
-    if meter.medium in (Medium.OUTDOOR_TEMPERATURE, Medium.INDOOR_TEMPERATURE):
-        return "temperature_c", Quantity.TEMPERATURE
-    volume = meter.unit in ("m3", "l")
-    if meter.kind is ValueKind.INSTANTANEOUS:
-        if meter.unit in ("m3/h", "l/s"):
-            return "flow_m3h", Quantity.FLOW
-        return "power_kw", Quantity.POWER
-    name, quantity = ("volume", Quantity.VOLUME) if volume else ("energy", Quantity.ENERGY)
-    suffix = "m3" if volume else "kwh"
-    if meter.kind is ValueKind.INTERVAL:
-        return f"{name}_delta_{suffix}", quantity
-    return f"{name}_{suffix}", quantity
 
 
 def meter_format(meter: Meter) -> PayloadFormat:

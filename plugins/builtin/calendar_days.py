@@ -15,8 +15,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from baselines.calendar import DayKind, day_kind
+from energy.variables import RelevantVariable, VariableContext
 from plugins.hookspecs import hookimpl
-from plugins.variables import RelevantVariable, VariableContext
 
 NAME = "calendar"
 

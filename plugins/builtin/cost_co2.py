@@ -15,16 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from daemon.config.models import Medium, Meter, ValueKind
-from daemon.readings import READINGS_MEASUREMENT
-from daemon.storage.points import Bucket, SeriesSelector
+from core.config.models import Medium, Meter, ValueKind
+from core.schema import Measurement
+from core.storage.points import Bucket, SeriesSelector
 from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import (
-    Evidence,
     Finding,
+    FindingMaker,
     Kind,
     Perspective,
-    Phase,
     ReviewInput,
     Scope,
     Severity,
@@ -32,6 +31,7 @@ from plugins.findings import (
 from plugins.hookspecs import hookimpl
 
 NAME = "cost_co2"
+FINDINGS = FindingMaker(NAME, Perspective.ECONOMY, ("ISO 50001:2018 6.3", "ISO 50001:2018 9.1.1"))
 CARRIERS = (
     Medium.ELECTRICITY,
     Medium.DISTRICT_HEATING,
@@ -93,7 +93,7 @@ async def carrier_use(
     if not meters:
         return None
     start, end = context.window(period)
-    selector = SeriesSelector(READINGS_MEASUREMENT, "energy_kwh", {"meter": [m.id for m in meters]})
+    selector = SeriesSelector(Measurement.READINGS, "energy_kwh", {"meter": [m.id for m in meters]})
     groups = await context.store.counter_consumption(
         selector, start, end, Bucket.MONTH, tz=context.config.portfolio.timezone
     )
@@ -119,27 +119,21 @@ def _finding(
     perspective: Perspective,
     review_input: ReviewInput,
     metrics: dict[str, object],
-    references: tuple[str, ...] = ("ISO 50001:2018 6.3", "ISO 50001:2018 9.1.1"),
+    references: tuple[str, ...] | None = None,
 ) -> Finding:
-    return Finding(
-        id=key,
-        plugin=NAME,
-        title=title,
+    return FINDINGS.make(
+        context.period,
+        key,
+        title,
         kind=kind,
         severity=severity,
-        scope=Scope(level="portfolio"),
-        period=context.period.label,
-        references=references,
-        perspective=perspective,
-        phase=Phase.CHECK,
         review_input=review_input,
+        scope=Scope(level="portfolio"),
         metrics=metrics,
-        evidence=Evidence(
-            first=context.period.first,
-            last=context.period.last,
-            measurement=READINGS_MEASUREMENT,
-            query="readings.energy_kwh of the main meters of each carrier, per local month",
-        ),
+        perspective=perspective,
+        references=references,
+        measurement=Measurement.READINGS,
+        query="readings.energy_kwh of the main meters of each carrier, per local month",
     )
 
 

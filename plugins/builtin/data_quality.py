@@ -16,15 +16,15 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from baselines.counters import IntervalFlag, counter_intervals
-from daemon.config.models import Meter, ValueKind
-from daemon.storage.contract import as_ns
+from core.config.models import Meter, ValueKind
+from core.schema import Measurement
+from core.storage.contract import as_ns
 from plugins.context import EvaluationContext
 from plugins.findings import (
-    Evidence,
     Finding,
+    FindingMaker,
     Kind,
     Perspective,
-    Phase,
     ReviewInput,
     Scope,
     Severity,
@@ -32,6 +32,7 @@ from plugins.findings import (
 from plugins.hookspecs import hookimpl
 
 NAME = "data_quality"
+FINDINGS = FindingMaker(NAME, Perspective.PROCESS, ("ISO 50001:2018 6.6", "ISO 50001:2018 9.1.1"))
 NS_PER_H = 3_600_000_000_000
 REFERENCES = ("ISO 50001:2018 6.6", "ISO 50001:2018 9.1.1")
 
@@ -133,25 +134,17 @@ def _finding(
     scope: Scope | None = None,
 ) -> Finding:
     field = context.main_field(meter) if meter is not None else None
-    return Finding(
-        id=f"{key}.{meter.id}" if meter is not None else key,
-        plugin=NAME,
-        title=title,
+    return FINDINGS.make(
+        context.period,
+        f"{key}.{meter.id}" if meter is not None else key,
+        title,
         kind=kind,
         severity=severity,
-        scope=scope or (Scope(level="meter", id=meter.id) if meter else Scope(level="portfolio")),
-        period=context.period.label,
-        references=REFERENCES,
-        perspective=Perspective.PROCESS,
-        phase=Phase.CHECK,
         review_input=review_input,
+        scope=scope or (Scope(level="meter", id=meter.id) if meter else Scope(level="portfolio")),
         metrics=metrics,
-        evidence=Evidence(
-            first=context.period.first,
-            last=context.period.last,
-            measurement="readings",
-            query=f"readings.{field} where meter = {meter.id}" if meter and field else None,
-        ),
+        measurement=Measurement.READINGS,
+        query=f"readings.{field} where meter = {meter.id}" if meter and field else None,
     )
 
 

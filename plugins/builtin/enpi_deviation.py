@@ -21,15 +21,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from baselines.deviation import H_DECISION, K_SLACK, Episode, episodes, rmse
-from daemon.config.enpis import EnpiDefinition
-from daemon.enpi_run import ENPI_MEASUREMENT
+from core.config.enpis import EnpiDefinition
+from core.schema import EnpiField, Measurement
 from plugins.context import EvaluationContext
 from plugins.findings import (
-    Evidence,
     Finding,
+    FindingMaker,
     Kind,
     Perspective,
-    Phase,
     ReviewInput,
     Scope,
     Severity,
@@ -37,6 +36,11 @@ from plugins.findings import (
 from plugins.hookspecs import hookimpl
 
 NAME = "enpi_deviation"
+FINDINGS = FindingMaker(
+    NAME,
+    Perspective.ECONOMY,
+    ("ISO 50001:2018 6.6", "ISO 50001:2018 9.1.1", "ISO 50001:2018 10.1"),
+)
 #: days of the baseline period needed to know its RMSE
 MIN_BASELINE_DAYS = 60
 
@@ -64,27 +68,21 @@ def _finding(
     first: date,
     last: date,
 ) -> Finding:
-    return Finding(
-        id=f"{key}.{enpi.id}",
-        plugin=NAME,
-        title=title,
+    return FINDINGS.make(
+        context.period,
+        f"{key}.{enpi.id}",
+        title,
         kind=kind,
         severity=severity,
-        scope=Scope(level="enpi", id=enpi.id),
-        period=context.period.label,
-        references=("ISO 50001:2018 6.6", "ISO 50001:2018 9.1.1", "ISO 50001:2018 10.1"),
-        perspective=Perspective.ECONOMY,
-        phase=Phase.CHECK,
         review_input=review_input,
+        scope=Scope(level="enpi", id=enpi.id),
         metrics=metrics,
-        evidence=Evidence(
-            first=first,
-            last=last,
-            measurement=ENPI_MEASUREMENT,
-            query=f"{ENPI_MEASUREMENT}.actual_kwh - expected_kwh where enpi = {enpi.id}, "
-            "standardised by the baseline RMSE",
-            notes=f"tabular CUSUM, k = {metrics['slack']}, h = {metrics['decision']}",
-        ),
+        measurement=Measurement.ENPI,
+        query=f"{Measurement.ENPI}.actual_kwh - expected_kwh where enpi = {enpi.id}, "
+        "standardised by the baseline RMSE",
+        notes=f"tabular CUSUM, k = {metrics['slack']}, h = {metrics['decision']}",
+        first=first,
+        last=last,
     )
 
 
@@ -116,11 +114,11 @@ async def judge(
     baseline = await context.enpi_days(enpi, enpi.baseline.first, enpi.baseline.last)
     if baseline is None:
         return []
-    residual = baseline["actual_kwh"] - baseline["expected_kwh"]
+    residual = baseline[EnpiField.ACTUAL_KWH] - baseline[EnpiField.EXPECTED_KWH]
     sigma = rmse(residual)
     if int(np.isfinite(residual).sum()) < MIN_BASELINE_DAYS or not sigma > 0:
         return []
-    actual, expected = reporting["actual_kwh"], reporting["expected_kwh"]
+    actual, expected = reporting[EnpiField.ACTUAL_KWH], reporting[EnpiField.EXPECTED_KWH]
     reported = actual - expected
     shared = {"sigma_kwh": round(sigma, 1), "slack": settings.slack, "decision": settings.decision}
     found: list[Finding] = []

@@ -19,16 +19,15 @@ from datetime import date, datetime, time
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from daemon.config.models import Building, Medium, Meter
-from daemon.readings import READINGS_MEASUREMENT
-from daemon.storage.points import Aggregate, Bucket, SeriesSelector
+from core.config.models import Building, Medium, Meter
+from core.schema import Measurement
+from core.storage.points import Aggregate, Bucket, SeriesSelector
 from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import (
-    Evidence,
     Finding,
+    FindingMaker,
     Kind,
     Perspective,
-    Phase,
     ReviewInput,
     Scope,
     Severity,
@@ -36,6 +35,11 @@ from plugins.findings import (
 from plugins.hookspecs import hookimpl
 
 NAME = "indoor_climate"
+FINDINGS = FindingMaker(
+    NAME,
+    Perspective.CUSTOMER,
+    ("ISO 50001:2018 6.3", "ISO 50001:2018 9.1.1", "ISO 50006:2023 5.5"),
+)
 WEEKDAYS = (0, 1, 2, 3, 4)
 EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
 
@@ -105,7 +109,7 @@ async def band_share(
     if end <= start:
         return None
     selector = SeriesSelector(
-        READINGS_MEASUREMENT, "temperature_c", {"meter": [m.id for m in sensors]}
+        Measurement.READINGS, "temperature_c", {"meter": [m.id for m in sensors]}
     )
     series = await context.store.aggregate(
         selector, start, end, Bucket.HOUR, Aggregate.MEAN,
@@ -160,26 +164,18 @@ def _finding(
     metrics: dict[str, object],
     sensors: list[Meter],
 ) -> Finding:
-    return Finding(
-        id=f"{key}.{building.id}",
-        plugin=NAME,
-        title=title,
+    return FINDINGS.make(
+        context.period,
+        f"{key}.{building.id}",
+        title,
         kind=kind,
         severity=severity,
-        scope=Scope(level="building", id=building.id),
-        period=context.period.label,
-        references=("ISO 50001:2018 6.3", "ISO 50001:2018 9.1.1", "ISO 50006:2023 5.5"),
-        perspective=Perspective.CUSTOMER,
-        phase=Phase.CHECK,
         review_input=review_input,
+        scope=Scope(level="building", id=building.id),
         metrics=metrics,
-        evidence=Evidence(
-            first=context.period.first,
-            last=context.period.last,
-            measurement=READINGS_MEASUREMENT,
-            query="readings.temperature_c, hourly mean per sensor, occupied hours, sensors "
-            + ", ".join(m.id for m in sensors),
-        ),
+        measurement=Measurement.READINGS,
+        query="readings.temperature_c, hourly mean per sensor, occupied hours, sensors "
+        + ", ".join(m.id for m in sensors),
     )
 
 

@@ -20,16 +20,15 @@ from datetime import date, datetime, time
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from daemon.config.models import Medium, Meter
-from daemon.nonconformities import Status
+from core.config.models import Medium, Meter
+from energy.nonconformities import Status
 from plugins.builtin.indoor_climate import IndoorSettings, Occupancy, band_share
 from plugins.context import EvaluationContext
 from plugins.findings import (
-    Evidence,
     Finding,
+    FindingMaker,
     Kind,
     Perspective,
-    Phase,
     ReviewInput,
     Scope,
     Severity,
@@ -37,6 +36,7 @@ from plugins.findings import (
 from plugins.hookspecs import hookimpl
 
 NAME = "internal_control"
+FINDINGS = FindingMaker(NAME, Perspective.PROCESS)
 
 
 class Risk(BaseModel):
@@ -78,36 +78,6 @@ class InternalControlSettings(BaseModel):
     commitments: list[Commitment] = Field(default_factory=list)
 
 
-def _finding(
-    context: EvaluationContext,
-    key: str,
-    title: str,
-    *,
-    kind: Kind,
-    severity: Severity,
-    review_input: ReviewInput,
-    scope: Scope,
-    references: tuple[str, ...],
-    metrics: dict[str, object],
-    query: str | None = None,
-) -> Finding:
-    return Finding(
-        id=key,
-        plugin=NAME,
-        title=title,
-        kind=kind,
-        severity=severity,
-        scope=scope,
-        period=context.period.label,
-        references=references,
-        perspective=Perspective.PROCESS,
-        phase=Phase.CHECK,
-        review_input=review_input,
-        metrics=metrics,
-        evidence=Evidence(first=context.period.first, last=context.period.last, query=query),
-    )
-
-
 def risk_findings(context: EvaluationContext, risks: list[Risk]) -> list[Finding]:
     found = []
     for risk in risks:
@@ -118,8 +88,8 @@ def risk_findings(context: EvaluationContext, risks: list[Risk]) -> list[Finding
             else ("low", Severity.LOW)
         )  # fmt: skip
         found.append(
-            _finding(
-                context, f"risk.{risk.id}",
+            FINDINGS.make(
+                context.period, f"risk.{risk.id}",
                 f"Risk {risk.description}: {risk.likelihood} × {risk.consequence} = {score} "
                 f"({level})",
                 kind=Kind.OBSERVATION, severity=severity,
@@ -144,8 +114,8 @@ def enms_checks(context: EvaluationContext, settings: InternalControlSettings) -
     age = _months_between(done, today) if done else None
     late = age is None or age > settings.energy_review_months
     found.append(
-        _finding(
-            context, "energy-review-age",
+        FINDINGS.make(
+            context.period, "energy-review-age",
             "No energy review date recorded" if done is None
             else f"Energy review last done {done} ({age} months ago)",
             kind=Kind.DEVIATION if late else Kind.OBSERVATION,
@@ -168,8 +138,8 @@ def enms_checks(context: EvaluationContext, settings: InternalControlSettings) -
             problems.append(f"{years:.1f} years old (revise after {settings.baseline_max_years:g})")
         if problems:
             found.append(
-                _finding(
-                    context, f"baseline-revision.{enpi.id}",
+                FINDINGS.make(
+                    context.period, f"baseline-revision.{enpi.id}",
                     f"Energy baseline v{baseline.version} of {enpi.name}: {'; '.join(problems)}",
                     kind=Kind.DEVIATION, severity=Severity.MEDIUM,
                     review_input=ReviewInput.MONITORING, scope=Scope(level="enpi", id=enpi.id),
@@ -185,8 +155,8 @@ def enms_checks(context: EvaluationContext, settings: InternalControlSettings) -
         days = (now - datetime.fromisoformat(nc.opened_at)).days
         if days > settings.nonconformity_max_days:
             found.append(
-                _finding(
-                    context, f"nonconformity-overdue.{nc.id}",
+                FINDINGS.make(
+                    context.period, f"nonconformity-overdue.{nc.id}",
                     f"Nonconformity {nc.id} open for {days} days ({nc.status.value}): {nc.title}",
                     kind=Kind.DEVIATION, severity=Severity.MEDIUM,
                     review_input=ReviewInput.NONCONFORMITIES,
@@ -217,8 +187,8 @@ async def commitment_findings(context: EvaluationContext, commitment: Commitment
     references = ("ISO 50001:2018 9.1.2", "Kommunallagen 6 kap. 6 §")
     if kept is None:
         return [
-            _finding(
-                context, f"commitment.{commitment.id}",
+            FINDINGS.make(
+                context.period, f"commitment.{commitment.id}",
                 f"Commitment {commitment.description}: no sensor data to check it",
                 kind=Kind.DEVIATION, severity=Severity.MEDIUM,
                 review_input=ReviewInput.COMPLIANCE, scope=scope, references=references,
@@ -228,8 +198,8 @@ async def commitment_findings(context: EvaluationContext, commitment: Commitment
     share, sensor_hours, below = kept
     met = share >= commitment.min_share
     return [
-        _finding(
-            context, f"commitment.{commitment.id}",
+        FINDINGS.make(
+            context.period, f"commitment.{commitment.id}",
             f"Commitment {commitment.description}: kept {100 * share:.1f} % of the committed "
             f"hours (promised {100 * commitment.min_share:g} %)",
             kind=Kind.POSITIVE if met else Kind.DEVIATION,

@@ -18,16 +18,15 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from daemon.config.enpis import EnpiDefinition
-from daemon.config.targets import ActionPlan, EnergyTarget
-from daemon.enpi_run import ENPI_MEASUREMENT
+from core.config.enpis import EnpiDefinition
+from core.config.targets import ActionPlan, EnergyTarget
+from core.schema import Measurement
 from plugins.context import EvaluationContext
 from plugins.findings import (
-    Evidence,
     Finding,
+    FindingMaker,
     Kind,
     Perspective,
-    Phase,
     ReviewInput,
     Scope,
     Severity,
@@ -35,6 +34,11 @@ from plugins.findings import (
 from plugins.hookspecs import hookimpl
 
 NAME = "targets"
+FINDINGS = FindingMaker(
+    NAME,
+    Perspective.SOCIETY_ENVIRONMENT,
+    ("ISO 50001:2018 6.2", "ISO 50001:2018 9.1.1", "ISO 50001:2018 9.3"),
+)
 
 
 class TargetSettings(BaseModel):
@@ -57,26 +61,18 @@ def _finding(
     metrics: dict[str, object],
     enpi: EnpiDefinition,
 ) -> Finding:
-    return Finding(
-        id=key,
-        plugin=NAME,
-        title=title,
+    return FINDINGS.make(
+        context.period,
+        key,
+        title,
         kind=kind,
         severity=severity,
-        scope=scope,
-        period=context.period.label,
-        references=("ISO 50001:2018 6.2", "ISO 50001:2018 9.1.1", "ISO 50001:2018 9.3"),
-        perspective=Perspective.SOCIETY_ENVIRONMENT,
-        phase=Phase.CHECK,
         review_input=review_input,
+        scope=scope,
         metrics=metrics,
-        evidence=Evidence(
-            first=context.period.first,
-            last=context.period.last,
-            measurement=ENPI_MEASUREMENT,
-            query=f"{ENPI_MEASUREMENT}: 1 - sum(actual_kwh) / sum(expected_kwh) where enpi = "
-            f"{enpi.id}, days after its baseline period",
-        ),
+        measurement=Measurement.ENPI,
+        query=f"{Measurement.ENPI}: 1 - sum(actual_kwh) / sum(expected_kwh) where enpi = "
+        f"{enpi.id}, days after its baseline period",
     )
 
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import hash_key
-from daemon.deployment import load_deployment
+from core.deployment import load_deployment
 from tests.fixture_portfolio import TARGETS, deploy
 from tests.services import require_influxdb
 

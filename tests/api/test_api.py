@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from daemon.deployment import load_deployment
+from core.deployment import load_deployment
 from tests.api.conftest import API_KEYS, READ_KEY, WRITE_KEY, Served, read
 from tests.fixture_portfolio import SAVING, config_text
 
@@ -282,12 +282,30 @@ def test_the_openapi_document_describes_every_endpoint(served: Served) -> None:
         "/api/v1/review",
         "/api/v1/review/report",
         "/api/v1/reviews/{period}/decisions",
+        "/api/v1/evaluations",
     } <= paths
-    example = schema["components"]["schemas"]["PortfolioOut"]["examples"][0]
+    models = schema["components"]["schemas"]
+    example = models["PortfolioOut"]["examples"][0]
     assert example["timezone"] == "Europe/Stockholm"
-    for path in ("/api/v1/enpis/{enpi_id}", "/api/v1/review"):
+    # every JSON answer is described by a response model, and the examples come from them
+    for path, model in {
+        "/api/v1/enpis": "EnpiList",
+        "/api/v1/enpis/{enpi_id}": "EnpiFigures",
+        "/api/v1/enpis/{enpi_id}/daily": "EnpiDaily",
+        "/api/v1/enpis/{enpi_id}/signature": "EnpiSignature",
+        "/api/v1/enpis/{enpi_id}/baselines": "BaselineHistory",
+        "/api/v1/findings": "FindingList",
+        "/api/v1/targets": "TargetList",
+        "/api/v1/nonconformities": "NonconformityList",
+        "/api/v1/nonconformities/{ident}": "NonconformityOut",
+        "/api/v1/review": "ReviewDocument",
+        "/api/v1/reviews/{period}/decisions": "DecisionList",
+        "/health": "HealthOut",
+    }.items():
         answer = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
-        assert answer["example"]["period"] == "2025-01-01..2025-03-31", path
+        assert answer["schema"]["$ref"] == f"#/components/schemas/{model}", path
+    for model in ("EnpiFigures", "ReviewDocument"):
+        assert models[model]["examples"][0]["period"] == "2025-01-01..2025-03-31", model
 
 
 def test_a_store_that_is_down_is_503_not_500(tmp_path: Path) -> None:

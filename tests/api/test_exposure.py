@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import hash_key
-from daemon.cli import main
-from daemon.deployment import load_deployment
+from core.deployment import load_deployment
+from enms.cli.main import main
 
 READ_KEY = "exposure-read-key-0123456789"
 WRITE_KEY = "exposure-write-key-0123456789"

@@ -1,4 +1,5 @@
-"""Nonconformities through the API: opened by the evaluation, taken through their lifecycle."""
+"""Nonconformities through the API: opened by an evaluation, taken through their lifecycle;
+reading the review never changes them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from tests.api.conftest import READ_KEY, WRITE_KEY, Served, read
 
 
 def open_one(served: Served) -> dict[str, object]:
-    """The review evaluates March 2025, which finds the preschool's stuck valve."""
+    """Evaluating March 2025 finds the preschool's stuck valve and records it."""
+    recorded = served.client.post(
+        "/api/v1/evaluations", params={"period": "2025-03"}, headers={"X-API-Key": WRITE_KEY}
+    )
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["nonconformities"]
     review = read(served.client, "/api/v1/review", period="2025-03").json()
     register = review["inputs"]["c1_nonconformities_corrective_actions"]["register"]
     (found,) = [n for n in register if n["finding"] == "enpi-deviation.bok-fjv"]
@@ -24,6 +30,26 @@ def test_the_review_opens_the_nonconformity_and_lists_it(served: Served) -> None
     assert one["events"][0]["by"] == "plugin enpi_deviation"
     csv = read(served.client, "/api/v1/nonconformities", format="csv")
     assert csv.text.splitlines()[0].startswith("id,plugin,finding,title")
+
+
+def test_reading_the_review_or_the_findings_changes_nothing_in_the_register(
+    served: Served,
+) -> None:
+    open_one(served)
+    before = read(served.client, "/api/v1/nonconformities").json()
+    for path in ("/api/v1/review", "/api/v1/findings", "/api/v1/targets"):
+        for period in ("2025-03", "2000-01-01..2099-12-31", "2030"):
+            assert read(served.client, path, period=period).status_code == 200, (path, period)
+    assert read(served.client, "/api/v1/nonconformities").json() == before
+
+
+def test_recording_an_evaluation_needs_the_write_scope(served: Served) -> None:
+    path, period = "/api/v1/evaluations", {"period": "2025-03"}
+    assert served.client.post(path, params=period).status_code == 401
+    with_read = served.client.post(path, params=period, headers={"X-API-Key": READ_KEY})
+    assert with_read.status_code == 403
+    wrong = served.client.post(path, params={"period": "x"}, headers={"X-API-Key": WRITE_KEY})
+    assert wrong.status_code == 400
 
 
 def test_the_lifecycle_needs_write_goes_in_order_and_says_what_may_come_next(

@@ -37,7 +37,16 @@ def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config = prepare(folder, "{backend: embedded, embedded: {path: data.sqlite}}")
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "daemon.cli", "api", "--config", str(config), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "enms.cli.main",
+            "api",
+            "--config",
+            str(config),
+            "--port",
+            str(port),
+        ],
         cwd=folder,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

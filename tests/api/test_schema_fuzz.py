@@ -19,7 +19,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
 from api.app import create_app
-from daemon.deployment import load_deployment
+from core.deployment import load_deployment
 from tests.api.conftest import WRITE_KEY, prepare
 
 EXAMPLES = 25  # per operation and mode

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from baselines.changepoint import WEEKDAY_NAMES, ModelForm, hinge
-from baselines.selection import Criterion, fit_form, select_many, select_model
+from baselines.selection import Criterion, SearchSettings, fit_form, select_many, select_model
 from baselines.sums import Data, Family, Moments, cross, period_columns
 
 RNG = np.random.default_rng(2024)
@@ -61,9 +61,11 @@ def test_selection_picks_the_generating_form(form: ModelForm) -> None:
     generate, *_ = CASES[form]
     t = temperatures()
     y = generate(t) + RNG.normal(0, 5, t.size)
-    chosen = select_model(t, y, forms=list(ModelForm)).chosen
+    chosen = select_model(t, y, search=SearchSettings(forms=tuple(ModelForm))).chosen
     assert chosen.form in ({form, ModelForm.FIVE_P} if form is ModelForm.FOUR_P else {form})
-    bic = select_model(t, y, forms=list(ModelForm), criterion=Criterion.BIC).chosen
+    bic = select_model(
+        t, y, search=SearchSettings(forms=tuple(ModelForm), criterion=Criterion.BIC)
+    ).chosen
     assert bic.form == chosen.form or form is ModelForm.FOUR_P
 
 
@@ -76,7 +78,7 @@ def test_a_spread_balance_point_is_recovered() -> None:
     assert model.form is ModelForm.THREE_P_HEATING
     assert (model.heating_c, model.spread_c) == (15, 4)
     assert model.fit.coefficient("heating") == pytest.approx(10.0, rel=0.03)
-    sharp = select_model(t, y, spreads=[0.0]).chosen
+    sharp = select_model(t, y, search=SearchSettings(spreads_c=(0.0,))).chosen
     assert sharp.fit.sse > 1.1 * model.fit.sse  # a sharp hinge cannot follow the bend
     assert model.to_dict()["balance_spread_c"] == 4
 
@@ -111,7 +113,9 @@ def test_weekday_terms_are_recovered_and_chosen_only_with_a_weekly_rhythm() -> N
     both = {(c.form, c.weekday_terms) for c in selection.candidates}
     assert (ModelForm.THREE_P_HEATING, False) in both
     assert (ModelForm.THREE_P_HEATING, True) in both
-    without = select_model(t, y, weekdays=weekdays, weekday_terms=False).chosen
+    without = select_model(
+        t, y, weekdays=weekdays, search=SearchSettings(weekday_terms=False)
+    ).chosen
     assert not without.weekday_terms
     assert without.fit.cv_rmse > 1.5 * model.fit.cv_rmse
 
@@ -179,7 +183,9 @@ def test_the_search_error_is_the_full_fit_error() -> None:
     weekdays = np.arange(t.size) % 7
     y = 120 + 9.0 * hinge(12 - t, 4.0) + 6.0 * hinge(t - 20, 4.0) + 9 * (weekdays == 6)
     y = y + RNG.normal(0, 5, t.size)
-    selection = select_model(t, y, weekdays=weekdays, forms=[ModelForm.FIVE_P])
+    selection = select_model(
+        t, y, weekdays=weekdays, search=SearchSettings(forms=(ModelForm.FIVE_P,))
+    )
     model = selection.chosen
     assert (model.heating_c, model.cooling_c, model.spread_c) == (12, 20, 4)
     candidate = next(c for c in selection.candidates if c.weekday_terms == model.weekday_terms)
@@ -234,9 +240,9 @@ def test_weighted_fit_for_billing_periods_of_different_length() -> None:
         t,
         y,
         weights=days,
-        grid=np.arange(0, 20.0),
-        spreads=[0.0],
-        min_side_points=3,
+        search=SearchSettings(
+            grid_c=tuple(np.arange(0, 20.0)), spreads_c=(0.0,), min_side_points=3
+        ),
     )
     assert model is not None
     assert model.heating_c == 15

@@ -11,8 +11,8 @@ import pytest
 
 from baselines.analysis import Period, analyse_monthly, months
 from baselines.changepoint import ModelForm
-from daemon.cli import main
-from tests.baselines.test_baseline_cli import fit, write_fixture
+from enms.cli.main import main
+from tests.enms.test_baseline_cli import fit, write_fixture
 
 RNG = np.random.default_rng(21)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from baselines.towt import fit_towt, temperature_segments
-from daemon.cli import main
+from enms.cli.main import main
 
 RNG = np.random.default_rng(8)
 

@@ -20,14 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from daemon.simulation.modbus_devices import free_port
+from simulation.modbus_devices import free_port
 
 TARGET_S = 60.0
 
 
 def one_round(folder: Path) -> tuple[float, float, float]:
     """(command to API, history write, process total) in seconds."""
-    command = [sys.executable, "-m", "daemon.cli", "demo", "--dir", str(folder)]
+    command = [sys.executable, "-m", "enms.cli.main", "demo", "--dir", str(folder)]
     command += ["--port", str(free_port("127.0.0.1")), "--duration", "0"]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -51,7 +51,7 @@ def interpreter_start(rounds: int) -> float:
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "daemon.cli", "--version"], check=True,
+        subprocess.run([sys.executable, "-m", "enms.cli.main", "--version"], check=True,
                        capture_output=True)  # fmt: skip
         times.append(time.perf_counter() - started)
     return statistics.median(times)

@@ -31,7 +31,7 @@ import numpy as np
 from baselines.analysis import Period
 from baselines.daily import daily, fahrenheit_to_celsius, hours_by_day
 from baselines.selection import select_model
-from daemon.baseline_cli import read_series
+from enms.cli.series_files import read_series
 
 VENV = Path("/tmp/enms-eemeter-venv")
 SIDE = Path(__file__).with_name("eemeter_side.py")

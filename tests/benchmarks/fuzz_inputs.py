@@ -25,12 +25,12 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from daemon.deployment import load_deployment
-from daemon.modbus.profiles import load_profiles
+from core.deployment import load_deployment
+from core.meters.formats import load_formats
+from core.meters.profiles import load_profiles
 from daemon.modbus.values import ValueDecoder
 from daemon.mqtt.client import Message
 from daemon.mqtt.collector import MqttCollector
-from daemon.mqtt.formats import load_formats
 from daemon.mqtt.payloads import BadPayload, decode_payload
 from tests.fuzz_inputs import all_formats_config, hostile_payload, register_reads
 

@@ -20,9 +20,9 @@ import uuid
 
 import httpx
 
-from daemon.config.models import InfluxDBSettings
-from daemon.storage import InfluxDBStore, Point
-from daemon.storage.lineprotocol import LineEncoder
+from core.config.models import InfluxDBSettings
+from core.storage import InfluxDBStore, Point
+from core.storage.lineprotocol import LineEncoder
 from tests.services import influx_url
 
 BATCH = 5000

@@ -46,8 +46,8 @@ def _status_kb(key: str) -> int:
 
 # ---------------------------------------------------------------------------- simulator
 async def serve(gateways: int, units: int) -> None:
-    from daemon.modbus.profiles import load_profiles
-    from daemon.simulation.modbus_devices import (
+    from core.meters.profiles import load_profiles
+    from simulation.modbus_devices import (
         SimulatedDevice,
         SimulatedGateway,
         fill_gaps,
@@ -128,7 +128,7 @@ def _config(folder: Path, ports: list[int], units: int, profile: str) -> Path:
                 f"modbus: {{gateway: gw{g}, unit_id: {unit}, profile: {profile}}}}}"
             )
     (folder / "profiles").mkdir(exist_ok=True)
-    from daemon.modbus.profiles import builtin_profile_files
+    from core.meters.profiles import builtin_profile_files
 
     source = next(p for p in builtin_profile_files() if p.stem == "eastron_sdm630").read_text()
     uncoalesced = source.replace("id: eastron_sdm630", "id: sdm630_single_reads")
@@ -142,9 +142,9 @@ def _config(folder: Path, ports: list[int], units: int, profile: str) -> Path:
 
 
 async def enms(config: Path, seconds: float) -> dict[str, float]:
-    from daemon.deployment import load_deployment
+    from core.deployment import load_deployment
+    from core.storage.factory import open_store
     from daemon.modbus.poller import ModbusCollector
-    from daemon.storage.factory import open_store
     from daemon.writer import Writer
 
     deployment = load_deployment(config)

@@ -117,9 +117,9 @@ def bare(client_id: str, messages: int) -> float:
 
 
 async def enms(client_id: str, messages: int, meters: int) -> float:
-    from daemon.deployment import load_deployment
+    from core.deployment import load_deployment
+    from core.storage.factory import open_store
     from daemon.mqtt.collector import MqttCollector
-    from daemon.storage.factory import open_store
     from daemon.writer import Writer
 
     host, port = mqtt_address()

@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from daemon.config.models import InfluxDBSettings
+from core.config.models import InfluxDBSettings
+from core.storage import InfluxDBStore, Point
 from daemon.spool import Spool
-from daemon.storage import InfluxDBStore, Point
 from daemon.writer import Writer
 
 

@@ -36,11 +36,11 @@ import httpx
 import numpy as np
 
 from api.auth import hash_key
-from daemon.deployment import load_deployment
-from daemon.enpi_run import run_enpi
-from daemon.register import Register
-from daemon.storage import InfluxDBStore, Point
-from daemon.storage.factory import open_store
+from core.deployment import load_deployment
+from core.storage import InfluxDBStore, Point
+from core.storage.factory import open_store
+from energy.enpi_run import run_enpi
+from energy.register import Register
 from tests.services import influx_url
 
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -190,7 +190,7 @@ def main() -> None:
         try:
             asyncio.run(prepare(config, args.buildings, first, days))
             server = subprocess.Popen(
-                [sys.executable, "-m", "daemon.cli", "api", "--config", str(config),
+                [sys.executable, "-m", "enms.cli.main", "api", "--config", str(config),
                  "--port", str(args.port)],
                 cwd=folder,
             )  # fmt: skip

@@ -36,9 +36,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from daemon.config.models import InfluxDBSettings
-from daemon.storage import EmbeddedStore, InfluxDBStore, SeriesSelector
-from daemon.storage.contract import Store
+from core.config.models import InfluxDBSettings
+from core.storage import EmbeddedStore, InfluxDBStore, SeriesSelector
+from core.storage.contract import Store
 from tests.daemon.mqtt.conftest import Publisher
 from tests.daemon.test_store_and_forward import spool_readings, start_daemon
 from tests.private_services import PrivateBroker, PrivateInfluxDB

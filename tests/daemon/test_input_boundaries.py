@@ -18,13 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon.deployment import Deployment, load_deployment
-from daemon.modbus.decode import DataType, encode
-from daemon.modbus.profiles import load_profiles
+from core.deployment import Deployment, load_deployment
+from core.meters.formats import PayloadFormat, load_formats
+from core.meters.profiles import load_profiles
+from core.meters.registers import DataType, encode
 from daemon.modbus.values import Problem, ValueDecoder
 from daemon.mqtt.client import Message
 from daemon.mqtt.collector import MqttCollector
-from daemon.mqtt.formats import PayloadFormat, load_formats
 from daemon.mqtt.payloads import BadPayload, Reason, decode_payload
 from tests.fuzz_inputs import all_formats_config, hostile_payload, register_reads
 

@@ -29,7 +29,7 @@ def test_daemon_logs_json_lines_with_level_logger_and_message(tmp_path: Path) ->
         [
             sys.executable,
             "-m",
-            "daemon.cli",
+            "enms.cli.main",
             "--log-format",
             "json",
             "run",

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config.models import InfluxDBSettings
+from core.config.models import InfluxDBSettings
+from core.storage import EmbeddedStore, InfluxDBStore, Point, SeriesSelector
 from daemon.spool import Spool, SpoolError
-from daemon.storage import EmbeddedStore, InfluxDBStore, Point, SeriesSelector
 from daemon.writer import Writer
 
 
@@ -146,7 +146,7 @@ _KILLED_WRITER = """
 import os, sys
 from pathlib import Path
 from daemon.spool import Spool
-from daemon.storage import Point
+from core.storage import Point
 spool = Spool(Path(sys.argv[1]), max_bytes=100_000_000)
 for batch in range(60):
     spool.append([Point("readings", {"meter": "m"}, {"n": batch * 100 + i}, batch * 100 + i + 1)

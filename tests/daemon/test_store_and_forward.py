@@ -21,12 +21,12 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from daemon.config.models import InfluxDBSettings
-from daemon.deployment import load_deployment
+from core.config.models import InfluxDBSettings
+from core.deployment import load_deployment
+from core.storage import InfluxDBStore, Point, SeriesSelector
 from daemon.mqtt.collector import MqttCollector
 from daemon.service import Daemon
 from daemon.spool import Spool
-from daemon.storage import InfluxDBStore, Point, SeriesSelector
 from daemon.writer import Writer
 from tests.daemon.mqtt.conftest import Broker, Publisher, mqtt_config
 from tests.private_services import PrivateBroker, PrivateInfluxDB
@@ -151,7 +151,7 @@ def daemon_config(folder: Path, influx_url: str, mqtt: tuple[str, int], client_i
 
 def start_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "daemon.cli", "run", "--config", str(config)],
+        [sys.executable, "-m", "enms.cli.main", "run", "--config", str(config)],
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from daemon.deployment import load_deployment
+from core.deployment import load_deployment
+from core.storage import EmbeddedStore, Point, SeriesSelector
 from daemon.service import Daemon, DaemonFailed
-from daemon.storage import EmbeddedStore, Point, SeriesSelector
 from daemon.supervision import Supervisor, TaskEnded
 from tests.waiting import until
 

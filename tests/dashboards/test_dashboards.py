@@ -27,15 +27,16 @@ import httpx
 import pytest
 import yaml
 
-from daemon.config.models import InfluxDBSettings
-from daemon.storage import InfluxDBStore
+from core import schema
+from core.config.models import InfluxDBSettings
+from core.storage import InfluxDBStore
 from tests.fixture_portfolio import START, config_text, readings
 from tests.process_output import Output
 from tests.services import require_influxdb, require_mqtt
 
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARDS = REPO / "dashboards"
-ENMS = [sys.executable, "-m", "daemon.cli"]
+ENMS = [sys.executable, "-m", "enms.cli.main"]
 
 
 def dashboards() -> dict[str, dict[str, Any]]:
@@ -69,6 +70,50 @@ def test_the_dashboards_are_generated_from_scripts_build_dashboards() -> None:
         "building-detail.json",
         "collector-health.json",
     }
+
+
+def test_dashboards_for_another_time_zone_group_by_its_local_days(tmp_path: Path) -> None:
+    example = (REPO / "config" / "example.yaml").read_text(encoding="utf-8")
+    assert "timezone: Europe/Stockholm" in example
+    config = tmp_path / "helsinki.yaml"
+    config.write_text(example.replace("timezone: Europe/Stockholm", "timezone: Europe/Helsinki"))
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build_dashboards.py"), "--config", str(config),
+         "--out", str(tmp_path / "json")],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    built = json.loads((tmp_path / "json" / "building-detail.json").read_text(encoding="utf-8"))
+    assert built["timezone"] == "Europe/Helsinki"
+    queries = " ".join(t["query"] for p in built["panels"] for t in p["targets"])
+    assert "tz('Europe/Helsinki')" in queries
+    assert "Stockholm" not in json.dumps(built)
+
+
+def stored_names() -> set[str]:
+    names: set[str] = set()
+    for names_of in (
+        schema.Measurement, schema.Tag, schema.ReadingField, schema.EnpiField,
+        schema.EnpiYearField, schema.ConsumptionField, schema.FindingField,
+        schema.HealthField, schema.DaemonField,
+    ):  # fmt: skip
+        names |= {member.value for member in names_of}
+    return names
+
+
+def test_every_name_a_query_reads_is_a_stored_name_from_core_schema() -> None:
+    # quoted identifiers, except the aliases a query gives its columns ("AS ...")
+    known = stored_names()
+    patterns = (schema.metric_field(""), schema.error_field(""), schema.variable_field(""))
+    for name, board in dashboards().items():
+        queries = [t["query"] for p in board["panels"] for t in p["targets"]]
+        queries += [v["query"] for v in board["templating"]["list"]]
+        for query in queries:
+            aliases = set(re.findall(r'AS "([^"]+)"', query))
+            for identifier in re.findall(r'"([^"]+)"', query):
+                if identifier in aliases or identifier.startswith(patterns):
+                    continue
+                assert identifier in known, f"{name}: {identifier!r} is not in core.schema"
 
 
 def test_uids_are_unique_and_every_datasource_is_the_provisioned_one() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from daemon.cli import main
+from enms.cli.main import main
 
 
 async def plugin_findings(

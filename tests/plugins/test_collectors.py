@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from daemon.deployment import load_deployment
-from daemon.health import SourceHealth
+from core.deployment import load_deployment
+from core.health import SourceHealth
+from core.storage import SeriesSelector
+from core.storage.embedded import EmbeddedStore
 from daemon.service import Daemon
-from daemon.storage import SeriesSelector
-from daemon.storage.embedded import EmbeddedStore
 from plugins.collectors import CollectorContext, Submit
 from plugins.hookspecs import hookimpl
 from plugins.manager import load_plugins

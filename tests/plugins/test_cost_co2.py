@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.cli import main
-from daemon.storage import Point, SeriesSelector, Store
+from core.storage import Point, SeriesSelector, Store
+from enms.cli.main import main
 from tests.fixture_portfolio import config_text as portfolio_config
 from tests.fixture_portfolio import readings as portfolio_readings
 

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from daemon.cli import main
-from daemon.config.loader import load_config
-from daemon.config.models import ValueKind
-from daemon.storage import Point, Store
-from daemon.storage.factory import open_store
+from core.config.loader import load_config
+from core.config.models import ValueKind
+from core.storage import Point, Store
+from core.storage.factory import open_store
+from enms.cli.main import main
 from plugins.builtin.data_quality import assess
 
 pytestmark = pytest.mark.anyio

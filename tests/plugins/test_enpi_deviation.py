@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from daemon.config.loader import load_config
-from daemon.nonconformities import Status
-from daemon.register import Register
-from daemon.storage import Store
+from core.config.loader import load_config
+from core.storage import Store
+from energy.nonconformities import Status
+from energy.register import Register
 from tests.fixture_portfolio import FAULT, FAULT_FROM, deploy
 from tests.plugins.portfolio import plugin_findings
 

@@ -25,8 +25,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import hash_key
-from daemon.deployment import load_deployment
-from daemon.storage import EmbeddedStore
+from core.deployment import load_deployment
+from core.storage import EmbeddedStore
 from plugins.context import ReviewPeriod
 from plugins.hookspecs import hookimpl
 from plugins.manager import load_plugins
@@ -80,7 +80,7 @@ def enms(
     paths = [str(p) for p in (site, more) if p]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, str(REPO)])}
     return subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "evaluate", "--config", str(config), *args],
+        [sys.executable, "-m", "enms.cli.main", "evaluate", "--config", str(config), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -262,7 +262,7 @@ sites:
 def config_check(config: Path, site: Path | None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*([str(site)] if site else []), str(REPO)])}
     return subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "config", "check", str(config)],
+        [sys.executable, "-m", "enms.cli.main", "config", "check", str(config)],
         capture_output=True,
         text=True,
         env=env,

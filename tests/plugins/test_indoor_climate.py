@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from daemon.storage import Point, Store
+from core.storage import Point, Store
 from tests.fixture_portfolio import ZONE, deploy, readings
 from tests.plugins.portfolio import plugin_findings
 

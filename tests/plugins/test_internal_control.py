@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from daemon.config.loader import load_config
-from daemon.register import Register
-from daemon.storage import Store
+from core.config.loader import load_config
+from core.storage import Store
+from energy.register import Register
 from tests.fixture_portfolio import deploy, readings
 from tests.plugins.portfolio import plugin_findings
 from tests.plugins.test_indoor_climate import cold_mornings

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from daemon.config.loader import load_config
-from daemon.config.models import EnmsConfig, PluginSettings
-from daemon.storage import EmbeddedStore, Store
+from core.config.loader import load_config
+from core.config.models import EnmsConfig, PluginSettings
+from core.storage import EmbeddedStore, Store
 from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import Finding, Kind, Perspective, Phase, ReviewInput, Scope, Severity
 from plugins.hookspecs import hookimpl

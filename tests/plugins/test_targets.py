@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from daemon.cli import main
-from daemon.storage import Store
+from core.storage import Store
+from enms.cli.main import main
 from tests.fixture_portfolio import SAVING, TARGETS, config_text, deploy
 from tests.plugins.portfolio import plugin_findings
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from pymodbus.constants import ExcCodes
 
-from daemon.config.models import InfluxDBSettings
-from daemon.deployment import Deployment, load_deployment
-from daemon.modbus.profiles import MeterProfile, RegisterKind, load_profiles
-from daemon.simulation.modbus_devices import (
+from core.config.models import InfluxDBSettings
+from core.deployment import Deployment, load_deployment
+from core.meters.profiles import MeterProfile, RegisterKind, load_profiles
+from simulation.modbus_devices import (
     SimulatedDevice,
     SimulatedGateway,
     fill_gaps,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from core.meters.profiles import RegisterKind, RegisterSpec, load_profiles
+from core.meters.registers import DataType
+from core.units import Quantity
 from daemon.modbus.blocks import BoundRegister, bind, plan, split_at_gaps
-from daemon.modbus.decode import DataType
-from daemon.modbus.profiles import RegisterKind, RegisterSpec, load_profiles
-from daemon.units import Quantity
 
 
 def reg(

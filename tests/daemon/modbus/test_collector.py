@@ -11,17 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from daemon.cli import main
-from daemon.config.models import InfluxDBSettings
-from daemon.deployment import Deployment
-from daemon.health import HEALTH_MEASUREMENT
-from daemon.modbus.decode import DataType, encode
+from core.config.models import InfluxDBSettings
+from core.deployment import Deployment
+from core.meters.profiles import RegisterKind
+from core.meters.registers import DataType, encode
+from core.schema import Measurement
+from core.storage import EmbeddedStore, InfluxDBStore, Point, SeriesSelector
+from core.storage.points import LatestPoint
 from daemon.modbus.poller import ModbusCollector
-from daemon.modbus.profiles import RegisterKind
-from daemon.simulation.modbus_devices import register_image
-from daemon.storage import EmbeddedStore, InfluxDBStore, Point, SeriesSelector
-from daemon.storage.points import LatestPoint
 from daemon.writer import Writer
+from enms.cli.main import main
+from simulation.modbus_devices import register_image
 from tests.daemon.modbus.conftest import (
     PROFILES,
     SDM630_VALUES,
@@ -207,7 +207,7 @@ async def test_writer_delivers_every_polled_reading(deployment: Deployment) -> N
         series = await store.raw(
             SeriesSelector("readings", "energy_kwh"), 0, time.time_ns() + 10**9
         )
-        health = await store.latest(HEALTH_MEASUREMENT, 0)
+        health = await store.latest(Measurement.COLLECTOR_HEALTH, 0)
     assert writer.stats.written == writer.stats.received == 12 * 3
     assert sum(len(s.values) for s in series) == 12 * 3
     assert health == []  # health is written by the daemon and collect, not by polls
@@ -227,7 +227,7 @@ async def test_collect_once_works_with_the_embedded_store(
     assert "12 of 14 meters read" in capsys.readouterr().out
     async with EmbeddedStore(tmp_path / "data.sqlite") as store:
         readings = {p.tags["meter"]: p for p in await store.latest("readings", 0)}
-        health = await store.latest(HEALTH_MEASUREMENT, 0)
+        health = await store.latest(Measurement.COLLECTOR_HEALTH, 0)
     assert len(readings) == 12
     assert readings["el-sunspec"].fields["energy_kwh"] == pytest.approx(54321.123)
     assert len(health) == 14

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config.models import InfluxDBSettings
-from daemon.deployment import Deployment
-from daemon.health import HEALTH_MEASUREMENT
-from daemon.modbus.profiles import RegisterKind
-from daemon.storage import InfluxDBStore, SeriesSelector
+from core.config.models import InfluxDBSettings
+from core.deployment import Deployment
+from core.meters.profiles import RegisterKind
+from core.schema import Measurement
+from core.storage import InfluxDBStore, SeriesSelector
 from tests.daemon.modbus.conftest import PROFILES, Site, site_config
 from tests.daemon.mqtt.conftest import Broker, Publisher
 from tests.process_output import Output
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.anyio
 
 async def test_enms_run_collects_and_flushes_on_sigterm(deployment: Deployment) -> None:
     process = subprocess.Popen(  # noqa: ASYNC220 - started once; the test awaits it in a thread
-        [sys.executable, "-m", "daemon.cli", "run", "--config", str(deployment.source)],
+        [sys.executable, "-m", "enms.cli.main", "run", "--config", str(deployment.source)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -57,7 +57,7 @@ async def test_enms_run_collects_and_flushes_on_sigterm(deployment: Deployment) 
         assert "enms daemon stopped" in output
         assert "0 dropped" in output
         found = await counts()
-        health = await store.latest(HEALTH_MEASUREMENT, 0)
+        health = await store.latest(Measurement.COLLECTOR_HEALTH, 0)
     assert len(found) == 12
     assert min(found.values()) >= 2
     assert len(health) == 14  # the final health report, written on the way out
@@ -104,7 +104,7 @@ async def test_one_daemon_collects_modbus_and_mqtt_through_one_writer(
     assert w_sf.model_offset is not None
     holding[model_start + 2 + w_sf.model_offset] = 400
     process = subprocess.Popen(  # noqa: ASYNC220 - started once; awaited in a thread below
-        [sys.executable, "-m", "daemon.cli", "run", "--config", str(config)],
+        [sys.executable, "-m", "enms.cli.main", "run", "--config", str(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -135,7 +135,7 @@ async def test_one_daemon_collects_modbus_and_mqtt_through_one_writer(
     assert f"MQTT {host}:{port} (1 topic filters)" in text
     async with InfluxDBStore(influx_settings) as store:
         series = await store.raw(SeriesSelector("readings", "energy_kwh"), 0, time.time_ns())
-        health = await store.latest(HEALTH_MEASUREMENT, 0)
+        health = await store.latest(Measurement.COLLECTOR_HEALTH, 0)
     meters = {s.tags["meter"]: len(s.values) for s in series}
     assert meters["plug-1"] == 5
     assert meters["el-main"] >= 2

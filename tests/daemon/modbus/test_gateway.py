@@ -7,11 +7,11 @@ import time
 import pytest
 from pymodbus.constants import ExcCodes
 
-from daemon.config.models import ModbusGateway
-from daemon.errors import MeterException, MeterTimeout, MeterUnreachable
+from core.config.models import ModbusGateway
+from core.errors import MeterException, MeterTimeout, MeterUnreachable
+from core.meters.profiles import RegisterKind
 from daemon.modbus.gateway import GatewayConnection
-from daemon.modbus.profiles import RegisterKind
-from daemon.simulation.modbus_devices import SimulatedDevice, SimulatedGateway
+from simulation.modbus_devices import SimulatedDevice, SimulatedGateway
 
 pytestmark = pytest.mark.anyio
 

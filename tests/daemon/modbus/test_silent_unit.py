@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon.deployment import load_deployment
+from core.deployment import load_deployment
+from core.storage.points import Point
 from daemon.modbus.poller import GatewayScheduler, ModbusCollector
-from daemon.simulation.modbus_devices import SimulatedDevice, SimulatedGateway
-from daemon.storage.points import Point
+from simulation.modbus_devices import SimulatedDevice, SimulatedGateway
 from tests.daemon.modbus.conftest import PROFILES, device_image, sdm120_values
 
 pytestmark = pytest.mark.anyio

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from daemon.config.models import ModbusGateway
-from daemon.errors import MeterReadError
+from core.config.models import ModbusGateway
+from core.errors import MeterReadError
+from core.meters.profiles import RegisterKind
 from daemon.modbus.gateway import GatewayConnection
-from daemon.modbus.profiles import RegisterKind
 from daemon.modbus.sunspec import discover
-from daemon.simulation.modbus_devices import SimulatedDevice, SimulatedGateway, sunspec_image
+from simulation.modbus_devices import SimulatedDevice, SimulatedGateway, sunspec_image
 from tests.daemon.modbus.conftest import PROFILES, SUNSPEC_SCALE_FACTORS, SUNSPEC_VALUES
 
 pytestmark = pytest.mark.anyio

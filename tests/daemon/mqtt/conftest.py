@@ -12,8 +12,8 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from daemon.config.models import InfluxDBSettings
-from daemon.deployment import Deployment, load_deployment
+from core.config.models import InfluxDBSettings
+from core.deployment import Deployment, load_deployment
 from tests.private_services import PrivateBroker
 from tests.services import require_mqtt
 

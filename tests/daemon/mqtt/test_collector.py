@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config.models import InfluxDBSettings
-from daemon.deployment import Deployment, load_deployment
+from core.config.models import InfluxDBSettings
+from core.deployment import Deployment, load_deployment
+from core.storage import InfluxDBStore, SeriesSelector
+from core.storage.contract import Store
+from core.storage.points import LatestPoint
 from daemon.mqtt.collector import MqttCollector
-from daemon.storage import InfluxDBStore, SeriesSelector
-from daemon.storage.contract import Store
-from daemon.storage.points import LatestPoint
 from daemon.writer import Writer
 from tests.daemon.mqtt.conftest import Broker, Publisher, mqtt_config
 from tests.daemon.mqtt.test_payloads import MBUS, SHELLY_EM, SHELLY_EMDATA, TASMOTA

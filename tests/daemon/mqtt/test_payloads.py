@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from daemon.config.models import Meter
-from daemon.mqtt.formats import PayloadFormat, load_formats
+from core.config.models import Meter
+from core.meters.formats import PayloadFormat, load_formats
+from core.topics import TopicPattern
 from daemon.mqtt.payloads import BadPayload, Reason, decode_payload
 from daemon.mqtt.routing import meter_format
-from daemon.mqtt.topics import TopicPattern
 
 FORMATS = load_formats()
 ZONE = ZoneInfo("Europe/Stockholm")

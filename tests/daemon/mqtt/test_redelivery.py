@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from daemon.deployment import load_deployment
+from core.deployment import load_deployment
+from core.storage.points import Point
 from daemon.mqtt.client import Message
 from daemon.mqtt.collector import MqttCollector
 from daemon.mqtt.redelivery import Redeliveries, message_key
 from daemon.receipt_times import ReceiptClock
-from daemon.storage.points import Point
 from tests.fuzz_inputs import all_formats_config
 
 

@@ -11,21 +11,24 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from daemon.config.models import Medium, Meter, ValueKind
-from plugins.context import EvaluationContext
-from plugins.findings import (
+from enms.plugin import (
+    EvaluationContext,
     Evidence,
     Finding,
     Kind,
+    Medium,
+    Meter,
     Perspective,
     Phase,
+    RelevantVariable,
+    ReportSection,
     ReviewInput,
     Scope,
     Severity,
+    ValueKind,
+    VariableContext,
+    hookimpl,
 )
-from plugins.hookspecs import hookimpl
-from plugins.sections import ReportSection
-from plugins.variables import RelevantVariable, VariableContext
 
 NIGHT_HOURS = {22, 23, 0, 1, 2, 3, 4, 5}
 HOUR_NS = 3_600_000_000_000

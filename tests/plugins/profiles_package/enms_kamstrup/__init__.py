@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plugins.hookspecs import hookimpl
+from enms.plugin import hookimpl
 
 
 @hookimpl

@@ -1,0 +1,266 @@
+"""Load a YAML configuration file into an ``EnmsConfig``, reporting every problem at once.
+
+The YAML is composed into nodes rather than loaded straight to dicts, so each value keeps its
+line and column: a pydantic error at ``sites[1].meters[3].modbus.unit_id`` is reported at the
+line a technician must edit. ``${VAR}`` and ``${VAR:-default}`` are replaced from the
+environment; values that came from the environment are never echoed back in messages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from core.config.models import EmbeddedSettings, EnmsConfig
+from core.config.references import check_references, format_path
+from core.errors import ConfigError, ConfigIssue
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_SECRET_NAMES = frozenset({"token", "password"})
+
+FieldPath = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class _Document:
+    """The YAML's plain data plus where each value stands in the file."""
+
+    file: str
+    data: Any = None
+    key_marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    value_marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    from_env: set[FieldPath] = field(default_factory=set)
+    issues: list[ConfigIssue] = field(default_factory=list)
+
+    def issue(self, path: FieldPath, message: str) -> None:
+        line, column = self.locate(path)
+        self.issues.append(ConfigIssue(self.file, line, column, format_path(path), message))
+
+    def locate(self, path: FieldPath) -> tuple[int | None, int | None]:
+        """The most precise position known for ``path``: the key, the value or an ancestor."""
+        for depth in range(len(path), -1, -1):
+            prefix = path[:depth]
+            mark = self.key_marks.get(prefix) or self.value_marks.get(prefix)
+            if mark is not None:
+                return mark
+        return None, None
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    """Turns a composed YAML node tree into plain data, recording positions as it goes."""
+
+    def __init__(self, doc: _Document, environ: Mapping[str, str]) -> None:
+        self._doc = doc
+        self._environ = environ
+        self._scalars = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: FieldPath) -> Any:
+        self._doc.value_marks[path] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        value = self._scalars.construct_object(node)
+        if isinstance(value, str):
+            return self._interpolate(value, path)
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._doc.issue(path, f"line {_mark(key_node)[0]}: a key must be a plain name")
+                continue
+            key = str(key_node.value)
+            child = (*path, key)
+            if key in result:
+                first = self._doc.key_marks[child][0]
+                self._doc.key_marks[child] = _mark(key_node)
+                self._doc.issue(child, f"duplicate key {key!r} (first given on line {first})")
+                continue
+            self._doc.key_marks[child] = _mark(key_node)
+            result[key] = self.build(value_node, child)
+        return result
+
+    def _interpolate(self, text: str, path: FieldPath) -> str:
+        if "${" not in text:
+            return text
+        self._doc.from_env.add(path)
+
+        def replace(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            value = self._environ.get(name)
+            if value is None or (value == "" and default is not None):
+                if default is None:
+                    self._doc.issue(
+                        path, f"environment variable {name} is not set (referenced as ${{{name}}})"
+                    )
+                    return ""
+                return default
+            return value
+
+        return _ENV_REF.sub(replace, text)
+
+
+def _parse(text: str, doc: _Document, environ: Mapping[str, str]) -> None:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        doc.issues.append(ConfigIssue(doc.file, line, column, "", f"YAML syntax: {problem}"))
+        return
+    except yaml.YAMLError as exc:
+        doc.issues.append(ConfigIssue(doc.file, None, None, "", f"YAML syntax: {exc}"))
+        return
+    if root is None:
+        doc.issues.append(ConfigIssue(doc.file, 1, 1, "", "the file is empty"))
+        return
+    if not isinstance(root, yaml.MappingNode):
+        doc.issues.append(
+            ConfigIssue(doc.file, *_mark(root), "", "the top level must be a mapping of sections")
+        )
+        return
+    doc.data = _Builder(doc, environ).build(root, ())
+
+
+def _pydantic_issues(error: ValidationError, doc: _Document) -> None:
+    for detail in error.errors(include_url=False):
+        path: FieldPath = tuple(detail["loc"])
+        message = detail["msg"]
+        if message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        if detail["type"] == "extra_forbidden":
+            message = f"unknown key {path[-1]!r} (misspelt, or not allowed here)"
+        elif detail["type"] == "missing":
+            message = f"required key {path[-1]!r} is missing"
+        elif (
+            detail["type"] != "value_error"  # our own messages already quote the value
+            and _may_echo(path, doc)
+            and isinstance(detail.get("input"), str | int | float | bool)
+        ):
+            message += f" (got {detail['input']!r})"
+        doc.issue(path, message)
+
+
+def _may_echo(path: FieldPath, doc: _Document) -> bool:
+    """Values from the environment and secret fields are never printed."""
+    if path in doc.from_env:
+        return False
+    return not any(isinstance(part, str) and part in _SECRET_NAMES for part in path)
+
+
+def _anchor_paths(config: EnmsConfig, base: Path) -> EnmsConfig:
+    """Relative file paths in the configuration are relative to the configuration file."""
+    storage = config.storage
+    embedded = EmbeddedSettings(path=base / storage.embedded.path)  # base / absolute == absolute
+    modbus = config.modbus.model_copy(
+        update={"profile_dirs": [base / directory for directory in config.modbus.profile_dirs]}
+    )
+    spool = config.daemon.spool.model_copy(update={"path": base / config.daemon.spool.path})
+    daemon = config.daemon.model_copy(
+        update={"spool": spool, "register_path": base / config.daemon.register_path}
+    )
+    update: dict[str, object] = {
+        "storage": storage.model_copy(update={"embedded": embedded}),
+        "modbus": modbus,
+        "daemon": daemon,
+    }
+    if config.mqtt is not None:
+        dirs = [base / directory for directory in config.mqtt.format_dirs]
+        update["mqtt"] = config.mqtt.model_copy(update={"format_dirs": dirs})
+    return config.model_copy(update=update)
+
+
+def parse_model(
+    text: str,
+    model: type[M],
+    *,
+    file: str,
+    environ: Mapping[str, str] | None = None,
+    checks: Callable[[M], list[tuple[FieldPath, str]]] | None = None,
+) -> M:
+    """Validate YAML text as ``model``; raise ``ConfigError`` listing every problem found.
+
+    ``checks`` runs on the validated model and returns further problems (references across
+    fields), each located at its field path like the model's own errors.
+    """
+    doc = _Document(file=file)
+    _parse(text, doc, os.environ if environ is None else environ)
+    if doc.data is None:
+        raise ConfigError(doc.issues)
+    result: M | None = None
+    try:
+        result = model.model_validate(doc.data)
+    except ValidationError as exc:
+        _pydantic_issues(exc, doc)
+    if result is not None and checks is not None:
+        for path, message in checks(result):
+            doc.issue(path, message)
+    if doc.issues or result is None:
+        doc.issues.sort(key=lambda issue: (issue.line or 0, issue.column or 0))
+        raise ConfigError(doc.issues)
+    return result
+
+
+def read_text(path: Path) -> str:
+    """A file's text, or ``ConfigError`` naming the file and what is wrong."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            [ConfigIssue(str(path), None, None, "", exc.strerror or str(exc))]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [ConfigIssue(str(path), None, None, "", f"not UTF-8 text ({exc.reason})")]
+        ) from None
+
+
+Checks = Callable[[EnmsConfig], list[tuple[FieldPath, str]]]
+
+
+def parse_config(
+    text: str,
+    *,
+    file: str = "<config>",
+    environ: Mapping[str, str] | None = None,
+    extra_checks: Checks | None = None,
+) -> EnmsConfig:
+    """Validate configuration text; raise ``ConfigError`` listing every problem found.
+
+    ``extra_checks`` adds checks that need more than the file (meter profiles, plugins).
+    """
+
+    def checks(config: EnmsConfig) -> list[tuple[FieldPath, str]]:
+        return check_references(config) + (extra_checks(config) if extra_checks else [])
+
+    return parse_model(text, EnmsConfig, file=file, environ=environ, checks=checks)
+
+
+def load_config(
+    path: str | Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    extra_checks: Checks | None = None,
+) -> EnmsConfig:
+    """Read and validate a configuration file; raise ``ConfigError`` listing every problem."""
+    file = Path(path)
+    config = parse_config(
+        read_text(file), file=str(file), environ=environ, extra_checks=extra_checks
+    )
+    return _anchor_paths(config, file.resolve().parent)

@@ -1,0 +1,116 @@
+"""Typed configuration: the portfolio, its meters, storage and connections.
+
+Facility technicians edit this as YAML. Every field carries a description: the configuration
+reference in the README is generated from these models (``enms config reference``), and a test
+keeps the two in step. The models live in ``portfolio``, ``connections`` and ``runtime``; this
+module holds the whole file's model and re-exports them all.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from core.config.api import ApiSettings
+from core.config.connections import (
+    EmbeddedSettings,
+    InfluxDBSettings,
+    ModbusGateway,
+    ModbusSettings,
+    MqttBroker,
+    MqttSubscription,
+    StorageSettings,
+)
+from core.config.enpis import BaselinePeriod, EnpiDefinition
+from core.config.plugins import PluginSettings
+from core.config.portfolio import (
+    ENERGY_UNITS,
+    FLOW_UNITS,
+    POWER_UNITS,
+    TEMPERATURE_UNITS,
+    VOLUME_UNITS,
+    Building,
+    BuildingCategory,
+    Medium,
+    Meter,
+    ModbusSource,
+    MqttSource,
+    Portfolio,
+    Seu,
+    Site,
+    Unit,
+    ValueKind,
+    allowed_units,
+)
+from core.config.runtime import DaemonSettings, MetricsSettings, SpoolSettings
+from core.config.targets import EnergyTarget
+from core.config.types import Identifier, StrictModel, TagKey, TimeZoneName
+
+__all__ = [
+    "ENERGY_UNITS",
+    "FLOW_UNITS",
+    "POWER_UNITS",
+    "TEMPERATURE_UNITS",
+    "VOLUME_UNITS",
+    "BaselinePeriod",
+    "Building",
+    "BuildingCategory",
+    "DaemonSettings",
+    "EmbeddedSettings",
+    "EnmsConfig",
+    "EnpiDefinition",
+    "Identifier",
+    "InfluxDBSettings",
+    "Medium",
+    "Meter",
+    "MetricsSettings",
+    "ModbusGateway",
+    "ModbusSettings",
+    "ModbusSource",
+    "MqttBroker",
+    "MqttSource",
+    "MqttSubscription",
+    "PluginSettings",
+    "Portfolio",
+    "Seu",
+    "Site",
+    "SpoolSettings",
+    "StorageSettings",
+    "StrictModel",
+    "TagKey",
+    "TimeZoneName",
+    "Unit",
+    "ValueKind",
+    "allowed_units",
+]
+
+
+class EnmsConfig(StrictModel):
+    """The whole configuration file."""
+
+    version: Literal[1] = Field(description="configuration format version; always 1 for now")
+    portfolio: Portfolio
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    mqtt: MqttBroker | None = Field(None, description="required when any meter uses MQTT")
+    modbus: ModbusSettings = Field(default_factory=ModbusSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    enpis: list[EnpiDefinition] = Field(
+        default_factory=list, description="energy performance indicators and their baselines"
+    )
+    sites: list[Site] = Field(min_length=1, description="the properties and their meters")
+    plugins: PluginSettings = Field(
+        default_factory=PluginSettings, description="the management-review evaluations"
+    )
+    targets: list[EnergyTarget] = Field(
+        default_factory=list, description="energy targets and their action plans (6.2)"
+    )
+    api: ApiSettings = Field(
+        default_factory=ApiSettings, description="the management-review API (`enms api`)"
+    )
+
+    def buildings(self) -> list[tuple[Site, Building]]:
+        return [(site, building) for site in self.sites for building in site.buildings]
+
+    def meters(self) -> list[tuple[Site, Meter]]:
+        return [(site, meter) for site in self.sites for meter in site.meters]

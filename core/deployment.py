@@ -1,0 +1,105 @@
+"""Everything a configuration file brings with it, loaded and checked together.
+
+The configuration names meter profiles and payload formats that live in other files;
+``load_deployment`` loads them all and checks the references between them, so
+``enms config check`` reports problems in the configuration, profile and format files in one
+run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.config.loader import Checks, FieldPath, load_config, parse_config, read_text
+from core.config.models import EnmsConfig
+from core.errors import ConfigError, ConfigIssue
+from core.meters.formats import FormatSet, load_formats
+from core.meters.profiles import ProfileSet, load_profiles
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    config: EnmsConfig
+    profiles: ProfileSet
+    formats: FormatSet
+    source: Path
+
+
+def catalog_references(profiles: ProfileSet, formats: FormatSet) -> Checks:
+    """Each Modbus meter names a known profile of its medium; each MQTT format is known."""
+
+    def unknown_format(name: str) -> str:
+        return f"unknown payload format {name!r}; known: {', '.join(formats)}"
+
+    def check(config: EnmsConfig) -> list[tuple[FieldPath, str]]:
+        problems: list[tuple[FieldPath, str]] = []
+        if config.mqtt is not None:
+            for k, subscription in enumerate(config.mqtt.subscriptions):
+                if subscription.format not in formats:
+                    here: FieldPath = ("mqtt", "subscriptions", k, "format")
+                    problems.append((here, unknown_format(subscription.format)))
+        for i, site in enumerate(config.sites):
+            for j, meter in enumerate(site.meters):
+                mqtt = meter.mqtt
+                if mqtt is not None and mqtt.format is not None and mqtt.format not in formats:
+                    problems.append(
+                        (("sites", i, "meters", j, "mqtt", "format"), unknown_format(mqtt.format))
+                    )
+                if meter.modbus is None:
+                    continue
+                here = ("sites", i, "meters", j, "modbus", "profile")
+                profile = profiles.get(meter.modbus.profile)
+                if profile is None:
+                    known = ", ".join(profiles)
+                    problems.append(
+                        (here, f"unknown profile {meter.modbus.profile!r}; known: {known}")
+                    )
+                elif profile.medium is not meter.medium:
+                    problems.append(
+                        (
+                            here,
+                            f"profile {profile.id!r} reads {profile.medium.value} meters, "
+                            f"not {meter.medium.value}",
+                        )
+                    )
+        return problems
+
+    return check
+
+
+def load_deployment(
+    path: str | Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    profile_dirs: Sequence[Path] = (),
+) -> Deployment:
+    """Load a configuration file and its meter profiles -- the shipped ones, ``profile_dirs``
+    (those of installed plugins) and the configuration's own; ``ConfigError`` lists every
+    problem."""
+    file = Path(path)
+    config = load_config(file, environ=environ)  # structure first: it names the profile dirs
+    issues: list[ConfigIssue] = []
+    try:
+        profiles = load_profiles([*profile_dirs, *config.modbus.profile_dirs])
+    except ConfigError as exc:
+        issues += exc.issues
+        profiles = ProfileSet()
+    try:
+        formats = load_formats(config.mqtt.format_dirs if config.mqtt else [])
+    except ConfigError as exc:
+        issues += exc.issues
+        formats = FormatSet()
+    try:
+        parse_config(
+            read_text(file),
+            file=str(file),
+            environ=environ,
+            extra_checks=catalog_references(profiles, formats) if not issues else None,
+        )
+    except ConfigError as exc:
+        issues += exc.issues
+    if issues:
+        raise ConfigError(issues)
+    return Deployment(config=config, profiles=profiles, formats=formats, source=file)

@@ -1,0 +1,75 @@
+"""What the command-line modules share: opening a configuration, printing a table."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from core.deployment import Deployment
+from core.errors import ConfigError, EnmsError, StoreError
+from plugins.manager import Plugins, load_with_plugins
+
+T = TypeVar("T")
+
+
+class CommandFailed(Exception):
+    """A command ends with ``code`` after printing why; ``enms.cli.main`` exits with it."""
+
+    def __init__(self, code: int = 1) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def run_async(work: Coroutine[Any, Any, T], what: str, also: tuple[type[Exception], ...] = ()) -> T:
+    """Run a command's asynchronous part. An enms error (store, register, spool ...) or one of
+    ``also`` is printed as ``<what>: <error>`` (``<what>: store: <error>`` for the store) and
+    ends the command with exit code 1."""
+    caught: tuple[type[Exception], ...] = (EnmsError, *also)
+    try:
+        return asyncio.run(work)
+    except caught as exc:
+        where = "store: " if isinstance(exc, StoreError) else ""
+        print(f"{what}: {where}{exc}", file=sys.stderr)
+        raise CommandFailed(1) from exc
+
+
+def try_deployment(config_file: str | Path, plugins: Plugins | None = None) -> Deployment | None:
+    """The loaded configuration with the meter profiles the plugins ship -- ``plugins``, or
+    the built-in and installed ones -- or None after printing every problem in it to stderr."""
+    try:
+        return load_with_plugins(config_file, plugins)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return None
+
+
+def open_deployment(config_file: str | Path, plugins: Plugins | None = None) -> Deployment:
+    """``try_deployment``, ending the command (exit code 1) where the configuration has
+    problems."""
+    deployment = try_deployment(config_file, plugins)
+    if deployment is None:
+        raise CommandFailed(1)
+    return deployment
+
+
+def parsed(text: str, parse: Callable[[str], T], what: str) -> T:
+    """An argument parsed by ``parse``; a ``ValueError`` is printed as ``<what>: <error>``
+    and ends the command with exit code 2 (a usage error)."""
+    try:
+        return parse(text)
+    except ValueError as exc:
+        print(f"{what}: {exc}", file=sys.stderr)
+        raise CommandFailed(2) from None
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Left-aligned columns two spaces apart, for a terminal."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )

@@ -1,0 +1,124 @@
+"""``enms evaluate``: every enabled plugin's findings for a review period.
+
+    enms evaluate --config FILE --period 2025 [--format table|json] [--no-installed]
+
+Exit status: 0 when every plugin evaluated, 3 when one or more failed (their failures are in
+the findings), 1 when the configuration or the store cannot be used, 2 for a bad argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from core.storage.factory import open_store
+from energy.register import Register
+from enms.cli.console import open_deployment, parsed, run_async, text_table
+from plugins.context import ReviewPeriod
+from plugins.findings import Severity
+from plugins.manager import load_plugins
+from plugins.runner import Evaluation, UnknownPlugin, evaluate_portfolio
+from plugins.stored_findings import finding_points, record_nonconformities
+
+SEVERITY_ORDER = {
+    s: i for i, s in enumerate((Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO))
+}
+
+
+def as_dict(evaluation: Evaluation) -> dict[str, Any]:
+    return {
+        "period": {
+            "label": evaluation.period.label,
+            "first": evaluation.period.first.isoformat(),
+            "last": evaluation.period.last.isoformat(),
+        },
+        "plugins": [
+            {
+                "name": run.plugin,
+                "status": run.status,
+                "findings": run.findings,
+                "seconds": round(run.seconds, 3),
+                "error": run.error,
+            }
+            for run in evaluation.runs
+        ],
+        "findings": [finding.model_dump(mode="json") for finding in evaluation.findings],
+    }
+
+
+def as_table(evaluation: Evaluation) -> str:
+    lines = [
+        f"Review period {evaluation.period.label} "
+        f"({evaluation.period.first} to {evaluation.period.last})",
+        "",
+    ]
+    rows = []
+    for f in sorted(
+        evaluation.findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.plugin, f.id)
+    ):
+        scope = f"{f.scope.level}:{f.scope.id}" if f.scope.id else f.scope.level
+        rows.append((f.severity.value, f.kind.value, f.plugin, scope, f.title))
+    lines.append(text_table(("severity", "kind", "plugin", "scope", "finding"), rows))
+    lines.append("")
+    for run in evaluation.runs:
+        detail = (
+            f"{run.findings} findings in {run.seconds:.2f} s"
+            if run.status == "ok"
+            else (run.error or "")
+        )
+        lines.append(f"plugin {run.plugin}: {run.status}" + (f", {detail}" if detail else ""))
+    return "\n".join(lines)
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    period = parsed(args.period, ReviewPeriod.parse, "enms evaluate")
+    deployment = open_deployment(args.config)
+    config = deployment.config
+    plugins = load_plugins(installed=not args.no_installed)
+
+    async def run() -> Evaluation:
+        register = Register(config.daemon.register_path)
+        try:
+            async with open_store(config.storage) as store:
+                await store.ping()  # one clear error, not one failed plugin after another
+                evaluation = await evaluate_portfolio(plugins, config, store, period, register)
+                if args.store:
+                    buildings = {meter.id: meter.building for _, meter in config.meters()}
+                    points = finding_points(evaluation.findings, time.time_ns(), buildings)
+                    await store.write(points)
+                    record_nonconformities(register, evaluation.findings)
+                return evaluation
+        finally:
+            register.close()
+
+    evaluation = run_async(run(), "enms evaluate", also=(UnknownPlugin,))
+    if args.format == "json":
+        print(json.dumps(as_dict(evaluation), indent=2, ensure_ascii=False))
+    else:
+        print(as_table(evaluation))
+    return 3 if any(run.status == "failed" for run in evaluation.runs) else 0
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "evaluate", help="the management-review findings of every enabled plugin for a period"
+    )
+    parser.add_argument("--config", required=True, metavar="FILE")
+    parser.add_argument(
+        "--period", required=True, help="a year (2025), a month (2025-03) or FIRST..LAST dates"
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--store",
+        action="store_true",
+        help="also write the findings to the store (the findings measurement Grafana shows) "
+        "and record nonconformities in the register",
+    )
+    parser.add_argument(
+        "--no-installed",
+        action="store_true",
+        help="run the built-in plugins only, not those of installed packages",
+    )
+    parser.set_defaults(handler=evaluate_command)

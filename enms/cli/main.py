@@ -1,0 +1,322 @@
+"""The ``enms`` command line.
+
+Exit codes: 0 success, 1 the thing checked is wrong (an invalid configuration, an unreachable
+store), 2 the command itself was used wrongly (argparse's convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+
+from core.config.loader import load_config
+from core.config.models import EnmsConfig
+from core.config.reference import config_reference
+from core.deployment import Deployment, load_deployment
+from core.errors import ConfigError
+from core.schema import Measurement
+from core.storage.buckets import local_days
+from core.storage.factory import open_store
+from core.storage.points import LatestPoint
+from daemon.logs import configure as configure_logging
+from daemon.modbus.poller import ModbusCollector, PollResult
+from daemon.service import Outcome, serve
+from daemon.writer import Writer, WriterStats
+from energy.consumption import write_consumption
+from enms.cli.baseline import add_commands as add_baseline_commands
+from enms.cli.console import (
+    CommandFailed,
+    open_deployment,
+    parsed,
+    run_async,
+    text_table,
+    try_deployment,
+)
+from enms.cli.demo import add_commands as add_demo_commands
+from enms.cli.evaluate import add_commands as add_evaluate_commands
+from enms.cli.series_files import parse_period
+from enms.cli.serve import add_commands as add_api_commands
+from plugins.manager import installed_profile_dirs, load_plugins
+
+log = logging.getLogger("enms.cli.main")
+
+
+def _version() -> str:
+    try:
+        return version("enms")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def _describe(config: EnmsConfig) -> str:
+    storage = config.storage
+    where = (
+        f"influxdb at {storage.influxdb.url}, database {storage.influxdb.database!r}"
+        if storage.backend == "influxdb" and storage.influxdb is not None
+        else f"embedded file {storage.embedded.path}"
+    )
+    meters = config.meters()
+    modbus = sum(1 for _, meter in meters if meter.modbus is not None)
+    return (
+        f"{len(config.sites)} sites, {len(config.buildings())} buildings, {len(meters)} meters "
+        f"({modbus} Modbus, {len(meters) - modbus} MQTT); storage: {where}"
+    )
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    failed = False
+    profile_dirs = installed_profile_dirs()
+    for file in args.files:
+        try:
+            config = load_deployment(file, profile_dirs=profile_dirs).config
+        except ConfigError as exc:
+            failed = True
+            for issue in exc.issues:
+                print(issue, file=sys.stderr)
+            count = len(exc.issues)
+            print(f"{file}: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+        else:
+            print(f"{file}: OK: {_describe(config)}")
+    return 1 if failed else 0
+
+
+def _config_reference(_: argparse.Namespace) -> int:
+    sys.stdout.write(config_reference())
+    return 0
+
+
+def _store_ping(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+    async def ping() -> None:
+        async with open_store(config.storage) as store:
+            await store.ping()
+
+    run_async(ping(), "enms store ping")
+    print(f"store answers: {_describe(config).split('storage: ')[1]}")
+    return 0
+
+
+def _value_problems(problems: dict[str, str]) -> str:
+    """The values a meter sent that are no measurement, e.g. 'ok but power_kw: not_finite'."""
+    if not problems:
+        return ""
+    return "ok but " + ", ".join(f"{name}: {why}" for name, why in sorted(problems.items()))
+
+
+def _collect(args: argparse.Namespace) -> int:
+    deployment = open_deployment(args.config)
+
+    async def collect() -> tuple[list[PollResult], WriterStats]:
+        async with open_store(deployment.config.storage) as store:
+            collector = ModbusCollector(deployment)
+            writer = Writer(store)
+            try:
+                results = await collector.poll_once(writer.submit)
+            finally:
+                await collector.close()
+            now = time.time_ns()
+            writer.submit([meter.health.to_point(now) for meter in collector.meters])
+            await writer.flush(timeout_s=60)
+            return results, writer.stats
+
+    results, stats = run_async(collect(), "enms collect")
+    rows = [
+        (
+            r.meter,
+            f"{r.gateway}/{r.unit_id}",
+            sum(v is not None for v in r.values.values()),
+            f"{r.latency_s * 1000:.0f} ms",
+            r.error or _value_problems(r.problems) or "ok",
+        )
+        for r in results
+    ]
+    print(text_table(("meter", "gateway/unit", "values", "latency", "status"), rows))
+    failed = sum(1 for r in results if r.error)
+    print(
+        f"{len(results) - failed} of {len(results)} meters read; "
+        f"{stats.written} points written, {stats.rejected} refused"
+    )
+    unwritten = stats.received - stats.written - stats.rejected
+    return 1 if failed or unwritten or stats.rejected else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    plugins = load_plugins(installed=True)  # their meter profiles, collectors and variables
+    deployment = open_deployment(args.config, plugins)
+
+    async def run(current: Deployment) -> None:
+        while True:
+            async with open_store(current.config.storage) as store:
+                outcome = await serve(current, store, plugins)
+            if outcome is not Outcome.RELOAD:
+                return
+            reloaded = try_deployment(args.config, plugins)  # prints every problem
+            if reloaded is None:
+                log.error("configuration not reloaded (problems above); running on as before")
+            else:
+                current = reloaded
+                log.info("configuration %s reloaded", args.config)
+
+    run_async(run(deployment), "enms run")
+    return 0
+
+
+def _consumption(args: argparse.Namespace) -> int:
+    """Derive and store hourly consumption for a period; the daemon keeps recent hours current."""
+    period = parsed(args.period, parse_period, "--period")
+    deployment = open_deployment(args.config)
+    config = deployment.config
+    start, end = local_days(period.first, period.last, config.portfolio.timezone)
+
+    async def derive() -> int:
+        async with open_store(config.storage) as store:
+            return await write_consumption(store, config, start, end)
+
+    written = run_async(derive(), "enms consumption")
+    print(f"{written} hourly consumption points stored for {period.first}..{period.last}")
+    return 0
+
+
+def _health(args: argparse.Namespace) -> int:
+    deployment = open_deployment(args.config)
+
+    async def latest() -> list[LatestPoint]:
+        async with open_store(deployment.config.storage) as store:
+            since = time.time_ns() - int(args.since_h * 3600 * 1e9)
+            return await store.latest(Measurement.COLLECTOR_HEALTH, since)
+
+    points = run_async(latest(), "enms health")
+    if not points:
+        print(f"no health reports in the last {args.since_h:g} h; is the daemon running?")
+        return 1
+    rows = []
+    for point in points:
+        f = point.fields
+        when = (
+            datetime.fromtimestamp(point.time_ns / 1e9).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        )
+        errors = sum(
+            int(v) for k, v in f.items() if k.startswith("errors_") and not isinstance(v, str)
+        )
+        rows.append(
+            (
+                point.tags.get("collector", ""),
+                point.tags.get("source", ""),
+                "online" if f.get("online") else "OFFLINE",
+                f.get("consecutive_failures", ""),
+                errors,
+                f"{f['latency_ms']:.0f} ms"
+                if isinstance(f.get("latency_ms"), int | float)
+                else "-",
+                when,
+                f.get("last_error", "") if not f.get("online") else "",
+            )
+        )
+    print(
+        text_table(
+            (
+                "collector",
+                "source",
+                "state",
+                "failing",
+                "errors",
+                "latency",
+                "reported",
+                "last error",
+            ),
+            rows,
+        )
+    )
+    return 0 if all(p.fields.get("online") for p in points) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="enms", description="ISO 50001 energy management monitoring."
+    )
+    parser.add_argument("--version", action="version", version=f"enms {_version()}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people, json (one object per line) for log collectors",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    config = commands.add_parser("config", help="check configuration files, print the reference")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    check = config_commands.add_parser(
+        "check", help="validate configuration files; list every error with file, line and field"
+    )
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.set_defaults(handler=_config_check)
+    reference = config_commands.add_parser(
+        "reference", help="print the configuration reference (Markdown)"
+    )
+    reference.set_defaults(handler=_config_reference)
+
+    store = commands.add_parser("store", help="check the configured store")
+    store_commands = store.add_subparsers(dest="store_command", required=True, metavar="ACTION")
+    ping = store_commands.add_parser("ping", help="exit 0 if the configured store answers")
+    ping.add_argument("--config", required=True, metavar="FILE")
+    ping.set_defaults(handler=_store_ping)
+    run = commands.add_parser("run", help="run the daemon: collect, write, report health")
+    run.add_argument("--config", required=True, metavar="FILE")
+    run.set_defaults(handler=_run)
+
+    collect = commands.add_parser("collect", help="poll every Modbus meter once and write")
+    collect.add_argument("--config", required=True, metavar="FILE")
+    collect.add_argument(
+        "--once", action="store_true", required=True, help="poll once and exit (required)"
+    )
+    collect.set_defaults(handler=_collect)
+
+    consumption = commands.add_parser(
+        "consumption", help="derive and store hourly consumption per meter for a period"
+    )
+    consumption.add_argument("--config", required=True, metavar="FILE")
+    consumption.add_argument(
+        "--period",
+        required=True,
+        metavar="FIRST..LAST",
+        help="local days, e.g. 2025-01-01..2025-12-31",
+    )
+    consumption.set_defaults(handler=_consumption)
+
+    add_baseline_commands(commands)
+    add_evaluate_commands(commands)
+    add_api_commands(commands)
+    add_demo_commands(commands)
+
+    health = commands.add_parser("health", help="the latest health report of every source")
+    health.add_argument("--config", required=True, metavar="FILE")
+    health.add_argument(
+        "--since-h", type=float, default=24.0, metavar="HOURS", help="look back (default 24)"
+    )
+    health.set_defaults(handler=_health)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(verbose=args.verbose, style=args.log_format)
+    try:
+        code: int = args.handler(args)
+    except CommandFailed as failed:  # the reason is printed
+        return failed.code
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

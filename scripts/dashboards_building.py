@@ -1,0 +1,219 @@
+"""One building in detail: actual against expected, CUSUM, energy signature, meters."""
+
+from __future__ import annotations
+
+from grafana import (
+    BARS,
+    CELSIUS,
+    KW,
+    KWH,
+    MEDIUM,
+    METER,
+    ONE_BUILDING,
+    SITE,
+    TABLE_OPTIONS,
+    Json,
+    Layout,
+    dashboard,
+    panel,
+    target,
+    tz_clause,
+)
+
+from core.schema import Measurement
+
+
+def building_detail(zone: str) -> Json:
+    tz = tz_clause(zone)
+    enpi_where = '"building" =~ /^$building$/ AND "seu" = \'\' AND "medium" =~ /^$medium$/'
+    meters = '"building" =~ /^$building$/ AND "meter" =~ /^$meter$/'
+    layout = Layout()
+    layout.add(
+        panel(
+            "timeseries",
+            "Actual and expected consumption per day",
+            "Expected is the adopted baseline model at the day's outdoor temperature "
+            "(plus any non-routine adjustment).",
+            [
+                target(
+                    f'SELECT sum("actual_kwh") AS "actual", sum("expected_kwh") AS "expected" '
+                    f'FROM "{Measurement.ENPI}" WHERE {enpi_where} AND $timeFilter '
+                    f'GROUP BY time(1d), "enpi" fill(none) {tz}',
+                    alias="$tag_enpi $col",
+                )
+            ],
+            unit=KWH,
+        ),
+        16,
+        9,
+    )
+    layout.add(
+        panel(
+            "table",
+            "Meters",
+            "Each meter's newest health report.",
+            [
+                target(
+                    'SELECT last("online") AS "online", last("seconds_since_success") AS '
+                    '"s since last reading", last("consecutive_failures") AS "failures in a row", '
+                    f'last("last_error") AS "last error" FROM "{Measurement.COLLECTOR_HEALTH}" '
+                    f"WHERE {meters} "
+                    'AND $timeFilter GROUP BY "meter", "collector"',
+                    table=True,
+                )
+            ],
+            options=TABLE_OPTIONS,
+            transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}],
+        ),
+        8,
+        9,
+    )
+    layout.add(
+        panel(
+            "timeseries",
+            "CUSUM of the reporting period",
+            "Cumulative sum of actual minus expected: a falling line is a saving.",
+            [
+                target(
+                    f'SELECT last("cusum_kwh") FROM "{Measurement.ENPI}" WHERE {enpi_where} '
+                    f'AND "reporting" = true AND $timeFilter '
+                    f'GROUP BY time(1d), "enpi" fill(none) {tz}',
+                    alias="$tag_enpi",
+                )
+            ],
+            unit=KWH,
+        ),
+        12,
+        9,
+    )
+    layout.add(
+        panel(
+            "xychart",
+            "Energy signature",
+            "Daily consumption against mean outdoor temperature; the fitted baseline model "
+            "as its own series.",
+            [
+                target(
+                    f'SELECT "temperature_c", "actual_kwh" FROM "{Measurement.ENPI}" WHERE '
+                    f"{enpi_where} "
+                    "AND $timeFilter",
+                    "A",
+                    table=True,
+                ),
+                target(
+                    f'SELECT "temperature_c", "expected_kwh" FROM "{Measurement.ENPI}" WHERE '
+                    f"{enpi_where} "
+                    "AND $timeFilter",
+                    "B",
+                    table=True,
+                ),
+            ],
+            unit=KWH,
+            options={"seriesMapping": "auto", "dims": {"x": "temperature_c"}},
+        ),
+        12,
+        9,
+    )
+    layout.add(
+        panel(
+            "timeseries",
+            "Consumption per meter",
+            "kWh per interval, from hourly consumption.",
+            [
+                target(
+                    f'SELECT sum("kwh") FROM "{Measurement.CONSUMPTION}" WHERE {meters} '
+                    'AND "medium" =~ /^$medium$/ AND $timeFilter '
+                    f'GROUP BY time($__interval), "meter" fill(none) {tz}',
+                    alias="$tag_meter",
+                )
+            ],
+            unit=KWH,
+            custom=BARS,
+            extra={"interval": "1h"},
+        ),
+        12,
+        8,
+    )
+    layout.add(
+        panel(
+            "timeseries",
+            "Mean load per meter",
+            "Average power over each interval, from hourly consumption.",
+            [
+                target(
+                    f'SELECT mean("kwh") FROM "{Measurement.CONSUMPTION}" WHERE {meters} '
+                    'AND "medium" =~ /^$medium$/ AND $timeFilter '
+                    f'GROUP BY time($__interval), "meter" fill(none) {tz}',
+                    alias="$tag_meter",
+                )
+            ],
+            unit=KW,
+            extra={"interval": "1h"},
+        ),
+        12,
+        8,
+    )
+    layout.add(
+        panel(
+            "timeseries",
+            "Indoor temperature",
+            "Mean per interval; the shaded band is 20–23 °C.",
+            [
+                target(
+                    f'SELECT mean("temperature_c") FROM "{Measurement.READINGS}" '
+                    """WHERE "building" =~ /^$building$/ AND "medium" = 'indoor_temperature' """
+                    "AND $timeFilter "
+                    f'GROUP BY time($__interval), "meter" fill(none) {tz}',
+                    alias="$tag_meter",
+                )
+            ],
+            extra={
+                "fieldConfig": {
+                    "defaults": {
+                        "unit": CELSIUS,
+                        "custom": {"thresholdsStyle": {"mode": "line+area"}},
+                        "thresholds": {
+                            "mode": "absolute",
+                            "steps": [
+                                {"color": "transparent", "value": None},
+                                {"color": "green", "value": 20},
+                                {"color": "transparent", "value": 23},
+                            ],
+                        },
+                    },
+                    "overrides": [],
+                }
+            },
+        ),
+        12,
+        8,
+    )
+    layout.add(
+        panel(
+            "table",
+            "Findings for this building",
+            "The newest evaluation of each finding in the time range, every kind.",
+            [
+                target(
+                    'SELECT last("title") AS "finding", last("severity_rank") AS "rank" '
+                    f'FROM "{Measurement.FINDINGS}" WHERE "building" =~ /^$building$/ AND '
+                    "$timeFilter "
+                    'GROUP BY "plugin", "kind", "severity", "period", "finding"',
+                    table=True,
+                )
+            ],
+            options={**TABLE_OPTIONS, "sortBy": [{"displayName": "rank", "desc": True}]},
+        ),
+        12,
+        8,
+    )
+    return dashboard(
+        "enms-building",
+        "enms · Building detail",
+        "One building: actual against expected, CUSUM, energy signature, meters, indoor "
+        "climate and findings.",
+        variables=[SITE, ONE_BUILDING, MEDIUM, METER],
+        layout=layout,
+        time_from="now-90d",
+        zone=zone,
+    )

@@ -1,0 +1,212 @@
+"""The portfolio overview: consumption, kWh/m² ranking, EnPI improvement and findings."""
+
+from __future__ import annotations
+
+from grafana import (
+    BARS,
+    BUILDING,
+    KWH,
+    KWH_PER_M2,
+    MEDIUM,
+    SEK,
+    SITE,
+    TABLE_OPTIONS,
+    Json,
+    Layout,
+    alarm_count,
+    dashboard,
+    panel,
+    target,
+    tz_clause,
+)
+
+from core.schema import Measurement
+
+
+def portfolio_overview(zone: str) -> Json:
+    tz = tz_clause(zone)
+    where = '"site" =~ /^$site$/ AND "building" =~ /^$building$/ AND "medium" =~ /^$medium$/'
+    layout = Layout()
+    layout.add(
+        panel(
+            "stat",
+            "Consumption in the time range",
+            "Sum of hourly consumption per medium (derived from the meters' registers).",
+            [
+                target(
+                    f'SELECT sum("kwh") FROM "{Measurement.CONSUMPTION}" WHERE {where} AND '
+                    "$timeFilter "
+                    'GROUP BY "medium"',
+                    alias="$tag_medium",
+                )
+            ],
+            unit=KWH,
+            options={"reduceOptions": {"calcs": ["lastNotNull"]}, "textMode": "value_and_name"},
+        ),
+        16,
+        5,
+    )
+    layout.add(
+        alarm_count(
+            "Deviations and nonconformities",
+            "Findings of kind deviation or nonconformity in the evaluations of the time range, "
+            "each counted once per period evaluated (enms evaluate --store).",
+            'SELECT count("rank") FROM (SELECT last("severity_rank") AS "rank" '
+            f'FROM "{Measurement.FINDINGS}" WHERE "kind" =~ /^(nonconformity|deviation)$/ '
+            'AND "building" =~ /^$building$/ AND $timeFilter '
+            'GROUP BY "plugin", "finding", "period")',
+            "orange",
+        ),
+        8,
+        5,
+    )
+    layout.add(
+        panel(
+            "timeseries",
+            "Consumption per day, building and medium",
+            f"Local days ({zone}), stacked.",
+            [
+                target(
+                    f'SELECT sum("kwh") FROM "{Measurement.CONSUMPTION}" WHERE {where} AND '
+                    "$timeFilter "
+                    f'GROUP BY time(1d), "building", "medium" fill(none) {tz}',
+                    alias="$tag_building $tag_medium",
+                )
+            ],
+            unit=KWH,
+            custom=BARS,
+        ),
+        24,
+        9,
+    )
+    layout.add(
+        panel(
+            "barchart",
+            "kWh/m² Atemp per building and medium",
+            "Consumption of each building's EnPI over the time range divided by its heated "
+            "area (Atemp), highest first.",
+            [
+                target(
+                    f'SELECT sum("actual_kwh_per_m2") AS "kWh/m²" FROM "{Measurement.ENPI}" '
+                    "WHERE \"seu\" = '' "
+                    'AND "building" != \'\' AND "building" =~ /^$building$/ '
+                    'AND "medium" =~ /^$medium$/ AND $timeFilter GROUP BY "building", "medium"',
+                    table=True,
+                )
+            ],
+            unit=KWH_PER_M2,
+            options={"orientation": "horizontal", "xField": "building", "showValue": "always"},
+            transformations=[
+                {"id": "sortBy", "options": {"sort": [{"field": "kWh/m²", "desc": True}]}},
+            ],
+        ),
+        12,
+        9,
+    )
+    layout.add(
+        panel(
+            "table",
+            "EnPI status: improvement against the baseline",
+            "Reporting days in the time range: actual and expected (baseline model) "
+            "consumption, improvement in per cent of expected, and CUSUM at the end.",
+            [
+                target(
+                    'SELECT sum("actual_kwh") AS "actual kWh", sum("expected_kwh") AS '
+                    '"expected kWh", -100 * sum("residual_kwh") / sum("expected_kwh") AS '
+                    f'"improvement %", last("cusum_kwh") AS "CUSUM kWh" FROM "{Measurement.ENPI}" '
+                    'WHERE "reporting" = true AND "building" =~ /^$building$/ '
+                    'AND "medium" =~ /^$medium$/ AND $timeFilter '
+                    'GROUP BY "enpi", "baseline_version"',
+                    table=True,
+                )
+            ],
+            options=TABLE_OPTIONS,
+            transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}],
+        ),
+        12,
+        9,
+    )
+    layout.add(
+        panel(
+            "table",
+            "Yearly EnPIs (normal-year corrected where configured)",
+            "Complete calendar years only.",
+            [
+                target(
+                    'SELECT "actual_kwh" AS "kWh", "actual_kwh_per_m2" AS "kWh/m²", '
+                    '"normal_year_corrected_kwh_per_m2" AS "normal-year kWh/m²", '
+                    f'"heating_degree_days" AS "degree days" FROM "{Measurement.ENPI_YEAR}" '
+                    'WHERE "building" =~ /^$building$/ AND "medium" =~ /^$medium$/ '
+                    'AND $timeFilter GROUP BY "enpi"',
+                    table=True,
+                )
+            ],
+            options=TABLE_OPTIONS,
+        ),
+        12,
+        8,
+    )
+    layout.add(
+        panel(
+            "table",
+            "Deviations and nonconformities found",
+            "The newest evaluation of each finding in the time range.",
+            [
+                target(
+                    'SELECT last("title") AS "finding", last("severity_rank") AS "rank" '
+                    f'FROM "{Measurement.FINDINGS}" WHERE "kind" =~ /^(nonconformity|deviation)$/ '
+                    'AND "building" =~ /^$building$/ AND $timeFilter '
+                    'GROUP BY "plugin", "kind", "severity", "period", "building", "finding"',
+                    table=True,
+                )
+            ],
+            options={**TABLE_OPTIONS, "sortBy": [{"displayName": "rank", "desc": True}]},
+        ),
+        12,
+        8,
+    )
+    layout.add(
+        panel(
+            "table",
+            "Cost and emissions per energy carrier",
+            "From the cost_co2 evaluation of each period (main meters; prices and emission "
+            "factors of each month's year, from the configuration).",
+            [
+                target(
+                    'SELECT last("metric_kwh") AS "kWh", last("metric_cost") AS "cost", '
+                    f'last("metric_co2_t") AS "t CO2e" FROM "{Measurement.FINDINGS}" WHERE '
+                    '"plugin" = '
+                    "'cost_co2' AND \"finding\" =~ /^carrier\\./ AND $timeFilter "
+                    'GROUP BY "period", "finding"',
+                    table=True,
+                )
+            ],
+            options=TABLE_OPTIONS,
+            extra={
+                "fieldConfig": {
+                    "defaults": {},
+                    "overrides": [
+                        {
+                            "matcher": {"id": "byName", "options": "cost"},
+                            "properties": [{"id": "unit", "value": SEK}],
+                        },
+                        {
+                            "matcher": {"id": "byName", "options": "kWh"},
+                            "properties": [{"id": "unit", "value": KWH}],
+                        },
+                    ],
+                }
+            },
+        ),
+        24,
+        7,
+    )
+    return dashboard(
+        "enms-portfolio",
+        "enms · Portfolio overview",
+        "Consumption, kWh/m² ranking, EnPI improvement and findings of the whole portfolio.",
+        variables=[SITE, BUILDING, MEDIUM],
+        layout=layout,
+        time_from="now-90d",
+        zone=zone,
+    )

@@ -1,0 +1,254 @@
+"""The demo's configuration file, written like a technician would write it for this portfolio.
+
+Everything the demo runs reads this one file: the simulated devices' addresses (loopback,
+free ports), the embedded store, the EnPIs with their baseline year, a target with the
+action plan that produced the saving, plugin settings, and an API that answers reads
+without a key (it listens on 127.0.0.1 only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from simulation.climate import normal_year_degree_days
+from simulation.demo_portfolio import BUILDINGS, METERS, SITE_NAMES, ModbusLink, MqttLink, SimMeter
+from simulation.portfolio import Timeline
+
+#: seconds between polls of the simulated Modbus meters (the register images change as often)
+MODBUS_POLL_S = 10
+#: the MQTT collector's client id: the broker keeps nothing across demo runs anyway
+MQTT_CLIENT_ID = "enms-demo"
+
+PAYLOAD_FORMATS = {"heat_meter_json": "mbus_heat_meter_json", "tasmota": "tasmota_energy"}
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """Where the demo's servers listen on 127.0.0.1."""
+
+    gateways: dict[str, int]
+    mqtt: int
+    api: int
+
+
+def _meter_entry(meter: SimMeter) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "id": meter.id,
+        "name": meter.name,
+        "building": meter.building,
+        "medium": meter.medium,
+    }
+    if meter.counter:
+        entry["unit"] = "kWh"
+    else:
+        entry |= {"kind": "instantaneous", "unit": "°C"}
+    if meter.seu:
+        entry["seu"] = meter.seu
+    link = meter.link
+    if isinstance(link, ModbusLink):
+        entry["modbus"] = {
+            "gateway": link.gateway,
+            "unit_id": link.unit_id,
+            "profile": link.profile,
+            "poll_interval_s": MODBUS_POLL_S,
+        }
+    else:
+        assert isinstance(link, MqttLink)
+        mqtt: dict[str, object] = {"topic": link.topic}
+        if link.payload in PAYLOAD_FORMATS:
+            mqtt["format"] = PAYLOAD_FORMATS[link.payload]
+        elif link.payload == "json_temperature":
+            mqtt["value_path"] = "temperature"
+        entry["mqtt"] = mqtt
+    return entry
+
+
+def demo_config(timeline: Timeline, ports: Ports) -> dict[str, object]:
+    """The configuration as a mapping (``demo_config_text`` writes it as YAML)."""
+    first, last = timeline.baseline
+    hdd = round(normal_year_degree_days(17.0))
+    sites = []
+    for site_id, site_name in SITE_NAMES.items():
+        buildings = [b for b in BUILDINGS if b.site == site_id]
+        ids = {b.id for b in buildings}
+        sites.append(
+            {
+                "id": site_id,
+                "name": site_name,
+                "buildings": [
+                    {
+                        "id": b.id,
+                        "name": b.name,
+                        "category": b.category,
+                        "atemp_m2": b.model.atemp_m2,
+                        "address": b.address,
+                        "year_built": b.year_built,
+                    }
+                    for b in buildings
+                ],
+                "meters": [_meter_entry(m) for m in METERS if m.building in ids],
+            }
+        )
+    baseline = {"first": first.isoformat(), "last": last.isoformat()}
+    heating = [
+        ("ekbacka-fjv", "Fjärrvärme, Ekbackaskolan", "ekbackaskolan"),
+        ("hallen-fjv", "Fjärrvärme, Ekbackahallen", "ekbackahallen"),
+        ("lonnen-fjv", "Fjärrvärme, Förskolan Lönnen", "lonnen"),
+        ("tallgarden-fjv", "Fjärrvärme, Tallgårdens äldreboende", "tallgarden"),
+        ("kommunhuset-fjv", "Fjärrvärme, Kommunhuset", "kommunhuset"),
+    ]
+    enpis: list[dict[str, object]] = [
+        {
+            "id": enpi_id,
+            "name": name,
+            "building": building,
+            "medium": "district_heating",
+            "temperature_meter": "ekbacka-ute",
+            "baseline": baseline,
+            "normal_year_hdd": hdd,
+        }
+        for enpi_id, name, building in heating
+    ]
+    enpis.append(
+        {
+            "id": "ventilation-el",
+            "name": "El till ventilation (SEU), Ekbackaskolan",
+            "seu": "ventilation",
+            "medium": "electricity",
+            "temperature_meter": "ekbacka-ute",
+            "baseline": baseline,
+        }
+    )
+    saving = timeline.saving_from
+    return {
+        "version": 1,
+        "portfolio": {
+            "name": "Demokommun, fastighetsavdelningen (simulated)",
+            "timezone": "Europe/Stockholm",
+            "seus": [
+                {"id": "ventilation", "name": "Ventilation (FTX units)"},
+                {"id": "space-heating", "name": "Space heating and hot water"},
+            ],
+        },
+        "storage": {"backend": "embedded", "embedded": {"path": "store.sqlite"}},
+        "daemon": {
+            "spool": {"path": "spool.sqlite"},
+            "register_path": "register.sqlite",
+            "metrics": {"port": None},
+            "health_interval_s": 10,
+            "consumption_interval_s": 300,
+            "enpi_interval_s": 3600,
+        },
+        # the embedded broker (amqtt) speaks MQTT 3.1.1
+        "mqtt": {
+            "host": "127.0.0.1",
+            "port": ports.mqtt,
+            "protocol": "3.1.1",
+            "client_id": MQTT_CLIENT_ID,
+        },
+        "modbus": {
+            "gateways": [
+                {"id": gateway, "host": "127.0.0.1", "port": port, "timeout_s": 2}
+                for gateway, port in ports.gateways.items()
+            ]
+        },
+        "api": {"host": "127.0.0.1", "port": ports.api, "read_without_key": True},
+        "sites": sites,
+        "enpis": enpis,
+        "targets": [
+            {
+                "id": "ekbacka-fjv-minus-15",
+                "name": "Fjärrvärme Ekbackaskolan -15 %",
+                "objective": "Kommunens fastigheter ska använda 30 % mindre energi 2030",
+                "enpi": "ekbacka-fjv",
+                "improvement_pct": 15,
+                "by": f"{saving.year + 1}-12-31",
+                "action_plans": [
+                    {
+                        "id": "ftx-school-hours",
+                        "name": "FTX-aggregaten LA01-LA03 på skoltider",
+                        "responsible": "Driftchef, fastighetsavdelningen",
+                        "due": saving.isoformat(),
+                        "status": "done",
+                        "completed": saving.isoformat(),
+                        "expected_savings_kwh_per_year": 60000,
+                        "verification": "EnPI ekbacka-fjv, IPMVP option C",
+                    }
+                ],
+            },
+            {
+                "id": "tallgarden-fjv-minus-5",
+                "name": "Fjärrvärme Tallgården -5 %",
+                "enpi": "tallgarden-fjv",
+                "improvement_pct": 5,
+                "by": f"{saving.year + 1}-12-31",
+                "action_plans": [
+                    {
+                        "id": "tallgarden-balancing",
+                        "name": "Injustering av radiatorsystemet",
+                        "responsible": "Drifttekniker Tallgården",
+                        "due": f"{saving.year + 1}-06-30",
+                        "status": "planned",
+                        "expected_savings_kwh_per_year": 20000,
+                    }
+                ],
+            },
+        ],
+        "plugins": {
+            "settings": {
+                "cost_co2": {
+                    "carriers": {
+                        "district_heating": {
+                            "price_per_kwh": {saving.year - 1: 0.92, saving.year: 0.95},
+                            "co2_g_per_kwh": {saving.year - 1: 58, saving.year: 55},
+                        },
+                        "electricity": {
+                            "price_per_kwh": {saving.year - 1: 1.45, saving.year: 1.38},
+                            "co2_g_per_kwh": {saving.year - 1: 35, saving.year: 33},
+                        },
+                    },
+                    "reference_year": saving.year - 1,
+                },
+                "internal_control": {
+                    "energy_review_done": first.isoformat(),
+                    "risks": [
+                        {
+                            "id": "dh-price",
+                            "description": "Fjärrvärmepriset höjs mer än budgeterat",
+                            "likelihood": 3,
+                            "consequence": 3,
+                            "owner": "Ekonomichef",
+                        },
+                        {
+                            "id": "elderly-care-heat",
+                            "description": "För varmt inomhus på äldreboende vid värmebölja",
+                            "likelihood": 3,
+                            "consequence": 5,
+                            "owner": "Förvaltare Tallgården",
+                            "treatment": "Komfortkyla i dagrum, rutin vid värmebölja",
+                        },
+                    ],
+                    "commitments": [
+                        {
+                            "id": "classrooms-20-23",
+                            "description": "Klassrum 20-23 °C under skoltid",
+                            "category": "school",
+                        }
+                    ],
+                },
+            }
+        },
+    }
+
+
+def demo_config_text(timeline: Timeline, ports: Ports) -> str:
+    header = (
+        "# enms demo: a simulated municipal portfolio (written by `enms demo`; it is\n"
+        "# rewritten on every run). Every device listens on 127.0.0.1.\n"
+    )
+    body = yaml.safe_dump(
+        demo_config(timeline, ports), sort_keys=False, allow_unicode=True, width=100
+    )
+    return header + body

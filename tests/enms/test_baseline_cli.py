@@ -1,0 +1,184 @@
+"""`enms baseline fit` from CSV files: JSON and table output, counters, clear input errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from enms.cli.main import main
+
+RNG = np.random.default_rng(3)
+START = datetime(2016, 1, 1, tzinfo=UTC)
+
+
+def write_fixture(folder: Path, *, counter: bool = False) -> tuple[Path, Path]:
+    """Two years: hourly temperature (°F, with offsets) and daily gas use with a 10 % saving.
+
+    The same data on every call, whichever tests ran before."""
+    rng = np.random.default_rng(3)
+    hours = 730 * 24
+    day_of_year = np.arange(hours) / 24
+    temp_c = 5 + 14 * np.sin(2 * np.pi * (day_of_year - 110) / 365) + rng.normal(0, 2, hours)
+    temperature = folder / "temperature.csv"
+    with temperature.open("w") as handle:
+        handle.write("dt,tempF\n")
+        for h in range(hours):
+            moment = (START + timedelta(hours=h)).isoformat()
+            handle.write(f"{moment},{temp_c[h] * 9 / 5 + 32:.2f}\n")
+    daily_t = temp_c.reshape(730, 24).mean(axis=1)
+    use = 40 + 6 * np.maximum(16 - daily_t, 0) + rng.normal(0, 4, 730)
+    use[366:] *= 0.9
+    consumption = folder / "consumption.csv"
+    with consumption.open("w") as handle:
+        handle.write("start,value\n")
+        register = 10_000.0
+        for d in range(730):
+            moment = (START + timedelta(days=d)).isoformat()
+            if counter:
+                handle.write(f"{moment},{register:.3f}\n")
+                register += use[d]
+            else:
+                handle.write(f"{moment},{use[d]:.3f}\n")
+        if counter:
+            handle.write(f"{(START + timedelta(days=730)).isoformat()},{register:.3f}\n")
+    return consumption, temperature
+
+
+def fit(consumption: Path, temperature: Path, *extra: str) -> list[str]:
+    return [
+        "baseline", "fit", "--consumption", str(consumption), "--temperature", str(temperature),
+        "--temperature-unit", "F", "--tz", "UTC",
+        "--baseline", "2016-01-01..2016-12-31", "--reporting", "2017-01-02..2017-12-30", *extra,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("counter", [False, True])
+def test_json_holds_the_model_statistics_gates_and_reporting_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], counter: bool
+) -> None:
+    consumption, temperature = write_fixture(tmp_path, counter=counter)
+    args = fit(consumption, temperature, "--format", "json", *(["--counter"] if counter else []))
+    assert main(args) == 0
+    document = json.loads(capsys.readouterr().out)
+    model = document["model"]
+    assert model["form"] == "3p_heating"
+    assert model["heating_balance_c"] == pytest.approx(16, abs=1)
+    assert model["coefficients"]["heating"]["value"] == pytest.approx(6, rel=0.1)
+    assert {"std_error", "t", "p"} <= set(model["coefficients"]["heating"])
+    assert {
+        "r2",
+        "adj_r2",
+        "f",
+        "f_p",
+        "rmse",
+        "cv_rmse",
+        "nmbe",
+        "autocorrelation_lag1",
+        "aic",
+        "bic",
+    } <= set(model)
+    assert document["data"]["baseline_days"] == 366
+    assert document["reporting"]["improvement"] == pytest.approx(0.10, abs=0.02)
+    assert document["validity"]["label"] == "valid for an improvement claim"
+    candidates = document["selection"]["candidates"]
+    assert len(candidates) == 8  # four forms, each without and with day-of-week terms
+    assert {c["weekday_terms"] for c in candidates} == {False, True}
+    assert model["weekday_terms"] is False  # no weekly rhythm in the data: no weekday terms
+
+
+def test_table_output_names_the_model_and_each_gate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    consumption, temperature = write_fixture(tmp_path)
+    assert main(fit(consumption, temperature)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("model: 3p_heating, heating balance")
+    assert "SEnPI" in out
+    assert "PASS  CV(RMSE)" in out
+
+
+def test_bad_input_is_reported_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    consumption, temperature = write_fixture(tmp_path)
+    lines = consumption.read_text().splitlines()
+    lines[5] = lines[5].split(",")[0] + ",lots"
+    consumption.write_text("\n".join(lines) + "\n")
+    assert main(fit(consumption, temperature)) == 2
+    assert f"{consumption}:6: 'lots' is not a number" in capsys.readouterr().err
+    assert main([*fit(consumption, temperature)[:-4], "--baseline", "2016-12-31..2016-01-01"]) == 2
+    assert "ends before it starts" in capsys.readouterr().err
+
+
+def test_relevant_variables_beyond_temperature(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A school: 60 kWh more on opening days; the variable enters the model and its gates."""
+    consumption, temperature = write_fixture(tmp_path)
+    rows = consumption.read_text().splitlines()
+    opening = ["time,open"]
+    adjusted = [rows[0]]
+    for row in rows[1:]:
+        moment, value = row.split(",")
+        is_open = datetime.fromisoformat(moment).weekday() < 5
+        opening.append(f"{moment},{int(is_open)}")
+        adjusted.append(f"{moment},{float(value) + (60 if is_open else 0):.3f}")
+    consumption.write_text("\n".join(adjusted) + "\n")
+    open_days = tmp_path / "open.csv"
+    open_days.write_text("\n".join(opening) + "\n")
+    args = [*fit(consumption, temperature), "--variable", f"open={open_days}", "--format", "json"]
+    assert main(args) == 0
+    document = json.loads(capsys.readouterr().out)
+    coefficients = document["model"]["coefficients"]
+    assert coefficients["open"]["value"] == pytest.approx(60, abs=3)
+    assert coefficients["open"]["p"] < 1e-10
+    codes = {gate["code"] for gate in document["validity"]["gates"]}
+    assert "doe.reporting_range.open" in codes
+    assert main([*fit(consumption, temperature), "--variable", "open"]) == 2
+    assert "write NAME=FILE.csv" in capsys.readouterr().err
+
+
+def test_degree_hours_follow_a_load_that_responds_hour_by_hour(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A building whose heat follows each hour's temperature (a 10 °C swing over the day)
+    is modelled closer with degrees taken hour by hour than with degrees of the daily mean."""
+    hours = 730 * 24
+    hour = np.arange(hours)
+    temp_c = (
+        6 + 12 * np.sin(2 * np.pi * (hour / 24 - 110) / 365)
+        + 5 * np.sin(2 * np.pi * (hour % 24 - 9) / 24)
+        + RNG.normal(0, 1, hours)
+    )  # fmt: skip
+    temperature = tmp_path / "temperature.csv"
+    temperature.write_text(
+        "time,celsius\n"
+        + "".join(
+            f"{(START + timedelta(hours=int(h))).isoformat()},{temp_c[h]:.3f}\n" for h in hour
+        )
+    )
+    heat = (30 + 7 * np.maximum(15 - temp_c, 0)).reshape(730, 24).mean(axis=1) * 24
+    use = heat + RNG.normal(0, 20, 730)
+    consumption = tmp_path / "consumption.csv"
+    consumption.write_text(
+        "time,kwh\n"
+        + "".join(f"{(START + timedelta(days=d)).isoformat()},{use[d]:.3f}\n" for d in range(730))
+    )
+    base = [
+        "baseline", "fit", "--consumption", str(consumption), "--temperature", str(temperature),
+        "--tz", "UTC", "--baseline", "2016-01-01..2016-12-31", "--format", "json",
+    ]  # fmt: skip
+    assert main([*base, "--degree-hours"]) == 0
+    hourly_model = json.loads(capsys.readouterr().out)["model"]
+    assert main(base) == 0
+    daily_model = json.loads(capsys.readouterr().out)["model"]
+    assert hourly_model["heating_balance_c"] == 15
+    assert hourly_model["balance_spread_c"] == 0
+    assert hourly_model["coefficients"]["heating"]["value"] == pytest.approx(7 * 24, rel=0.03)
+    assert hourly_model["cv_rmse"] < 0.9 * daily_model["cv_rmse"]
+    assert main([*base, "--degree-hours", "--granularity", "monthly"]) == 2
+    assert "--degree-hours work with daily granularity only" in capsys.readouterr().err
