@@ -117,6 +117,7 @@ def create_app(
         portfolio.router,
         consumption.router,
         enpis.router,
+        enpis.write,
         findings.router,
         findings.write,
         review.read,

@@ -1,15 +1,15 @@
 """The dependencies route handlers declare, as ``Annotated`` aliases.
 
 ``api: Api`` gives the state (configuration, store, register, plugins); ``period: Period``
-the ``period`` query parameter, parsed -- a period enms cannot read is a 400 saying what is
-accepted, before the handler runs.
+the ``period`` query parameter, parsed -- a period enms cannot read, or one that starts after
+today, is a 400 saying why, before the handler runs.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, HTTPException, Query, status
 
 from api.errors import review_period
 from api.state import ApiState, state
@@ -20,8 +20,14 @@ Api = Annotated[ApiState, Depends(state)]
 
 def _period(
     period: Annotated[str, Query(description="2025, 2025-03 or 2025-01-01..2025-03-31")],
+    api: Api,
 ) -> ReviewPeriod:
-    return review_period(period)
+    """The period, or 400 when it cannot be read or lies wholly after today."""
+    chosen = review_period(period)
+    problem = chosen.not_yet_measured(api.today())
+    if problem is not None:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, problem)
+    return chosen
 
 
 Period = Annotated[ReviewPeriod, Depends(_period)]

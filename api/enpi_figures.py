@@ -24,6 +24,7 @@ from core.storage.contract import Store
 from energy.enpi_run import boundary_area_m2, boundary_meters
 from energy.enpi_series import DailySeries, daily_series_many
 from energy.register import Register
+from energy.totals import verdict
 from plugins.context import ReviewPeriod
 
 #: outdoor temperatures an energy signature's model line is drawn over, °C
@@ -47,7 +48,7 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def baseline_summary(baseline: EnergyBaseline) -> BaselineSummary:
+def baseline_summary(baseline: EnergyBaseline, superseded_at: str | None = None) -> BaselineSummary:
     stats = baseline.statistics
     return BaselineSummary.model_validate(
         {
@@ -68,6 +69,7 @@ def baseline_summary(baseline: EnergyBaseline) -> BaselineSummary:
             "valid": baseline.valid,
             "validity": baseline.validity.get("label"),
             "validity_reasons": baseline.validity.get("reasons", []),
+            "validity_warnings": baseline.validity.get("warnings", []),
             "statistics": {
                 key: stats.get(key) for key in ("n", "r2", "adj_r2", "cv_rmse", "nmbe", "rmse")
             },
@@ -80,6 +82,8 @@ def baseline_summary(baseline: EnergyBaseline) -> BaselineSummary:
                 }
                 for a in baseline.adjustments
             ],
+            "static_factors": dict(baseline.static_factors),
+            "superseded_at": superseded_at,
         }
     )
 
@@ -130,6 +134,7 @@ def period_figures(
             savings_uncertainty_kwh_68pct=_finite(abs(result.avoided_kwh) * result.fsu),
             fractional_savings_uncertainty=_finite(result.fsu),
             cusum_kwh=_finite(float(np.nan_to_num(series[EnpiField.CUSUM_KWH][reporting])[-1])),
+            verdict=verdict(result.avoided_kwh, _finite(abs(result.avoided_kwh) * result.fsu)),
         )
     total = float(actual[known].sum())
     status = (

@@ -50,11 +50,18 @@ def _num(value: Any, digits: int = 0, suffix: str = "") -> str:
 
 def _cards(document: dict[str, Any]) -> str:
     summary = document["inputs"]["g_energy_performance"]["summary"]
+    avoided = _num(summary["avoided_kwh"], 0, " kWh")
+    if summary["avoided_uncertainty_kwh_68pct"] is not None:
+        avoided += f" ± {_num(summary['avoided_uncertainty_kwh_68pct'], 0)}"
+    if summary["avoided_cost"] is not None:
+        avoided += f" · {_num(summary['avoided_cost'], 0, ' ' + str(summary['currency']))}"
     cards = [
         ("Improvement against baselines", _num(summary["improvement_pct"], 1, " %")),
-        ("Avoided energy", _num(summary["avoided_kwh"], 0, " kWh")),
-        ("EnPIs reporting / improved",
-         f"{summary['enpis_reporting']} / {summary['enpis_improved']}"),
+        ("Avoided energy (68 %)", avoided),
+        ("EnPIs improved / no significant change / worse",
+         f"{summary['enpis_improved']} / {summary['enpis_no_significant_change']} / "
+         f"{summary['enpis_worse']}"),
+        ("EnPIs not reportable", str(len(summary["not_reportable"]))),
         ("Nonconformities and deviations",
          str(document["summary"]["nonconformities_and_deviations"])),
         ("Decisions recorded", str(document["summary"]["decisions"])),
@@ -67,6 +74,31 @@ def _cards(document: dict[str, Any]) -> str:
         )
         + "</div>"
     )
+
+
+def _headline_rules(document: dict[str, Any]) -> str:
+    """How the cards count and add, and which EnPIs they leave out and why."""
+    summary = document["inputs"]["g_energy_performance"]["summary"]
+    items = [f"<li>{escape(rule)}.</li>" for rule in summary["rules"]]
+    items += [
+        f"<li>Not reportable: {escape(row['enpi'])} — {escape(row['reason'])}</li>"
+        for row in summary["not_reportable"]
+    ]
+    items += [
+        f"<li>Left out of the totals: {escape(row['enpi'])} — {escape(row['reason'])}</li>"
+        for row in summary["left_out_of_totals"]
+    ]
+    return f'<ul class="evidence">{"".join(items)}</ul>'
+
+
+def _status(figures: dict[str, Any]) -> str:
+    """An EnPI's status, its verdict, and the data-quality gate's refusal."""
+    parts = [str(figures["status"])]
+    if figures.get("improvement"):
+        parts.append(str(figures["improvement"]["verdict"]))
+    if not figures.get("reportable", True):
+        parts.append("not reportable")
+    return ", ".join(parts)
 
 
 def _enpi_table(enpis: list[EnpiPeriod]) -> str:
@@ -88,7 +120,7 @@ def _enpi_table(enpis: list[EnpiPeriod]) -> str:
             else "none adopted"
         )
         rows.append(
-            f"<tr><td>{escape(str(f['name']))}</td><td>{escape(str(f['status']))}</td>"
+            f"<tr><td>{escape(str(f['name']))}</td><td>{escape(_status(f))}</td>"
             f'<td class="num">{_num(f.get("actual_kwh"))}</td>'
             f'<td class="num">{_num(imp.get("expected_kwh"))}</td>'
             f'<td class="num">{_num(imp.get("improvement_pct"), 1, " %")}</td>'
@@ -141,6 +173,37 @@ def _enpi_charts(enpi: EnpiPeriod) -> str:
         f'<p class="evidence">Evidence: {escape(str(evidence.get("query")))}; days '
         f"{escape(str(evidence.get('first')))} to {escape(str(evidence.get('last')))}; "
         f"data: {escape(str((evidence.get('links') or {}).get('daily')))}</p></div>"
+    )
+
+
+def _years_table(enpis: list[dict[str, Any]]) -> str:
+    """Complete calendar years per EnPI, normal-year corrected where it has a normal year."""
+    rows = [
+        f"<tr><td>{escape(e['name'])}</td><td>{y['year']}</td>"
+        f'<td class="num">{_num(y.get("actual_kwh"))}</td>'
+        f'<td class="num">{_num(y.get("normal_year_corrected_kwh"))}</td>'
+        f'<td class="num">{_num(y.get("actual_kwh_per_m2"), 1)}</td>'
+        f'<td class="num">{_num(y.get("normal_year_corrected_kwh_per_m2"), 1)}</td></tr>'
+        for e in enpis
+        for y in e["years"]
+    ]
+    if not rows:
+        return ""
+    return (
+        "<h3>Complete years, normal-year corrected</h3><table><tr><th>EnPI</th><th>year</th>"
+        "<th>kWh</th><th>normal-year kWh</th><th>kWh/m²</th><th>normal-year kWh/m²</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _recorded(entries: list[dict[str, Any]]) -> str:
+    """What people recorded for an input: title, text, who and when."""
+    return "".join(
+        f'<div class="recorded"><h3>{escape(e["title"])}</h3><p>{escape(e["text"])}</p>'
+        f'<p class="muted">recorded by {escape(e["recorded_by"])}, {escape(e["recorded_at"])}'
+        "</p></div>"
+        for e in entries
     )
 
 
@@ -240,9 +303,11 @@ def render(review: Review, plugin_sections: Sequence[ReportSection] = ()) -> str
         f"{escape(document['last'])} · generated {escape(document['generated_at'])} by enms · "
         "ISO 50001:2018 9.3</p>",
         _cards(document),
+        _headline_rules(document),
         "<h2>9.3 g) Energy performance and improvement, based on EnPIs</h2>",
         _enpi_table(review.enpis),
         bar_chart("Energy per m² Atemp, by building", bars, "kWh/m²"),
+        _years_table(performance["complete_years"]),
         f'<p class="evidence">Evidence: {escape(ranking["evidence"]["query"])}.</p>',
         *(_enpi_charts(enpi) for enpi in review.enpis),
         _findings_table(performance["findings"]),
@@ -255,6 +320,7 @@ def render(review: Review, plugin_sections: Sequence[ReportSection] = ()) -> str
         sections.append(f"<h2>{escape(review_input.value)}</h2>")
         if review_input is ReviewInput.NONCONFORMITIES:
             sections.append(_register_table(inputs[key]["register"]))
+        sections.append(_recorded(inputs[key]["recorded"]))
         sections.append(_findings_table(inputs[key]["findings"]))
     if plugin_sections:
         sections.append("<h2>From the plugins</h2>")

@@ -9,7 +9,10 @@ evidence: the data window, the baseline version and model, the query behind it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -17,13 +20,17 @@ import numpy as np
 from api.enpi_figures import EnpiPeriod, enpi_periods
 from api.evidence import Evidence, utc_text
 from api.models.common import PluginRun
+from api.models.enpis import EnpiYear
 from api.models.findings import EvaluationRecorded
-from api.models.register import DecisionOut, NonconformityOut
+from api.models.register import DecisionOut, NonconformityOut, RecordedInputOut
 from api.models.review import (
     BuildingRanking,
     EnergyPerformance,
+    EnpiYearsOf,
     InputFindings,
+    LeftOut,
     NonconformityInput,
+    NotReportable,
     PerformanceSummary,
     PreviousActions,
     RankedBuilding,
@@ -32,16 +39,20 @@ from api.models.review import (
     ReviewSummary,
 )
 from api.state import ApiState
+from core.config.meter_tree import counted_once
+from core.config.models import EnmsConfig
 from core.schema import Measurement, ReadingField, Tag
 from core.storage.buckets import local_days
 from core.storage.points import Bucket
 from energy.consumption import consuming_meters, consumption
+from energy.enpi_series import enpi_years
 from energy.nonconformities import Status
 from energy.review_decisions import OutputCategory
+from energy.totals import ADDITIVE_RULE, SIGNIFICANCE_RULE, Verdict, additive_enpis
 from plugins.context import ReviewPeriod
 from plugins.findings import Finding, Kind, ReviewInput
+from plugins.recording import record
 from plugins.runner import Evaluation, evaluate_portfolio
-from plugins.stored_findings import record_nonconformities
 
 INPUT_KEYS = {
     ReviewInput.PREVIOUS_ACTIONS: "a_previous_actions",
@@ -79,7 +90,9 @@ async def building_ranking(api: ApiState, period: ReviewPeriod) -> BuildingRanki
     config = api.config
     start, end = local_days(period.first, period.last, config.portfolio.timezone)
     kwh_fields = (ReadingField.ENERGY_KWH, ReadingField.ENERGY_DELTA_KWH)
-    meters = [m for m in consuming_meters(config) if m[2] in kwh_fields]
+    energy_meters = [m for m in consuming_meters(config) if m[2] in kwh_fields]
+    once = {m.id for m in counted_once(config, (meter for _, meter, _ in energy_meters))}
+    meters = [m for m in energy_meters if m[1].id in once]
     found = await consumption(
         api.store, config, meters, start, end, bucket=Bucket.MONTH, group_by=("building",)
     )
@@ -106,28 +119,129 @@ async def building_ranking(api: ApiState, period: ReviewPeriod) -> BuildingRanki
         first=period.first,
         last=period.last,
         measurement=Measurement.READINGS,
-        query="energy_kwh registers of every kWh meter, summed per building and divided by "
-        "its Atemp",
+        query="energy_kwh registers of every kWh meter but sub-meters of a meter also summed, "
+        "per building, divided by its Atemp",
         links={"consumption": f"/api/v1/consumption?period={period.label}&bucket=month"},
     )
     return BuildingRanking(buildings=rows, evidence=evidence, computed_at="")
 
 
-def _performance_summary(enpis: list[EnpiPeriod]) -> PerformanceSummary:
-    """Totals over the EnPIs that have reporting days (not added across overlapping EnPIs)."""
-    reporting = [e.figures.improvement for e in enpis if e.figures.improvement is not None]
-    expected = sum(i.expected_kwh for i in reporting)
-    actual = sum(i.actual_kwh for i in reporting)
+REPORTABLE_RULE = (
+    "an EnPI a plugin finds not reportable (the data-quality gate) is shown with the reason and "
+    "left out of every count and total"
+)
+
+
+def not_reportable(findings: Sequence[Finding]) -> dict[str, str]:
+    """EnPI id -> why, from the findings that say an EnPI is not reportable (``metrics``
+    ``reportable: false``, as the data_quality plugin's gate gives them)."""
+    return {
+        f.scope.id: f.title
+        for f in findings
+        if f.scope.level == "enpi" and f.scope.id and f.metrics.get("reportable") is False
+    }
+
+
+def gated(enpis: Sequence[EnpiPeriod], refused: dict[str, str]) -> list[EnpiPeriod]:
+    """The EnPIs, those refused marked not reportable with the reason."""
+    return [
+        replace(
+            e,
+            figures=e.figures.model_copy(
+                update={"reportable": False, "not_reportable": refused[e.figures.id]}
+            ),
+        )
+        if e.figures.id in refused
+        else e
+        for e in enpis
+    ]
+
+
+def _avoided_cost(
+    findings: Sequence[Finding], counted: Sequence[str]
+) -> tuple[float | None, float | None, str | None]:
+    """Cost and CO2 of the counted EnPIs' avoided energy, from the cost_co2 plugin's
+    per-EnPI pricing of the same days; None where it did not price one of them."""
+    priced = next(
+        (f.metrics for f in findings if f.plugin == "cost_co2" and f.id == "avoided"), None
+    )
+    if priced is None or not counted:
+        return None, None, None
+    per_enpi = priced.get("enpis") or {}
+
+    def total(key: str) -> float | None:
+        values = [(per_enpi.get(enpi) or {}).get(key) for enpi in counted]
+        known = [float(v) for v in values if isinstance(v, int | float)]
+        return sum(known) if len(known) == len(values) else None
+
+    currency = priced.get("currency")
+    return total("cost"), total("co2_t"), str(currency) if currency else None
+
+
+def _performance_summary(
+    config: EnmsConfig, enpis: Sequence[EnpiPeriod], findings: Sequence[Finding]
+) -> PerformanceSummary:
+    """The headline over the reportable EnPIs with reporting days (``REPORTABLE_RULE``,
+    ``SIGNIFICANCE_RULE``), totals added by ``ADDITIVE_RULE``."""
+    reporting = {
+        e.figures.id: e.figures.improvement
+        for e in enpis
+        if e.figures.reportable and e.figures.improvement is not None
+    }
+    verdicts = Counter(i.verdict for i in reporting.values())
+    definitions = [enpi for enpi in config.enpis if enpi.id in reporting]
+    additivity = additive_enpis(config, definitions)
+    counted = [reporting[enpi] for enpi in additivity.counted]
+    expected = sum(i.expected_kwh for i in counted)
+    actual = sum(i.actual_kwh for i in counted)
+    spreads = [i.savings_uncertainty_kwh_68pct for i in counted]
+    cost, co2, currency = _avoided_cost(findings, additivity.counted)
     return PerformanceSummary(
         enpis=len(enpis),
         enpis_reporting=len(reporting),
-        enpis_improved=sum(1 for i in reporting if i.avoided_kwh > 0),
+        enpis_improved=verdicts[Verdict.IMPROVED],
+        enpis_no_significant_change=verdicts[Verdict.NO_SIGNIFICANT_CHANGE],
+        enpis_worse=verdicts[Verdict.WORSE],
+        not_reportable=[
+            NotReportable(enpi=e.figures.id, reason=e.figures.not_reportable or "")
+            for e in enpis
+            if not e.figures.reportable
+        ],
+        left_out_of_totals=[
+            LeftOut(enpi=enpi, reason=reason) for enpi, reason in additivity.left_out.items()
+        ],
         expected_kwh=expected,
         actual_kwh=actual,
         avoided_kwh=expected - actual,
+        avoided_uncertainty_kwh_68pct=(
+            math.sqrt(sum(s * s for s in spreads if s is not None))
+            if counted and all(s is not None for s in spreads)
+            else None
+        ),
         improvement_pct=100 * (expected - actual) / expected if expected else None,
-        note="sums over the reporting EnPIs; EnPIs whose boundaries overlap count twice",
+        avoided_cost=cost,
+        avoided_co2_t=co2,
+        currency=currency,
+        rules=[REPORTABLE_RULE, SIGNIFICANCE_RULE, ADDITIVE_RULE],
     )
+
+
+async def complete_years(api: ApiState, enpis: Sequence[EnpiPeriod]) -> list[EnpiYearsOf]:
+    """Each EnPI's complete calendar years against its current baseline."""
+    found = []
+    for enpi in enpis:
+        if enpi.baseline is None:
+            continue
+        years = await enpi_years(api.store, api.config, enpi.figures.id, enpi.baseline.version)
+        if years:
+            found.append(
+                EnpiYearsOf(
+                    enpi=enpi.figures.id,
+                    name=enpi.figures.name,
+                    years=[EnpiYear.model_validate({"year": y, **f}) for y, f in years.items()],
+                )
+            )
+    return found
 
 
 async def cached_evaluation(api: ApiState, period: ReviewPeriod) -> tuple[Evaluation, str]:
@@ -148,22 +262,23 @@ async def record_evaluation(api: ApiState, period: ReviewPeriod) -> EvaluationRe
     """Evaluate ``period`` afresh and record its nonconformities in the register."""
     api.cache.forget(("evaluation", period.label))
     evaluation, evaluated_at = await cached_evaluation(api, period)
-    recorded = record_nonconformities(api.register, evaluation.findings)
+    recorded = await record(api.plugins, api.config, api.register, evaluation, today=api.today())
     return EvaluationRecorded(
         period=period.label,
         evaluated_at=evaluated_at,
         plugins=plugin_runs(evaluation),
         findings=len(evaluation.findings),
-        nonconformities=recorded,
+        nonconformities=recorded.ids,
     )
 
 
 async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
     config = api.config
-    enpis = await enpi_periods(
-        api.store, api.register, config, config.enpis, period, cache=api.cache
-    )
     evaluation, evaluated_at = await cached_evaluation(api, period)
+    enpis = gated(
+        await enpi_periods(api.store, api.register, config, config.enpis, period, cache=api.cache),
+        not_reportable(evaluation.findings),
+    )
     ranking, ranked_at = await api.cache.get(
         ("ranking", period.label), lambda: building_ranking(api, period)
     )
@@ -182,8 +297,12 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
         if n.status is not Status.CLOSED or n.last_period == period.label
     ]
 
+    recorded: dict[str, list[RecordedInputOut]] = {}
+    for entry in api.register.review_inputs(period.label):
+        recorded.setdefault(entry.input.value, []).append(RecordedInputOut.of(entry))
+
     def findings(which: ReviewInput) -> InputFindings:
-        return InputFindings(findings=by_input[which])
+        return InputFindings(findings=by_input[which], recorded=recorded.get(INPUT_KEYS[which], []))
 
     inputs = ReviewInputs(
         a_previous_actions=PreviousActions(
@@ -200,9 +319,10 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
         e_energy_policy=findings(ReviewInput.POLICY),
         f_objectives_targets=findings(ReviewInput.OBJECTIVES),
         g_energy_performance=EnergyPerformance(
-            summary=_performance_summary(enpis),
+            summary=_performance_summary(config, enpis, evaluation.findings),
             enpis=[e.figures for e in enpis],
             building_ranking=ranking.model_copy(update={"computed_at": utc_text(ranked_at)}),
+            complete_years=await complete_years(api, enpis),
             findings=by_input[ReviewInput.ENERGY_PERFORMANCE],
         ),
         h_action_plans=findings(ReviewInput.ACTION_PLANS),
@@ -217,6 +337,7 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
         portfolio=config.portfolio.name,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         evaluated_at=evaluated_at,
+        measured_until=period.measured_until(api.today()).isoformat(),
         plugins=plugin_runs(evaluation),
         summary=ReviewSummary(
             findings=len(evaluation.findings),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
@@ -26,6 +28,10 @@ class ApiState:
     @property
     def config(self) -> EnmsConfig:
         return self.deployment.config
+
+    def today(self) -> date:
+        """Today in the portfolio's time zone."""
+        return datetime.now(ZoneInfo(self.config.portfolio.timezone)).date()
 
 
 def state(request: Request) -> ApiState:

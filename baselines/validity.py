@@ -73,6 +73,8 @@ class Sufficiency:
 @dataclass(frozen=True)
 class Validity:
     gates: tuple[Gate, ...] = field(default_factory=tuple)
+    #: modelling warnings that do not invalidate the model but a reviewer should read
+    warnings: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -91,6 +93,7 @@ class Validity:
             "valid": self.valid,
             "label": self.label,
             "reasons": self.reasons,
+            "warnings": list(self.warnings),
             "gates": [gate.to_dict() for gate in self.gates],
         }
 
@@ -218,7 +221,22 @@ def assess(
                 "temperature coverage",
             ),
         ]  # fmt: skip
-    return Validity(tuple(gates))
+    return Validity(tuple(gates), tuple(modelling_warnings(fit)))
+
+
+def modelling_warnings(fit: LinearFit) -> list[str]:
+    """What is physically odd in a fit: a model that expects negative consumption on some of
+    its own baseline days (a negative base load under a heating or cooling line, or a
+    straight line through a curved response). Its expected consumption is held at zero there
+    (``EnergyBaseline.predict``); the model itself is no less valid by the gates."""
+    lowest = float(np.min(fit.fitted)) if fit.fitted.size else 0.0
+    if lowest < 0:
+        negative = int(np.sum(fit.fitted < 0))
+        return [
+            f"the model expects negative consumption on {negative} of its {fit.n} baseline "
+            f"points (down to {lowest:.1f}): expected consumption is held at zero there"
+        ]
+    return []
 
 
 def slopes(names: Sequence[str]) -> list[str]:

@@ -68,6 +68,10 @@ class EnergyBaseline:
     #: whether outdoor degrees are taken hour by hour and averaged per day (degree-hours):
     #: ``predict`` then takes a row of hourly temperatures per day
     degree_hours: bool = False
+    #: the static factors (ISO 50001 6.5) the baseline was adopted under, by name -- for an
+    #: EnPI its boundary's meters and heated area; a change of one asks for a new version.
+    #: Empty for versions adopted before they were recorded.
+    static_factors: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def adopt(
@@ -84,6 +88,7 @@ class EnergyBaseline:
         validity: dict[str, Any],
         variable_means: Mapping[str, float] | None = None,
         degree_hours: bool = False,
+        static_factors: Mapping[str, str] | None = None,
     ) -> EnergyBaseline:
         """The baseline of ``model``; a model with relevant variables besides temperature
         needs each one's mean over the baseline period in ``variable_means``; a model fitted on
@@ -110,6 +115,7 @@ class EnergyBaseline:
             spread_c=model.spread_c,
             weekday_terms=model.weekday_terms,
             degree_hours=degree_hours,
+            static_factors=tuple(sorted((static_factors or {}).items())),
         )
 
     def predict(
@@ -143,7 +149,9 @@ class EnergyBaseline:
             weekday_terms=self.weekday_terms,
             weekdays=weekdays,
         )
-        result: FloatArray = X @ coef
+        # a day's expected use cannot be negative, whatever a fitted intercept says (the
+        # validity's warnings name such a model)
+        result: FloatArray = np.maximum(X @ coef, 0.0)
         return result
 
     @property
@@ -170,6 +178,7 @@ class EnergyBaseline:
                 "spread_c": self.spread_c,
                 "weekday_terms": self.weekday_terms,
                 "degree_hours": self.degree_hours,
+                "static_factors": dict(self.static_factors),
                 "adjustments": [
                     {
                         "first": a.first.isoformat(),
@@ -204,6 +213,7 @@ class EnergyBaseline:
             spread_c=float(data.get("spread_c", 0.0)),
             weekday_terms=bool(data.get("weekday_terms", False)),
             degree_hours=bool(data.get("degree_hours", False)),
+            static_factors=tuple(sorted(data.get("static_factors", {}).items())),
             adjustments=tuple(
                 Adjustment(
                     date.fromisoformat(a["first"]),

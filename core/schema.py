@@ -49,6 +49,8 @@ class Tag(StrEnum):
     METER = "meter"
     MEDIUM = "medium"
     SEU = "seu"
+    # consumption points of a sub-meter: the meter it is part of (summed series filter on "")
+    PARENT = "parent"
     # EnPI points
     ENPI = "enpi"
     BASELINE_VERSION = "baseline_version"

@@ -30,7 +30,9 @@ from daemon.writer import Writer
 from energy.consumption import write_consumption
 from energy.enpi_run import run_enpi
 from energy.register import Register
+from plugins.context import ReviewPeriod
 from plugins.manager import Plugins, load_plugins
+from plugins.recording import evaluate_and_record
 from plugins.variables import relevant_variables
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,11 @@ class Daemon:
             )
         self.register = Register(settings.register_path)
         self.stop = asyncio.Event()
+        #: set once the EnPIs have been computed (at once without EnPIs): evaluations wait
+        #: for it, so the first one sees today's EnPI days
+        self.enpis_computed = asyncio.Event()
+        if not deployment.config.enpis:
+            self.enpis_computed.set()
         self.supervisor = Supervisor(self.stop)
 
     def health(self) -> list[SourceHealth]:
@@ -130,7 +137,37 @@ class Daemon:
                     log.info(
                         "EnPI %s: baseline version %d adopted", enpi.id, result.baseline.version
                     )
+            self.enpis_computed.set()
             await sleep_unless_stopped(self.stop, self.settings.enpi_interval_s)
+
+    async def _evaluation_loop(self) -> None:
+        """Evaluate ``evaluation_periods`` every ``evaluation_interval_s``: findings stored,
+        nonconformities recorded -- the register's one writer besides ``enms evaluate``."""
+        config = self.deployment.config
+        zone = ZoneInfo(config.portfolio.timezone)
+        stopped = asyncio.create_task(self.stop.wait())
+        try:
+            await asyncio.wait(
+                [stopped, asyncio.create_task(self.enpis_computed.wait())],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            stopped.cancel()
+        while not self.stop.is_set():
+            today = datetime.now(zone).date()
+            for text in self.settings.evaluation_periods:
+                period = ReviewPeriod.relative(text, today)
+                if period.not_yet_measured(today):
+                    continue
+                try:
+                    evaluation, _ = await evaluate_and_record(
+                        self.plugins, config, self.store, period, self.register, today=today
+                    )
+                except EnmsError as exc:  # the store is down: the next pass evaluates again
+                    log.warning("period %s not evaluated this time: %s", period.label, exc)
+                    continue
+                log.info("evaluated %s: %d findings", period.label, len(evaluation.findings))
+            await sleep_unless_stopped(self.stop, self.settings.evaluation_interval_s)
 
     def _start_tasks(self, writer_stop: asyncio.Event) -> list[str]:
         """Start every long-running task under supervision; the names of the collectors'."""
@@ -160,6 +197,8 @@ class Daemon:
         if self.deployment.config.enpis:
             start("enpis", self._enpi_loop)
             names.append("enpis")
+        start("evaluations", self._evaluation_loop)
+        names.append("evaluations")
         return names
 
     async def run(self) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 from core.config.models import EnmsConfig, Meter, Site
 from core.config.portfolio import ValueKind
 from core.readings import reading_tags
-from core.schema import ConsumptionField, Measurement, ReadingField, main_field
+from core.schema import ConsumptionField, Measurement, ReadingField, Tag, main_field
 from core.storage.contract import Store
 from core.storage.points import Aggregate, Bucket, BucketSeries, Point, SeriesSelector
 
@@ -126,6 +126,8 @@ async def derive_consumption(
 
 def _points(series: BucketSeries, site: Site, meter: Meter, field: str) -> list[Point]:
     tags = reading_tags(site, meter)
+    if meter.parent is not None:  # sums over buildings and media leave sub-meters out
+        tags[Tag.PARENT] = meter.parent
     points = []
     for i in np.flatnonzero(np.isfinite(series.values)):
         fields: dict[str, float | int | bool | str] = {field: float(series.values[i])}

@@ -28,6 +28,7 @@ from baselines.enpi import heating_degrees, normal_year_corrected
 from baselines.selection import DEFAULT_FORMS, SearchSettings
 from baselines.stats import FloatArray
 from baselines.versions import EnergyBaseline, RevisionTrigger
+from core.config.meter_tree import counted_once
 from core.config.models import EnmsConfig, EnpiDefinition, Meter, ValueKind
 from core.schema import EnpiField, EnpiYearField, Measurement, Tag, variable_field
 from core.storage.buckets import local_days
@@ -58,7 +59,8 @@ class EnpiResult:
 
 
 def boundary_meters(config: EnmsConfig, enpi: EnpiDefinition) -> list[Meter]:
-    """The cumulative meters of the EnPI's energy carrier inside its boundary."""
+    """The cumulative meters of the EnPI's energy carrier inside its boundary, each kWh once:
+    a sub-meter whose parent is in the boundary too is left out (``counted_once``)."""
     chosen = []
     for _, meter in config.meters():
         if meter.medium is not enpi.medium or meter.kind is not ValueKind.COUNTER:
@@ -70,7 +72,7 @@ def boundary_meters(config: EnmsConfig, enpi: EnpiDefinition) -> list[Meter]:
         if enpi.meters and meter.id not in enpi.meters:
             continue
         chosen.append(meter)
-    return chosen
+    return counted_once(config, chosen)
 
 
 def boundary_area_m2(config: EnmsConfig, meters: list[Meter], enpi: EnpiDefinition) -> float:
@@ -181,7 +183,8 @@ def year_points(
         if baseline.heating_c is not None:
             slope = dict(baseline.coefficients).get("heating", 0.0)
             degrees = heating_degrees(baseline.heating_c, baseline.spread_c, data.degrees[in_year])
-            heating = float(slope * np.nansum(degrees))
+            # what the model attributes to heating, never more than the year's whole use
+            heating = min(float(slope * np.nansum(degrees)), actual)
         hdd = float(heating_degree_days(temperature).sum())
         fields: dict[str, float | int | bool | str] = {
             EnpiYearField.ACTUAL_KWH: actual,
@@ -206,14 +209,43 @@ def year_points(
 FIRST_VERSION = (RevisionTrigger.INITIAL, "first baseline of this EnPI")
 
 
+def static_factors(config: EnmsConfig, enpi: EnpiDefinition) -> dict[str, str]:
+    """The static factors of an EnPI's boundary (ISO 50001 6.5): which meters it sums and
+    the heated area (Atemp) it is normalised by."""
+    meters = boundary_meters(config, enpi)
+    return {
+        "meters": ", ".join(sorted(m.id for m in meters)),
+        "atemp_m2": f"{boundary_area_m2(config, meters, enpi):g}",
+    }
+
+
+def _static_change(current: EnergyBaseline, now: Mapping[str, str]) -> str | None:
+    """What changed among the recorded static factors, in words; None if nothing did (or
+    the version predates their recording)."""
+    recorded = dict(current.static_factors)
+    changed = [
+        f"{name} {recorded[name] or '(none)'} -> {now[name] or '(none)'}"
+        for name in sorted(recorded)
+        if name in now and now[name] != recorded[name]
+    ]
+    return "static factors changed: " + "; ".join(changed) if changed else None
+
+
 def _revision(
-    current: EnergyBaseline | None, enpi: EnpiDefinition, *, degree_hours: bool
+    current: EnergyBaseline | None,
+    enpi: EnpiDefinition,
+    *,
+    degree_hours: bool,
+    factors: Mapping[str, str],
 ) -> tuple[RevisionTrigger, str] | None:
     """Why a new baseline version is adopted now (trigger, reason); None while the register's
     current version still matches the configuration."""
     first, last = enpi.baseline.first, enpi.baseline.last
     if current is None:
         return FIRST_VERSION
+    change = _static_change(current, factors)
+    if change is not None:
+        return RevisionTrigger.STATIC_FACTOR_CHANGE, change
     method = RevisionTrigger.PREDETERMINED_METHOD
     if (current.first, current.last) != (first, last):
         return method, f"baseline period changed in the configuration to {first}..{last}"
@@ -232,6 +264,8 @@ def _adopt(
     data: DailyData,
     extra: Mapping[str, FloatArray],
     revision: tuple[RevisionTrigger, str],
+    *,
+    factors: Mapping[str, str],
 ) -> EnergyBaseline:
     """Fit the baseline period's model and adopt it as the EnPI's next baseline version."""
     first, last = enpi.baseline.first, enpi.baseline.last
@@ -257,6 +291,7 @@ def _adopt(
         validity=analysis.validity.to_dict(),
         variable_means={name: float(np.nanmean(v[in_baseline])) for name, v in extra.items()},
         degree_hours=data.readings is not None,
+        static_factors=factors,
     )
     register.adopt(baseline)
     log.info(
@@ -290,10 +325,11 @@ async def run_enpi(
     degree_hours = data.readings is not None
     extra = await variable_values(enpi.variables, variables or {}, days[0], days[-1])
     baseline = register.current(enpi.id)
-    revision = _revision(baseline, enpi, degree_hours=degree_hours)
+    factors = static_factors(config, enpi)
+    revision = _revision(baseline, enpi, degree_hours=degree_hours, factors=factors)
     adopted_now = revision is not None
     if baseline is None or revision is not None:
-        baseline = _adopt(register, enpi, data, extra, revision or FIRST_VERSION)
+        baseline = _adopt(register, enpi, data, extra, revision or FIRST_VERSION, factors=factors)
     expected = baseline.predict(
         data.degrees if degree_hours else np.nan_to_num(temperature, nan=0.0),
         {name: np.nan_to_num(values, nan=0.0) for name, values in extra.items()},

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from core.config.models import EnmsConfig
-from core.schema import EnpiField, Measurement, Tag
+from core.schema import EnpiField, EnpiYearField, Measurement, Tag
 from core.storage.buckets import local_days
 from core.storage.contract import Store
 from core.storage.points import FloatArray, SeriesSelector
@@ -82,3 +82,26 @@ async def daily_series_many(
             inside = (index >= 0) & (index < len(days))
             values[enpi][field][index[inside]] = series.values[inside]
     return {enpi: DailySeries(days, columns) for enpi, columns in values.items()}
+
+
+async def enpi_years(
+    store: Store, config: EnmsConfig, enpi: str, version: int
+) -> dict[int, dict[str, float]]:
+    """The complete calendar years of an EnPI against one baseline version (the
+    ``enpi_year`` measurement): actual use, its heating part, degree days, kWh/m² and the
+    normal-year corrected figures where the EnPI has a normal year."""
+    zone = ZoneInfo(config.portfolio.timezone)
+    start, end = local_days(date(2000, 1, 1), date(2099, 12, 31), zone)
+    years: dict[int, dict[str, float]] = {}
+    tags: dict[str, str | list[str]] = {Tag.ENPI: enpi, Tag.BASELINE_VERSION: str(version)}
+    for field in EnpiYearField:
+        for series in await store.raw(
+            SeriesSelector(Measurement.ENPI_YEAR, field, tags), start, end
+        ):
+            for time_ns, value in zip(
+                series.times_ns.tolist(), series.values.tolist(), strict=True
+            ):
+                # a year's point stands at local midnight of its 1 January
+                year = datetime.fromtimestamp(time_ns / 1e9, zone).year
+                years.setdefault(year, {})[field.value] = float(value)
+    return dict(sorted(years.items()))

@@ -79,3 +79,6 @@ class Nonconformity:
     status: Status
     metrics: dict[str, Any]
     events: tuple[Event, ...] = ()
+    owner: str | None = None  # who is responsible for the correction
+    due: str | None = None  # ISO date the correction is due
+    action_plan: str | None = None  # the action plan (targets' id) the correction belongs to

@@ -10,20 +10,23 @@ step is an event row of its own.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from baselines.versions import Adjustment, EnergyBaseline
 from core.errors import EnmsError
-from energy.nonconformities import Event, Nonconformity, Status, next_status
-from energy.review_decisions import OutputCategory, ReviewDecision
+from energy.nonconformity_records import NonconformityRecords
+from energy.review_decisions import (
+    OutputCategory,
+    RecordedInput,
+    ReviewDecision,
+    ReviewInputRecord,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS baseline_versions (
@@ -43,6 +46,15 @@ CREATE TABLE IF NOT EXISTS adjustments (
     reason TEXT NOT NULL,
     recorded_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS review_inputs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    period TEXT NOT NULL,
+    input TEXT NOT NULL,        -- energy.review_decisions.RecordedInput
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS review_decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     period TEXT NOT NULL,      -- the review period, e.g. '2025'
@@ -53,29 +65,6 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     recorded_by TEXT NOT NULL, -- the API key's name
     recorded_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS nonconformities (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    plugin TEXT NOT NULL,
-    finding TEXT NOT NULL,     -- the finding's id; one not-closed row per (plugin, finding)
-    title TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    scope_level TEXT NOT NULL,
-    scope_id TEXT,
-    first_period TEXT NOT NULL,
-    last_period TEXT NOT NULL,
-    opened_at TEXT NOT NULL,
-    last_seen_at TEXT NOT NULL,
-    status TEXT NOT NULL,
-    metrics TEXT NOT NULL      -- JSON, as last seen
-);
-CREATE TABLE IF NOT EXISTS nonconformity_events (
-    nonconformity INTEGER NOT NULL REFERENCES nonconformities(id),
-    status TEXT NOT NULL,
-    note TEXT,
-    effective INTEGER,
-    by TEXT NOT NULL,
-    at TEXT NOT NULL
-);
 """
 
 
@@ -83,11 +72,19 @@ class RegisterError(EnmsError):
     """The register file cannot be used."""
 
 
+@dataclass(frozen=True)
+class BaselineVersion:
+    """A version in the register: the baseline, and when a later version superseded it."""
+
+    baseline: EnergyBaseline
+    superseded_at: str | None
+
+
 def now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Register:
+class Register(NonconformityRecords):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
@@ -97,6 +94,7 @@ class Register:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            self._migrate_nonconformities()
         except (OSError, sqlite3.Error) as exc:
             raise RegisterError(f"register {path}: cannot open: {exc}") from exc
 
@@ -159,11 +157,23 @@ class Register:
             )
 
     def versions(self, enpi: str) -> list[EnergyBaseline]:
+        """Every version of an EnPI's baseline, oldest first, each with its adjustments."""
+        return [version.baseline for version in self.history(enpi)]
+
+    def history(self, enpi: str) -> list[BaselineVersion]:
+        """Every version with its adjustments and when a later one superseded it."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT record FROM baseline_versions WHERE enpi = ? ORDER BY version", (enpi,)
+                "SELECT record, superseded_at FROM baseline_versions WHERE enpi = ? "
+                "ORDER BY version",
+                (enpi,),
             ).fetchall()
-        return [EnergyBaseline.from_json(row[0]) for row in rows]
+        found = []
+        for record, superseded_at in rows:
+            baseline = EnergyBaseline.from_json(record)
+            adjustments = tuple(self.adjustments(enpi, baseline.version))
+            found.append(BaselineVersion(replace(baseline, adjustments=adjustments), superseded_at))
+        return found
 
     def next_version(self, enpi: str) -> int:
         with self._lock:
@@ -214,6 +224,35 @@ class Register:
             cursor.lastrowid, period, category, decision, owner, due, recorded_by, recorded_at
         )
 
+    def add_review_input(
+        self, *, period: str, kind: RecordedInput, title: str, text: str, recorded_by: str
+    ) -> ReviewInputRecord:
+        """Record an input of the review that is not measured (an audit's result ...)."""
+        recorded_at = now_text()
+        with self._lock:
+            try:
+                cursor = self._db.execute(
+                    "INSERT INTO review_inputs (period, input, title, text, recorded_by, "
+                    "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (period, kind.value, title, text, recorded_by, recorded_at),
+                )
+            except sqlite3.Error as exc:
+                raise RegisterError(f"register {self.path}: cannot record: {exc}") from exc
+        assert cursor.lastrowid is not None
+        return ReviewInputRecord(
+            cursor.lastrowid, period, kind, title, text, recorded_by, recorded_at
+        )
+
+    def review_inputs(self, period: str) -> list[ReviewInputRecord]:
+        """The recorded inputs of one review period, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, period, input, title, text, recorded_by, recorded_at "
+                "FROM review_inputs WHERE period = ? ORDER BY id",
+                (period,),
+            ).fetchall()
+        return [ReviewInputRecord(row[0], row[1], RecordedInput(row[2]), *row[3:]) for row in rows]
+
     def decisions(self, period: str | None = None) -> list[ReviewDecision]:
         """Decisions of one review period, or of every review, oldest first."""
         query = "SELECT id, period, category, decision, owner, due, recorded_by, recorded_at "
@@ -227,114 +266,6 @@ class Register:
             ReviewDecision(
                 row[0], row[1], OutputCategory(row[2]), row[3], row[4],
                 date.fromisoformat(row[5]) if row[5] else None, row[6], row[7],
-            )
-            for row in rows
-        ]  # fmt: skip
-
-    def record_nonconformity(
-        self,
-        *,
-        plugin: str,
-        finding: str,
-        title: str,
-        severity: str,
-        scope: tuple[str, str | None],
-        period: str,
-        metrics: dict[str, Any],
-    ) -> Nonconformity:
-        """Open a nonconformity, or update the one about the same finding that is not closed."""
-        now = now_text()
-        record = json.dumps(metrics, default=str, allow_nan=False)
-        with self._transaction() as db:
-            row = db.execute(
-                "SELECT id FROM nonconformities WHERE plugin = ? AND finding = ? "
-                "AND status != 'closed'",
-                (plugin, finding),
-            ).fetchone()
-            if row is None:
-                cursor = db.execute(
-                    "INSERT INTO nonconformities (plugin, finding, title, severity, "
-                    "scope_level, scope_id, first_period, last_period, opened_at, "
-                    "last_seen_at, status, metrics) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (plugin, finding, title, severity, scope[0], scope[1], period, period,
-                     now, now, Status.OPEN.value, record),
-                )  # fmt: skip
-                ident = cursor.lastrowid
-                db.execute(
-                    "INSERT INTO nonconformity_events VALUES (?, ?, ?, ?, ?, ?)",
-                    (ident, Status.OPEN.value, title, None, f"plugin {plugin}", now),
-                )
-            else:
-                ident = row[0]
-                db.execute(
-                    "UPDATE nonconformities SET title = ?, severity = ?, last_period = ?, "
-                    "last_seen_at = ?, metrics = ? WHERE id = ?",
-                    (title, severity, period, now, record, ident),
-                )
-        assert ident is not None
-        found = self.nonconformity(ident)
-        assert found is not None
-        return found
-
-    def update_nonconformity(
-        self, ident: int, *, status: Status, note: str | None, effective: bool | None, by: str
-    ) -> Nonconformity:
-        """Move a nonconformity along its lifecycle; ``LifecycleError`` if it may not."""
-        with self._transaction() as db:
-            row = db.execute("SELECT status FROM nonconformities WHERE id = ?", (ident,)).fetchone()
-            if row is None:
-                raise KeyError(ident)
-            new = next_status(Status(row[0]), status, effective=effective)
-            db.execute("UPDATE nonconformities SET status = ? WHERE id = ?", (new.value, ident))
-            db.execute(
-                "INSERT INTO nonconformity_events VALUES (?, ?, ?, ?, ?, ?)",
-                (ident, status.value, note, effective, by, now_text()),
-            )
-        found = self.nonconformity(ident)
-        assert found is not None
-        return found
-
-    def nonconformity(self, ident: int) -> Nonconformity | None:
-        found = self.nonconformities(ident=ident)
-        return found[0] if found else None
-
-    def nonconformities(
-        self, *, status: Status | None = None, ident: int | None = None
-    ) -> list[Nonconformity]:
-        """Nonconformities with their events, oldest first."""
-        conditions, params = [], []
-        if status is not None:
-            conditions.append("n.status = ?")
-            params.append(status.value)
-        if ident is not None:
-            conditions.append("n.id = ?")
-            params.append(str(ident))
-        where = " WHERE " + " AND ".join(conditions) if conditions else ""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, plugin, finding, title, severity, scope_level, scope_id, "
-                "first_period, last_period, opened_at, last_seen_at, status, metrics "
-                f"FROM nonconformities n{where} ORDER BY id",
-                params,
-            ).fetchall()
-            events: dict[int, list[Event]] = {}
-            for event in self._db.execute(  # the events of those nonconformities only
-                "SELECT e.nonconformity, e.status, e.note, e.effective, e.by, e.at "
-                "FROM nonconformity_events e JOIN nonconformities n ON n.id = e.nonconformity"
-                f"{where} ORDER BY e.rowid",
-                params,
-            ):
-                effective = None if event[3] is None else bool(event[3])
-                events.setdefault(event[0], []).append(
-                    Event(event[1], event[2], effective, event[4], event[5])
-                )
-        return [
-            Nonconformity(
-                id=row[0], plugin=row[1], finding=row[2], title=row[3], severity=row[4],
-                scope_level=row[5], scope_id=row[6], first_period=row[7], last_period=row[8],
-                opened_at=row[9], last_seen_at=row[10], status=Status(row[11]),
-                metrics=json.loads(row[12]), events=tuple(events.get(row[0], ())),
             )
             for row in rows
         ]  # fmt: skip

@@ -49,3 +49,28 @@ class ReviewDecision:
     due: date | None
     recorded_by: str
     recorded_at: str
+
+
+class RecordedInput(StrEnum):
+    """The inputs of ISO 50001:2018 9.3 that are not measured but recorded by people: audit
+    results, compliance with legal requirements, the energy policy's review, issues and risks,
+    and opportunities someone found. Named like the review document's inputs."""
+
+    ISSUES_RISKS = "b_issues_risks_opportunities"
+    AUDITS = "c3_audits"
+    COMPLIANCE = "c4_compliance"
+    OPPORTUNITIES = "d_continual_improvement"
+    POLICY = "e_energy_policy"
+
+
+@dataclass(frozen=True)
+class ReviewInputRecord:
+    """One recorded input of a review period, e.g. an internal audit's result."""
+
+    id: int
+    period: str
+    input: RecordedInput
+    title: str
+    text: str
+    recorded_by: str
+    recorded_at: str

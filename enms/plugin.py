@@ -36,6 +36,7 @@ from plugins.findings import (
 )
 from plugins.hookspecs import hookimpl
 from plugins.manager import ENTRY_POINT_GROUP
+from plugins.notices import Notice, NoticeKind, NotifyContext
 from plugins.sections import Cell, ReportSection
 
 __all__ = [
@@ -58,6 +59,9 @@ __all__ = [
     "Measurement",
     "Medium",
     "Meter",
+    "Notice",
+    "NoticeKind",
+    "NotifyContext",
     "Perspective",
     "Phase",
     "PluginMeter",

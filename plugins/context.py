@@ -57,6 +57,32 @@ class ReviewPeriod:
     def days(self) -> int:
         return (self.last - self.first).days + 1
 
+    @classmethod
+    def relative(cls, text: str, today: date) -> ReviewPeriod:
+        """``this_year`` (the calendar year of ``today``), ``last_month`` (the whole month
+        before ``today``'s), or a period as ``parse`` reads it."""
+        if text == "this_year":
+            return cls.parse(str(today.year))
+        if text == "last_month":
+            before = today.replace(day=1) - timedelta(days=1)
+            return cls.parse(f"{before.year}-{before.month:02d}")
+        return cls.parse(text)
+
+    def not_yet_measured(self, today: date) -> str | None:
+        """Why nothing in this period can have been measured by ``today``, or None: a period
+        that starts after today has no readings, and evaluating it would only find their
+        absence."""
+        if self.first > today:
+            return (
+                f"period {self.label!r} starts after today ({today.isoformat()}): nothing in it "
+                "can have been measured yet"
+            )
+        return None
+
+    def measured_until(self, today: date) -> date:
+        """The last day of the period that can have readings: today at the latest."""
+        return min(self.last, today)
+
 
 @dataclass(frozen=True)
 class EvaluationContext:

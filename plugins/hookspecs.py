@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from plugins.collectors import Collector, CollectorContext
     from plugins.context import EvaluationContext
     from plugins.findings import Finding
+    from plugins.notices import NotifyContext
     from plugins.sections import ReportSection
 
 PROJECT = "enms"
@@ -91,5 +92,18 @@ def enms_relevant_variables(context: VariableContext) -> list[RelevantVariable]:
     date to number, or a coroutine giving one); days left out are unknown and are not used.
     A plugin that raises here is logged and provides nothing; an EnPI naming a variable no
     enabled plugin provides is not computed, and the error lists the variables there are.
+    """
+    raise NotImplementedError  # a specification: the registered plugins implement it
+
+
+@hookspec
+def enms_notify(context: NotifyContext) -> Awaitable[None] | None:
+    """Deliver a notice about the register: a nonconformity opened, or one past its due date.
+
+    Called once per notice and enabled plugin, after a recorded evaluation (the daemon's
+    schedule, ``enms evaluate --store``, ``POST /api/v1/evaluations``), with the configuration,
+    the plugin's settings and the ``Notice`` (``notice.to_dict()`` is its JSON form). Deliver
+    it (mail, ticket, chat) and return nothing, or a coroutine. A plugin that raises is logged
+    and the others are still called; the register keeps the nonconformity either way.
     """
     raise NotImplementedError  # a specification: the registered plugins implement it

@@ -21,7 +21,9 @@ from plugins.builtin import (
     enpi_deviation,
     indoor_climate,
     internal_control,
+    opportunities,
     targets,
+    webhook,
 )
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,9 @@ BUILTIN: dict[str, ModuleType] = {
     "enpi_deviation": enpi_deviation,
     "indoor_climate": indoor_climate,
     "internal_control": internal_control,
+    "opportunities": opportunities,
     "targets": targets,
+    "webhook": webhook,
 }
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from core.config.models import EnmsConfig
@@ -32,6 +34,8 @@ from plugins.findings import (
 )
 from plugins.manager import Plugins
 from plugins.sections import ReportSection
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +169,12 @@ async def evaluate(
             runs.append(PluginRun(name, "failed", 0, time.perf_counter() - began, error))
             continue
         except Exception as exc:
+            # the reader gets the file's name and line, never a server path; the log gets
+            # the whole traceback
+            log.error("plugin %s failed on %s", name, period.label, exc_info=exc)
             where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
             error = f"{type(exc).__name__}: {exc}" + (
-                f" ({where.filename}:{where.lineno})" if where else ""
+                f" ({PurePath(where.filename).name}:{where.lineno})" if where else ""
             )
             findings.append(failure(name, period, f"Plugin {name} failed", error))
             runs.append(PluginRun(name, "failed", 0, time.perf_counter() - began, error))

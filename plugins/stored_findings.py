@@ -1,4 +1,4 @@
-"""Findings kept: in the store for Grafana (DESIGN §3), nonconformities in the register.
+"""Findings kept in the store for Grafana (DESIGN §3).
 
 One point per finding in the ``findings`` measurement, stamped with the time of the evaluation:
 the newest evaluation of a period is what its dashboards show. Tags say what the finding is
@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from core.schema import FindingField, Measurement, Tag, metric_field
 from core.storage.points import Point
-from energy.register import Register
-from plugins.findings import Finding, Kind, Severity
+from plugins.findings import Finding, Severity
 
 #: scope levels that become a tag of their own, named like the readings' tags
 SCOPE_TAGS = (Tag.SITE, Tag.BUILDING, Tag.SEU, Tag.METER, Tag.ENPI)
@@ -52,20 +51,3 @@ def finding_points(
                 fields[metric_field(key)] = float(value)
         points.append(Point(Measurement.FINDINGS, tags, fields, now_ns))
     return points
-
-
-def record_nonconformities(register: Register, findings: Sequence[Finding]) -> list[int]:
-    """Open (or update) a register nonconformity for every finding of that kind; their ids."""
-    return [
-        register.record_nonconformity(
-            plugin=finding.plugin,
-            finding=finding.id,
-            title=finding.title,
-            severity=finding.severity.value,
-            scope=(finding.scope.level, finding.scope.id),
-            period=finding.period,
-            metrics=finding.metrics,
-        ).id
-        for finding in findings
-        if finding.kind is Kind.NONCONFORMITY
-    ]

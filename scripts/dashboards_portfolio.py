@@ -25,13 +25,18 @@ from core.schema import Measurement
 
 def portfolio_overview(zone: str) -> Json:
     tz = tz_clause(zone)
-    where = '"site" =~ /^$site$/ AND "building" =~ /^$building$/ AND "medium" =~ /^$medium$/'
+    # main meters only: a sub-meter's consumption (tagged with its parent) is in its parent's
+    where = (
+        '"site" =~ /^$site$/ AND "building" =~ /^$building$/ AND "medium" =~ /^$medium$/ '
+        "AND \"parent\" = ''"
+    )
     layout = Layout()
     layout.add(
         panel(
             "stat",
             "Consumption in the time range",
-            "Sum of hourly consumption per medium (derived from the meters' registers).",
+            "Sum of hourly consumption per medium (derived from the meters' registers; sub-meters "
+            "are inside their main meters).",
             [
                 target(
                     f'SELECT sum("kwh") FROM "{Measurement.CONSUMPTION}" WHERE {where} AND '

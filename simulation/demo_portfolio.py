@@ -49,6 +49,7 @@ class SimMeter:
     link: ModbusLink | MqttLink
     seu: str | None = None
     first_kwh: float = 0.0  # the register's value when the record begins
+    parent: str | None = None  # the main meter that also measures what this one does
 
     @property
     def medium(self) -> str:
@@ -192,6 +193,7 @@ METERS = (
         ModbusLink(GW_EKBACKA, 2, "eastron_sdm630"),
         seu="ventilation",
         first_kwh=61_870.2,
+        parent="ekbacka-el",  # the air handling unit is on the school's main electricity meter
     ),
     SimMeter(
         "ekbacka-fjv",

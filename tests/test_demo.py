@@ -11,12 +11,15 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from core.storage.embedded import EmbeddedStore
+from enms.cli.main import main
 from simulation.modbus_devices import free_port
 from tests.process_output import Output
 
@@ -122,7 +125,8 @@ def test_the_review_shows_the_saving_as_an_improvement_and_the_fault_as_a_noncon
 
     report = httpx.get(demo.urls["review report"], timeout=120).text
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", report))
-    assert re.search(r"Fjärrvärme, Ekbackaskolan reporting [\d ]+ [\d ]+ \d+\.\d %", text)
+    school = r"Fjärrvärme, Ekbackaskolan reporting, improved [\d ]+ [\d ]+ \d+\.\d %"
+    assert re.search(school, text)
     assert re.search(r"Fjärrvärme, Tallgårdens äldreboende: [\d,]+ kWh above its baseline", text)
     assert report.count("<svg") >= 7  # the charts
 
@@ -130,6 +134,42 @@ def test_the_review_shows_the_saving_as_an_improvement_and_the_fault_as_a_noncon
     kept = [n for n in register if n["scope_id"] == "tallgarden-fjv"]
     assert kept
     assert kept[0]["status"] == "open"
+
+
+def test_the_review_reads_without_writing_and_proposes_opportunities(demo: RunningDemo) -> None:
+    base, period = demo.urls["EnPIs"].split("/api/v1/enpis?period=")
+    before = httpx.get(demo.urls["nonconformities"], timeout=30).content
+    review = httpx.get(demo.urls["review (JSON)"], timeout=120).json()
+    httpx.get(f"{base}/api/v1/review", params={"period": "2000-01-01..2099-12-31"}, timeout=120)
+    assert httpx.get(demo.urls["nonconformities"], timeout=30).content == before
+    future = httpx.get(f"{base}/api/v1/review", params={"period": "2030"}, timeout=30)
+    assert future.status_code == 400
+    opportunities = review["inputs"]["d_continual_improvement"]["findings"]
+    assert [f for f in opportunities if f["metrics"].get("kwh_at_stake", 0) > 0], opportunities
+    summary = review["inputs"]["g_energy_performance"]["summary"]
+    assert (
+        summary["enpis_improved"] + summary["enpis_no_significant_change"] + summary["enpis_worse"]
+        == summary["enpis_reporting"]
+    )
+    assert period in demo.urls["review (JSON)"]
+
+
+def test_the_ranking_counts_the_ventilation_sub_meter_once(demo: RunningDemo) -> None:
+    base, period = demo.urls["EnPIs"].split("/api/v1/enpis?period=")
+    review = httpx.get(demo.urls["review (JSON)"], timeout=120).json()
+    ranking = review["inputs"]["g_energy_performance"]["building_ranking"]["buildings"]
+    (school,) = [b for b in ranking if b["building"] == "ekbackaskolan"]
+    answer = httpx.get(
+        f"{base}/api/v1/consumption",
+        params={"period": period, "group": "meter", "building": "ekbackaskolan", "bucket": "month"},
+        timeout=60,
+    ).json()
+    per_meter = {s["group"]["meter"]: s["total"] for s in answer["series"] if s["unit"] == "kWh"}
+    assert per_meter["ekbacka-ftx"] > 1000  # the air handling unit, inside ekbacka-el
+    main_meters = per_meter["ekbacka-el"] + per_meter["ekbacka-fjv"]
+    assert set(per_meter) == {"ekbacka-el", "ekbacka-ftx", "ekbacka-fjv"}
+    assert school["kwh"] == pytest.approx(main_meters, rel=1e-9)
+    assert school["kwh_per_m2"] == pytest.approx(main_meters / school["atemp_m2"], rel=1e-9)
 
 
 def test_the_daemon_collects_live_from_the_modbus_and_mqtt_devices(demo: RunningDemo) -> None:
@@ -149,3 +189,12 @@ def test_the_daemon_collects_live_from_the_modbus_and_mqtt_devices(demo: Running
             break
         assert time.monotonic() < deadline, {m: latest.get(m) for m in meters}
         time.sleep(1)
+
+
+def test_a_demo_day_in_the_future_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    later = (datetime.now(ZoneInfo("Europe/Stockholm")).date() + timedelta(days=2)).isoformat()
+    assert main(["demo", "--dir", str(tmp_path / "demo"), "--today", later]) == 1
+    assert f"--today {later} is after today" in capsys.readouterr().err
+    assert not (tmp_path / "demo").exists()  # refused before anything was written

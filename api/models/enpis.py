@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+from datetime import date
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from api.evidence import Evidence
 from api.examples import ENPI
@@ -49,8 +51,16 @@ class BaselineSummary(Answer):
     valid: bool
     validity: str | None
     validity_reasons: list[str]
+    validity_warnings: list[str] = Field(
+        default_factory=list, description="modelling warnings that do not invalidate it"
+    )
     statistics: BaselineStatistics
     adjustments: list[Adjustment]
+    static_factors: dict[str, str] = Field(
+        default_factory=dict,
+        description="the boundary's meters and Atemp it was adopted under (ISO 50001 6.5)",
+    )
+    superseded_at: str | None = Field(None, description="when a later version replaced it")
 
 
 class Improvement(Answer):
@@ -65,6 +75,10 @@ class Improvement(Answer):
     savings_uncertainty_kwh_68pct: float | None
     fractional_savings_uncertainty: float | None
     cusum_kwh: float | None
+    verdict: str = Field(
+        description="improved or worse only beyond the 68 % uncertainty; otherwise "
+        "no significant change"
+    )
 
 
 class EnpiFigures(Answer):
@@ -87,6 +101,8 @@ class EnpiFigures(Answer):
     kwh_per_m2: float | None = None
     improvement: Improvement | None = None
     baseline: BaselineSummary | None = None
+    reportable: bool = Field(True, description="false where the data-quality gate refuses it")
+    not_reportable: str | None = Field(None, description="why it is not reportable")
     evidence: Evidence
 
 
@@ -139,6 +155,55 @@ class EnpiSignature(Answer):
     period: str
     points: list[SignaturePoint]
     model: SignatureModel | None
+
+
+class EnpiYear(Answer):
+    """A complete calendar year of an EnPI, normal-year corrected where it has a normal year."""
+
+    year: int
+    actual_kwh: float | None = None
+    heating_kwh: float | None = Field(
+        None, description="the baseline model's heating part, at most the year's whole use"
+    )
+    heating_degree_days: float | None = None
+    actual_kwh_per_m2: float | None = None
+    normal_year_corrected_kwh: float | None = None
+    normal_year_corrected_kwh_per_m2: float | None = None
+
+
+class EnpiYears(Answer):
+    enpi: str
+    baseline_version: int | None
+    normal_year_hdd: float | None = Field(description="the EnPI's normal year, degree days")
+    years: list[EnpiYear]
+
+
+class AdjustmentIn(Answer):
+    """A non-routine adjustment (ISO 50015) to the current baseline's expected consumption."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"first": "2025-06-01", "last": "2025-08-31", "kwh": 1500.0,
+                 "reason": "Temporary classrooms heated from the school's substation"}
+            ]
+        }
+    )  # fmt: skip
+
+    first: date
+    last: date
+    kwh: float = Field(
+        description="kWh added to the expected consumption over first..last (negative: less)"
+    )
+    reason: str = Field(min_length=3, max_length=2000)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> AdjustmentIn:
+        if self.last < self.first:
+            raise ValueError("last is before first")
+        if not math.isfinite(self.kwh):
+            raise ValueError("kwh must be a finite number")
+        return self
 
 
 class BaselineHistory(Answer):

@@ -11,6 +11,7 @@ from plugins.findings import Finding
 class FindingList(Answer):
     period: str
     evaluated_at: str = Field(description="when the evaluation was made (UTC)")
+    measured_until: str = Field(description="the period's last day that can have readings")
     plugins: list[PluginRun]
     findings: list[Finding]
 

@@ -8,7 +8,12 @@ from pydantic import Field
 
 from api.models.common import Answer
 from energy.nonconformities import Nonconformity, Status
-from energy.review_decisions import DESCRIPTIONS, ReviewDecision
+from energy.review_decisions import (
+    DESCRIPTIONS,
+    RecordedInput,
+    ReviewDecision,
+    ReviewInputRecord,
+)
 
 
 class LifecycleEvent(Answer):
@@ -35,6 +40,9 @@ class NonconformityOut(Answer):
     last_seen_at: str
     status: Status
     metrics: dict[str, Any]
+    owner: str | None = Field(description="who is responsible for the correction")
+    due: str | None = Field(description="when the correction is due (ISO date)")
+    action_plan: str | None = Field(description="the action plan the correction belongs to")
     events: list[LifecycleEvent]
 
     @classmethod
@@ -53,6 +61,9 @@ class NonconformityOut(Answer):
             last_seen_at=found.last_seen_at,
             status=found.status,
             metrics=found.metrics,
+            owner=found.owner,
+            due=found.due,
+            action_plan=found.action_plan,
             events=[
                 LifecycleEvent(
                     status=e.status, note=e.note, effective=e.effective, by=e.by, at=e.at
@@ -92,6 +103,30 @@ class DecisionOut(Answer):
             recorded_by=decision.recorded_by,
             recorded_at=decision.recorded_at,
         )
+
+
+class RecordedInputOut(Answer):
+    """An input of the review that people recorded (an audit's result, the policy's review)."""
+
+    id: int
+    period: str
+    input: RecordedInput
+    title: str
+    text: str
+    recorded_by: str
+    recorded_at: str
+
+    @classmethod
+    def of(cls, record: ReviewInputRecord) -> RecordedInputOut:
+        return cls(
+            id=record.id, period=record.period, input=record.input, title=record.title,
+            text=record.text, recorded_by=record.recorded_by, recorded_at=record.recorded_at,
+        )  # fmt: skip
+
+
+class RecordedInputList(Answer):
+    period: str
+    inputs: list[RecordedInputOut]
 
 
 class DecisionList(Answer):

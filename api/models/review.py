@@ -7,20 +7,48 @@ from pydantic import ConfigDict, Field
 from api.evidence import Evidence
 from api.examples import REVIEW
 from api.models.common import Answer, PluginRun
-from api.models.enpis import EnpiFigures
-from api.models.register import DecisionOut, NonconformityOut
+from api.models.enpis import EnpiFigures, EnpiYear
+from api.models.register import DecisionOut, NonconformityOut, RecordedInputOut
 from plugins.findings import Finding
 
 
+class NotReportable(Answer):
+    enpi: str
+    reason: str
+
+
+class LeftOut(Answer):
+    enpi: str
+    reason: str
+
+
 class PerformanceSummary(Answer):
-    enpis: int
-    enpis_reporting: int
-    enpis_improved: int
+    """The headline: counts and totals over the reportable EnPIs, by the stated rules."""
+
+    enpis: int = Field(description="EnPIs configured")
+    enpis_reporting: int = Field(description="reportable EnPIs with reporting days")
+    enpis_improved: int = Field(description="of those, improved beyond their uncertainty")
+    enpis_no_significant_change: int
+    enpis_worse: int = Field(description="used more than expected, beyond the uncertainty")
+    not_reportable: list[NotReportable] = Field(
+        description="EnPIs the data-quality gate refuses: in no count or total"
+    )
+    left_out_of_totals: list[LeftOut] = Field(
+        description="reporting EnPIs whose boundaries overlap one the totals count"
+    )
     expected_kwh: float
     actual_kwh: float
     avoided_kwh: float
+    avoided_uncertainty_kwh_68pct: float | None = Field(
+        description="root sum of squares of the counted EnPIs' uncertainties (independent)"
+    )
     improvement_pct: float | None
-    note: str
+    avoided_cost: float | None = Field(
+        description="the avoided energy priced by the cost_co2 plugin, same EnPIs"
+    )
+    avoided_co2_t: float | None
+    currency: str | None
+    rules: list[str] = Field(description="how the counts and totals are made")
 
 
 class RankedBuilding(Answer):
@@ -40,6 +68,10 @@ class BuildingRanking(Answer):
 
 class InputFindings(Answer):
     findings: list[Finding]
+    recorded: list[RecordedInputOut] = Field(
+        default_factory=list,
+        description="what people recorded for this input (POST /reviews/{period}/inputs)",
+    )
 
 
 class PreviousActions(InputFindings):
@@ -56,10 +88,21 @@ class NonconformityInput(InputFindings):
     )
 
 
+class EnpiYearsOf(Answer):
+    enpi: str
+    name: str
+    years: list[EnpiYear]
+
+
 class EnergyPerformance(InputFindings):
     summary: PerformanceSummary
     enpis: list[EnpiFigures]
     building_ranking: BuildingRanking
+    complete_years: list[EnpiYearsOf] = Field(
+        default_factory=list,
+        description="each EnPI's complete calendar years, normal-year corrected where it has "
+        "a normal year",
+    )
 
 
 class ReviewInputs(Answer):
@@ -91,6 +134,10 @@ class ReviewDocument(Answer):
     portfolio: str
     generated_at: str
     evaluated_at: str
+    measured_until: str = Field(
+        description="the period's last day that can have readings: today where the period "
+        "reaches past it (the figures cover the days up to it)"
+    )
     plugins: list[PluginRun]
     summary: ReviewSummary
     inputs: ReviewInputs

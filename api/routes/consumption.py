@@ -15,6 +15,8 @@ from api.dependencies import Api, Period
 from api.errors import not_found
 from api.evidence import Evidence
 from api.tables import Format, csv_response
+from core.config.meter_tree import counted_once
+from core.schema import Measurement
 from core.storage.buckets import local_days
 from core.storage.points import Bucket
 from energy.consumption import consuming_meters, consumption
@@ -88,6 +90,9 @@ async def get_consumption(
         meters = [m for m in meters if m[1].id == meter]
     if medium is not None:
         meters = [m for m in meters if m[1].medium.value == medium]
+    if group is not Group.METER:  # a sum over meters counts a sub-meter's energy once
+        once = {m.id for m in counted_once(config, (meter for _, meter, _ in meters))}
+        meters = [m for m in meters if m[1].id in once]
     hours = period.days * 24
     per_bucket = {Bucket.HOUR: 1, Bucket.DAY: 24, Bucket.WEEK: 168, Bucket.MONTH: 672}[bucket]
     if hours / per_bucket > MAX_BUCKETS:
@@ -119,7 +124,7 @@ async def get_consumption(
     evidence = Evidence(
         first=period.first,
         last=period.last,
-        measurement="readings",
+        measurement=Measurement.READINGS,
         query=f"consumption of meters {', '.join(ids) or '(none)'} from their registers "
         f"per {bucket.value}, {config.portfolio.timezone}",
     )

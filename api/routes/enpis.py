@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import Response
 
-from api.auth import require
+from api.auth import Caller, require
 from api.dependencies import Api, Period
 from api.enpi_figures import (
+    EnpiPeriod,
     baseline_summary,
     enpi_periods,
     model_line,
@@ -18,25 +19,30 @@ from api.enpi_figures import (
 )
 from api.errors import not_found
 from api.models.enpis import (
+    AdjustmentIn,
     BaselineHistory,
     DailyRow,
     EnpiDaily,
     EnpiFigures,
     EnpiList,
     EnpiSignature,
+    EnpiYear,
+    EnpiYears,
     ModelPoint,
     SignatureModel,
     SignaturePoint,
 )
+from api.review import cached_evaluation, gated, not_reportable
 from api.state import ApiState
 from api.tables import Format, csv_response
-from baselines.versions import EnergyBaseline
+from baselines.versions import Adjustment, EnergyBaseline
 from core.config.enpis import EnpiDefinition
 from core.schema import EnpiField
-from energy.enpi_series import FIELDS, DailySeries, daily_series
+from energy.enpi_series import FIELDS, DailySeries, daily_series, enpi_years
 from plugins.context import ReviewPeriod
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["enpis"])
+write = APIRouter(tags=["enpis"])
 
 
 def _enpi(api: ApiState, enpi_id: str) -> EnpiDefinition:
@@ -56,6 +62,17 @@ async def _days(
     )  # fmt: skip
 
 
+async def _gated(
+    api: ApiState, enpis: list[EnpiDefinition], period: ReviewPeriod
+) -> list[EnpiPeriod]:
+    """The EnPIs' figures, marked where the period's evaluation finds one not reportable."""
+    evaluation, _ = await cached_evaluation(api, period)
+    figures = await enpi_periods(
+        api.store, api.register, api.config, enpis, period, cache=api.cache
+    )
+    return gated(figures, not_reportable(evaluation.findings))
+
+
 def _flat(figures: EnpiFigures) -> dict[str, Any]:
     """One CSV row: the figures a spreadsheet compares across EnPIs."""
     figure = figures.model_dump(mode="json")
@@ -72,6 +89,9 @@ def _flat(figures: EnpiFigures) -> dict[str, Any]:
         "senpi": improvement.get("senpi"),
         "savings_uncertainty_kwh_68pct": improvement.get("savings_uncertainty_kwh_68pct"),
         "cusum_kwh": improvement.get("cusum_kwh"),
+        "verdict": improvement.get("verdict"),
+        "reportable": figure.get("reportable"),
+        "not_reportable": figure.get("not_reportable"),
         "baseline_version": baseline.get("version"),
         "model": baseline.get("model"),
         "valid": baseline.get("valid"),
@@ -85,7 +105,8 @@ def _flat(figures: EnpiFigures) -> dict[str, Any]:
     response_model=EnpiList,
     description="Consumption, kWh/m² and -- on days after the baseline period -- expected "
     "consumption, avoided energy, improvement, SEnPI, CUSUM and savings uncertainty (68 %), "
-    "each with the baseline version, model statistics and validity behind it.",
+    "each with the baseline version, model statistics and validity behind it. An EnPI the "
+    "data-quality gate refuses says so (reportable: false, with the reason).",
 )
 async def enpis(
     api: Api,
@@ -99,10 +120,7 @@ async def enpis(
         for enpi in api.config.enpis
         if (building is None or enpi.building == building) and (seu is None or enpi.seu == seu)
     ]
-    periods = await enpi_periods(
-        api.store, api.register, api.config, chosen_enpis, period, cache=api.cache
-    )
-    found = [one.figures for one in periods]
+    found = [one.figures for one in await _gated(api, chosen_enpis, period)]
     if format is Format.CSV:
         return csv_response([_flat(f) for f in found], f"enpis-{period.label}")
     return EnpiList(period=period.label, enpis=found)
@@ -110,8 +128,7 @@ async def enpis(
 
 @router.get("/enpis/{enpi_id}", summary="One EnPI for a period")
 async def enpi(enpi_id: str, api: Api, period: Period) -> EnpiFigures:
-    definition = _enpi(api, enpi_id)
-    (found,) = await enpi_periods(api.store, api.register, api.config, [definition], period)
+    (found,) = await _gated(api, [_enpi(api, enpi_id)], period)
     return found.figures
 
 
@@ -182,10 +199,60 @@ async def signature(enpi_id: str, api: Api, period: Period) -> EnpiSignature:
 @router.get("/enpis/{enpi_id}/baselines", summary="Every baseline version and its revision")
 async def baselines(enpi_id: str, api: Api) -> BaselineHistory:
     definition = _enpi(api, enpi_id)
-    versions = api.register.versions(definition.id)
     current = api.register.current(definition.id)
     return BaselineHistory(
         enpi=definition.id,
         current_version=current.version if current else None,
-        versions=[baseline_summary(b) for b in versions],
+        versions=[
+            baseline_summary(v.baseline, v.superseded_at)
+            for v in api.register.history(definition.id)
+        ],
     )
+
+
+@router.get(
+    "/enpis/{enpi_id}/years",
+    summary="Complete calendar years, normal-year corrected (graddagskorrigerat)",
+)
+async def years(enpi_id: str, api: Api) -> EnpiYears:
+    definition = _enpi(api, enpi_id)
+    current = api.register.current(definition.id)
+    found = (
+        await enpi_years(api.store, api.config, definition.id, current.version)
+        if current is not None
+        else {}
+    )
+    return EnpiYears(
+        enpi=definition.id,
+        baseline_version=current.version if current else None,
+        normal_year_hdd=definition.normal_year_hdd,
+        years=[EnpiYear.model_validate({"year": year, **fields}) for year, fields in found.items()],
+    )
+
+
+@write.post(
+    "/enpis/{enpi_id}/adjustments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a non-routine adjustment to the current baseline (scope: write)",
+    description="ISO 50015 non-routine adjustment: kWh added to (or, negative, taken from) "
+    "the expected consumption of the days first..last, spread evenly, with its reason. The "
+    "stored EnPI days include it from the next EnPI computation (the daemon's, or "
+    "`enms baseline run`). 409 while the EnPI has no baseline.",
+)
+async def adjust(
+    enpi_id: str,
+    body: AdjustmentIn,
+    api: Api,
+    _: Annotated[Caller, Depends(require("write"))],
+) -> BaselineHistory:
+    definition = _enpi(api, enpi_id)
+    current = api.register.current(definition.id)
+    if current is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"EnPI {definition.id!r} has no baseline yet: run `enms baseline run` first",
+        )
+    api.register.add_adjustment(
+        definition.id, current.version, Adjustment(body.first, body.last, body.kwh, body.reason)
+    )
+    return await baselines(enpi_id, api)

@@ -63,6 +63,7 @@ async def findings(
     return FindingList(
         period=period.label,
         evaluated_at=evaluated_at,
+        measured_until=period.measured_until(api.today()).isoformat(),
         plugins=plugin_runs(evaluation),
         findings=found,
     )

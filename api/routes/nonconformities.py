@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
@@ -83,8 +84,10 @@ async def nonconformity(ident: Ident, api: Api) -> NonconformityOut:
     "/nonconformities/{ident}",
     summary="Take a nonconformity one step along its lifecycle (scope: write)",
     description="open → cause_identified → action_taken → effectiveness_checked → closed. An "
-    "effectiveness check with effective: false returns it to cause_identified; a step out of "
-    "order is 409 and says which step may come next.",
+    "effectiveness check with effective: false returns it to cause_identified; one with "
+    "effective: true needs the data to show it: a recorded evaluation at least "
+    "nonconformities.verify_days after the action, and none finding it since. A step out of "
+    "order, or an effect the data do not show yet, is 409 and says why.",
 )
 async def update(
     ident: Ident,
@@ -94,7 +97,12 @@ async def update(
 ) -> NonconformityOut:
     try:
         found = api.register.update_nonconformity(
-            ident, status=body.status, note=body.note, effective=body.effective, by=caller.name
+            ident,
+            status=body.status,
+            note=body.note,
+            effective=body.effective,
+            by=caller.name,
+            verify_days=api.config.nonconformities.verify_days,
         )
     except KeyError:
         raise not_found(
@@ -102,4 +110,50 @@ async def update(
         ) from None
     except LifecycleError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return NonconformityOut.of(found)
+
+
+class Assignment(BaseModel):
+    """Who answers for a nonconformity's correction, by when, within which action plan."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"owner": "Driftchef, fastighetsavdelningen", "due": "2026-03-31",
+                          "action_plan": "rebalance"}]
+        },
+    )  # fmt: skip
+
+    owner: str | None = Field(None, max_length=200)
+    due: date | None = None
+    action_plan: str | None = Field(
+        None, max_length=64, description="id of an action plan under targets:"
+    )
+
+
+@write.put(
+    "/nonconformities/{ident}/assignment",
+    summary="Set a nonconformity's owner, due date and action plan (scope: write)",
+)
+async def assign(
+    ident: Ident,
+    body: Assignment,
+    api: Api,
+    caller: Annotated[Caller, Depends(require("write"))],
+) -> NonconformityOut:
+    plans = {plan.id for target in api.config.targets for plan in target.action_plans}
+    if body.action_plan is not None and body.action_plan not in plans:
+        raise not_found("action plan", body.action_plan, sorted(plans))
+    try:
+        found = api.register.assign_nonconformity(
+            ident,
+            owner=body.owner,
+            due=body.due.isoformat() if body.due else None,
+            action_plan=body.action_plan,
+            by=caller.name,
+        )
+    except KeyError:
+        raise not_found(
+            "nonconformity", str(ident), [str(n.id) for n in api.register.nonconformities()]
+        ) from None
     return NonconformityOut.of(found)

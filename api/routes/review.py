@@ -12,11 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import Caller, require
 from api.dependencies import Api, Period
 from api.errors import review_period
-from api.models.register import DecisionList, DecisionOut
+from api.models.register import (
+    DecisionList,
+    DecisionOut,
+    RecordedInputList,
+    RecordedInputOut,
+)
 from api.models.review import ReviewDocument
 from api.report import render
 from api.review import build_review
-from energy.review_decisions import OutputCategory
+from energy.review_decisions import OutputCategory, RecordedInput
 from plugins.runner import report_sections
 
 read = APIRouter(dependencies=[Depends(require("read"))], tags=["management review"])
@@ -76,6 +81,58 @@ async def decisions(period: str, api: Api) -> DecisionList:
         period=chosen.label,
         decisions=[DecisionOut.of(d) for d in api.register.decisions(chosen.label)],
     )
+
+
+class InputIn(BaseModel):
+    """An input of the review that is recorded, not measured (ISO 50001:2018 9.3 b, c 3,
+    c 4, d, e)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"input": "c3_audits", "title": "Internal audit of the EnMS, 2026-10",
+                 "text": "Two minor nonconformities (calibration records, training log)."},
+                {"input": "e_energy_policy", "title": "Energy policy reviewed",
+                 "text": "Unchanged; the 2030 target is kept."},
+            ]
+        },
+    )  # fmt: skip
+
+    input: RecordedInput
+    title: str = Field(min_length=3, max_length=200)
+    text: str = Field(max_length=8000)
+
+
+@read.get("/reviews/{period}/inputs", summary="The inputs recorded for a review period")
+async def inputs(period: str, api: Api) -> RecordedInputList:
+    chosen = review_period(period)
+    return RecordedInputList(
+        period=chosen.label,
+        inputs=[RecordedInputOut.of(r) for r in api.register.review_inputs(chosen.label)],
+    )
+
+
+@write.post(
+    "/reviews/{period}/inputs",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an input of the review: audit results, compliance, policy (scope: write)",
+    description="The inputs of 9.3 that are not measured: b) issues, risks and opportunities, "
+    "c 3) audit results, c 4) compliance with legal and other requirements, d) opportunities "
+    "someone found, e) the energy policy's review. They appear in the review under their input.",
+)
+async def record_input(
+    period: str,
+    body: InputIn,
+    api: Api,
+    caller: Annotated[Caller, Depends(require("write"))],
+) -> RecordedInputOut:
+    chosen = review_period(period)
+    record = api.register.add_review_input(
+        period=chosen.label, kind=body.input, title=body.title, text=body.text,
+        recorded_by=caller.name,
+    )  # fmt: skip
+    return RecordedInputOut.of(record)
 
 
 @write.post(

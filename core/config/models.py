@@ -23,6 +23,7 @@ from core.config.connections import (
     StorageSettings,
 )
 from core.config.enpis import BaselinePeriod, EnpiDefinition
+from core.config.nonconformities import NonconformitySettings
 from core.config.plugins import PluginSettings
 from core.config.portfolio import (
     ENERGY_UNITS,
@@ -71,6 +72,7 @@ __all__ = [
     "MqttBroker",
     "MqttSource",
     "MqttSubscription",
+    "NonconformitySettings",
     "PluginSettings",
     "Portfolio",
     "Seu",
@@ -107,6 +109,10 @@ class EnmsConfig(StrictModel):
     )
     api: ApiSettings = Field(
         default_factory=ApiSettings, description="the management-review API (`enms api`)"
+    )
+    nonconformities: NonconformitySettings = Field(
+        default_factory=NonconformitySettings,
+        description="owners, due dates and verification of nonconformities (10.1)",
     )
 
     def buildings(self) -> list[tuple[Site, Building]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from core.config.meter_tree import nested_pairs
 from core.config.models import EnmsConfig, Meter, ValueKind
 from core.topics import TopicPattern
 
@@ -193,6 +194,15 @@ def _enpi_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
         for j, meter_id in enumerate(enpi.meters or []):
             if meter_id not in meters:
                 problems.append(((*here, "meters", j), f"unknown meter {meter_id!r}"))
+        for meter_id, above in nested_pairs(config, enpi.meters or []):
+            j = (enpi.meters or []).index(meter_id)
+            problems.append(
+                (
+                    (*here, "meters", j),
+                    f"meter {meter_id!r} is a sub-meter of {above!r}, also in this boundary: "
+                    "its energy would be counted twice",
+                )
+            )
         thermometer = meters.get(enpi.temperature_meter)
         if thermometer is None:
             problems.append(

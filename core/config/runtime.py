@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from baselines.analysis import Period
 from core.config.types import StrictModel
+
+#: evaluation periods relative to the day the daemon evaluates
+RELATIVE_PERIODS = ("this_year", "last_month")
 
 
 class SpoolSettings(StrictModel):
@@ -73,6 +77,29 @@ class DaemonSettings(StrictModel):
     health_interval_s: float = Field(
         60.0, ge=1, le=3600, description="how often health and daemon metrics are stored"
     )
+    evaluation_interval_s: float = Field(
+        86400.0,
+        ge=60,
+        le=31 * 86400,
+        description="how often the plugins evaluate the evaluation_periods, as `enms evaluate "
+        "--store` does: findings stored for Grafana, nonconformities recorded in the register "
+        "(the API only reads them)",
+    )
+    evaluation_periods: list[str] = Field(
+        default_factory=lambda: list(RELATIVE_PERIODS),
+        max_length=12,
+        description="this_year (to date), last_month, or fixed periods (2025, 2025-03, "
+        "2025-01-01..2025-06-30)",
+    )
+
+    @field_validator("evaluation_periods")
+    @classmethod
+    def _known_periods(cls, periods: list[str]) -> list[str]:
+        for text in periods:
+            if text not in RELATIVE_PERIODS:
+                Period.parse(text)  # its ValueError names the period and what is accepted
+        return periods
+
     shutdown_timeout_s: float = Field(
         10.0,
         ge=0,

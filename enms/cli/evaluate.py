@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
+import sys
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.storage.factory import open_store
 from energy.register import Register
@@ -19,8 +21,8 @@ from enms.cli.console import open_deployment, parsed, run_async, text_table
 from plugins.context import ReviewPeriod
 from plugins.findings import Severity
 from plugins.manager import load_plugins
+from plugins.recording import evaluate_and_record
 from plugins.runner import Evaluation, UnknownPlugin, evaluate_portfolio
-from plugins.stored_findings import finding_points, record_nonconformities
 
 SEVERITY_ORDER = {
     s: i for i, s in enumerate((Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO))
@@ -76,6 +78,11 @@ def evaluate_command(args: argparse.Namespace) -> int:
     period = parsed(args.period, ReviewPeriod.parse, "enms evaluate")
     deployment = open_deployment(args.config)
     config = deployment.config
+    today = datetime.now(ZoneInfo(config.portfolio.timezone)).date()
+    future = period.not_yet_measured(today)
+    if future is not None:
+        print(f"enms evaluate: {future}", file=sys.stderr)
+        return 2
     plugins = load_plugins(installed=not args.no_installed)
 
     async def run() -> Evaluation:
@@ -83,13 +90,12 @@ def evaluate_command(args: argparse.Namespace) -> int:
         try:
             async with open_store(config.storage) as store:
                 await store.ping()  # one clear error, not one failed plugin after another
-                evaluation = await evaluate_portfolio(plugins, config, store, period, register)
                 if args.store:
-                    buildings = {meter.id: meter.building for _, meter in config.meters()}
-                    points = finding_points(evaluation.findings, time.time_ns(), buildings)
-                    await store.write(points)
-                    record_nonconformities(register, evaluation.findings)
-                return evaluation
+                    evaluation, _ = await evaluate_and_record(
+                        plugins, config, store, period, register, today=today
+                    )
+                    return evaluation
+                return await evaluate_portfolio(plugins, config, store, period, register)
         finally:
             register.close()
 

@@ -5,7 +5,8 @@ meters only, so sub-meters are not counted twice) priced with the tariff and wei
 emission factor of each month's year, both from the plugin's settings. With a reference year,
 a calendar year's total is compared with the line of the Energy Efficiency Directive (EU)
 2023/1791 art. 5: 1.9 % less final energy each year from the reference year. The energy
-avoided against the baselines of the building EnPIs is priced and weighted the same way.
+avoided against the EnPIs' baselines -- each meter's energy once, as the review's headline
+adds it -- is priced and weighted the same way.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.config.meter_tree import counted_once
 from core.config.models import Medium, Meter, ValueKind
-from core.schema import Measurement
+from core.schema import Measurement, ReadingField
 from core.storage.points import Bucket, SeriesSelector
+from energy.totals import ADDITIVE_RULE, additive_enpis
 from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import (
     Finding,
@@ -75,15 +78,17 @@ class CarrierUse:
 
 
 def main_energy_meters(context: EvaluationContext, medium: Medium) -> list[Meter]:
-    """Counters in kWh of a carrier that are not sub-meters of another."""
-    return [
-        meter
-        for _, meter in context.meters()
-        if meter.medium is medium
-        and meter.kind is ValueKind.COUNTER
-        and meter.parent is None
-        and context.main_field(meter) == "energy_kwh"
-    ]
+    """Counters in kWh of a carrier, each kWh once (sub-meters of a summed meter left out)."""
+    return counted_once(
+        context.config,
+        (
+            meter
+            for _, meter in context.meters()
+            if meter.medium is medium
+            and meter.kind is ValueKind.COUNTER
+            and context.main_field(meter) == ReadingField.ENERGY_KWH
+        ),
+    )
 
 
 async def carrier_use(
@@ -291,21 +296,25 @@ async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
 
 
 async def avoided(context: EvaluationContext, settings: CostCo2Settings) -> list[Finding]:
-    """Energy, cost and emissions avoided against the baselines of the building EnPIs.
+    """Energy, cost and emissions avoided against the EnPIs' baselines.
 
-    Only EnPIs bounded by a building are added up: buildings do not overlap, while a portfolio
-    or SEU EnPI would count the same kWh again. Each reporting day's avoided kWh is priced
-    with the factors of its year.
+    The EnPIs are added by the review's rule (``energy.totals.ADDITIVE_RULE``: each meter's
+    energy once), so this finding prices the same kWh as the review's headline. Each
+    reporting day's avoided kWh is priced with the factors of its year.
     """
     per_enpi: dict[str, dict[str, object]] = {}
     kwh_total, cost_total, co2_total = 0.0, 0.0, 0.0
     priced_fully = True
+    reporting = {}
     for enpi in context.config.enpis:
-        if not enpi.building or enpi.medium not in CARRIERS:
+        if enpi.medium not in CARRIERS:
             continue
         days = await context.enpi_reporting_days(enpi)
-        if days is None:
-            continue
+        if days is not None:
+            reporting[enpi.id] = (enpi, days)
+    additivity = additive_enpis(context.config, [enpi for enpi, _ in reporting.values()])
+    for enpi_id in additivity.counted:
+        enpi, days = reporting[enpi_id]
         factors = settings.carriers.get(enpi.medium)
         saved = days["expected_kwh"] - days["actual_kwh"]
         by_year: dict[int, float] = {}
@@ -350,6 +359,8 @@ async def avoided(context: EvaluationContext, settings: CostCo2Settings) -> list
                 "currency": settings.currency,
                 "co2_t": round(co2_total, 3) if priced_fully else None,
                 "enpis": per_enpi,
+                "left_out": additivity.left_out,
+                "rule": ADDITIVE_RULE,
             },
             references=("ISO 50001:2018 6.4", "ISO 50006:2023 7", "ISO 50001:2018 9.1.1"),
         )

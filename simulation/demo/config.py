@@ -46,6 +46,8 @@ def _meter_entry(meter: SimMeter) -> dict[str, object]:
         entry |= {"kind": "instantaneous", "unit": "°C"}
     if meter.seu:
         entry["seu"] = meter.seu
+    if meter.parent:
+        entry["parent"] = meter.parent
     link = meter.link
     if isinstance(link, ModbusLink):
         entry["modbus"] = {
@@ -140,6 +142,9 @@ def demo_config(timeline: Timeline, ports: Ports) -> dict[str, object]:
             "health_interval_s": 10,
             "consumption_interval_s": 300,
             "enpi_interval_s": 3600,
+            # the demo records its review period's evaluation as it starts; the daemon's
+            # nightly evaluations are left out, so the register holds still while you read
+            "evaluation_periods": [],
         },
         # the embedded broker (amqtt) speaks MQTT 3.1.1
         "mqtt": {

@@ -37,8 +37,7 @@ from energy.enpi_run import EnpiResult, run_enpi
 from energy.register import Register
 from plugins.context import ReviewPeriod
 from plugins.manager import Plugins, load_plugins, load_with_plugins
-from plugins.runner import evaluate_portfolio
-from plugins.stored_findings import record_nonconformities
+from plugins.recording import evaluate_and_record
 from plugins.variables import relevant_variables
 from simulation.demo.config import Ports, demo_config_text
 from simulation.demo.devices import ModbusDevices, MqttDevices
@@ -135,11 +134,14 @@ async def fit_baselines(
             result = await run_enpi(store, register, config, enpi, until=until, variables=variables)
             results.append(result)
             baseline = result.baseline
-            improvement = 1 - result.senpi
+            performance = (
+                f"{1 - result.senpi:+6.1%} improvement over {result.reporting_days} reporting days"
+                if result.reporting_days
+                else "no reporting days yet"
+            )
             out.write(
                 f"  {enpi.id:<16} baseline v{baseline.version} {baseline.form.value:<12} "
-                f"{'valid' if baseline.valid else 'NOT valid':<9} "
-                f"{improvement:+6.1%} improvement over {result.reporting_days} reporting days\n"
+                f"{'valid' if baseline.valid else 'NOT valid':<9} {performance}\n"
             )
     finally:
         register.close()
@@ -240,13 +242,14 @@ async def record_evaluation(
     config = deployment.config
     register = Register(config.daemon.register_path)
     try:
-        evaluation = await evaluate_portfolio(plugins, config, store, period, register)
-        recorded = record_nonconformities(register, evaluation.findings)
+        evaluation, recorded = await evaluate_and_record(
+            plugins, config, store, period, register, today=datetime.now(ZONE).date()
+        )
     finally:
         register.close()
     out.write(
         f"Evaluated {period.label}: {len(evaluation.findings)} findings, "
-        f"{len(recorded)} nonconformities in the register.\n"
+        f"{len(recorded.ids)} nonconformities in the register.\n"
     )
 
 
@@ -319,7 +322,13 @@ async def run_live(
 async def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> int:
     started = time.monotonic()
     folder = options.folder.resolve()
-    today = options.today or datetime.now(ZONE).date()
+    real_today = datetime.now(ZONE).date()
+    today = options.today or real_today
+    if today > real_today:  # its history would reach days that have not happened
+        raise EnmsError(
+            f"--today {today.isoformat()} is after today ({real_today.isoformat()}): the demo "
+            "day can be today or earlier"
+        )
     out.write(f"enms demo: a simulated municipal portfolio in {folder}\n")
     portfolio = DemoPortfolio(today)
     prepare_folder(folder)

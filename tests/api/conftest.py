@@ -25,6 +25,7 @@ from tests.services import require_influxdb
 READ_KEY = "test-read-key-0123456789"
 WRITE_KEY = "test-write-key-0123456789"
 API_KEYS = f"""
+nonconformities: {{default_owner: energisamordnare, owners: {{bok-fjv: driftchef}}, verify_days: 0}}
 api:
   keys:
     - {{name: review, sha256: {hash_key(READ_KEY)}, scopes: [read]}}

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -239,6 +241,46 @@ def test_daily_signature_and_baselines(served: Served) -> None:
     assert first["reason"] == "first baseline of this EnPI"
 
 
+def test_complete_years_come_normal_year_corrected(served: Served) -> None:
+    answer = read(served.client, "/api/v1/enpis/asp-fjv/years").json()
+    assert (answer["baseline_version"], answer["normal_year_hdd"]) == (1, 3800)
+    (year,) = answer["years"]  # 2024 is the fixture's one complete year
+    assert year["year"] == 2024
+    assert 0 < year["heating_kwh"] <= year["actual_kwh"]
+    assert year["actual_kwh_per_m2"] == pytest.approx(year["actual_kwh"] / 4000)
+    base = year["actual_kwh"] - year["heating_kwh"]
+    corrected = base + year["heating_kwh"] * 3800 / year["heating_degree_days"]
+    assert year["normal_year_corrected_kwh"] == pytest.approx(corrected)
+    # an EnPI without a normal year has no corrected figures
+    (plain,) = read(served.client, "/api/v1/enpis/bok-fjv/years").json()["years"]
+    assert plain["normal_year_corrected_kwh"] is None
+
+
+def test_a_non_routine_adjustment_is_recorded_through_the_api_with_write_scope(
+    served: Served,
+) -> None:
+    path = "/api/v1/enpis/bok-fjv/adjustments"
+    body = {"first": "2025-06-01", "last": "2025-08-31", "kwh": 1500.0,
+            "reason": "Temporary classrooms heated from the preschool's substation"}  # fmt: skip
+    assert served.client.post(path, json=body).status_code == 401
+    assert served.client.post(path, json=body, headers={"X-API-Key": READ_KEY}).status_code == 403
+    write = {"X-API-Key": WRITE_KEY}
+    backwards = {**body, "first": "2025-09-01"}
+    assert served.client.post(path, json=backwards, headers=write).status_code == 422
+    unknown = served.client.post("/api/v1/enpis/x/adjustments", json=body, headers=write)
+    assert unknown.status_code == 404
+    answer = served.client.post(path, json=body, headers=write)
+    assert answer.status_code == 201, answer.text
+    (version,) = answer.json()["versions"]
+    assert version["superseded_at"] is None
+    assert version["static_factors"] == {"atemp_m2": "900", "meters": "bok-fjv"}
+    (adjustment,) = version["adjustments"]
+    assert adjustment == {"first": "2025-06-01", "last": "2025-08-31", "kwh": 1500.0,
+                          "reason": body["reason"]}  # fmt: skip
+    listed = read(served.client, "/api/v1/enpis/bok-fjv/baselines").json()
+    assert listed["versions"][0]["adjustments"] == [adjustment]
+
+
 # -- findings ------------------------------------------------------------------------------------
 
 
@@ -336,3 +378,22 @@ def test_a_store_that_is_down_is_503_not_500(tmp_path: Path) -> None:
             assert answer.status_code == 503, (path, answer.text)
             assert "store is unavailable" in answer.json()["detail"]
             assert answer.headers["Retry-After"] == "30"
+
+
+def test_a_period_after_today_is_refused_and_one_reaching_past_today_says_so(
+    served: Served,
+) -> None:
+    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    future = str(today.year + 3)
+    for path in ("/api/v1/review", "/api/v1/findings", "/api/v1/enpis", "/api/v1/targets"):
+        refused = read(served.client, path, period=future)
+        assert refused.status_code == 400, path
+        assert "starts after today" in refused.json()["detail"]
+    reaching = f"2025-03-01..{today.year + 1}-12-31"
+    review = read(served.client, "/api/v1/review", period=reaching).json()
+    assert review["measured_until"] == today.isoformat()
+    # no finding about readings that could not exist yet
+    every = [f for value in review["inputs"].values() for f in value["findings"]]
+    assert not [f for f in every if f["id"].startswith("no-readings.") and "asp-ftx" not in f["id"]]
+    march = read(served.client, "/api/v1/review", period="2025-03").json()
+    assert march["measured_until"] == "2025-03-31"

@@ -127,3 +127,98 @@ def test_targets_and_action_plans_with_their_status(served: Served) -> None:
     assert {f["id"] for f in objectives} == {"target.asp-2027", "target.bok-2025"}
     plans_input = review["inputs"]["h_action_plans"]["findings"]
     assert "action-plan.asp-2027.led" in {f["id"] for f in plans_input}
+
+
+def test_an_enpi_the_data_quality_gate_refuses_is_in_no_count_or_total(served: Served) -> None:
+    # in March 2025 the preschool's heat meter is silent for three days: below 95 % complete
+    review = read(served.client, "/api/v1/review", period="2025-03").json()
+    performance = review["inputs"]["g_energy_performance"]
+    summary = performance["summary"]
+    (refused,) = summary["not_reportable"]
+    assert refused["enpi"] == "bok-fjv"
+    assert "not reportable" in refused["reason"]
+    enpis = {e["id"]: e for e in performance["enpis"]}
+    assert not enpis["bok-fjv"]["reportable"]
+    assert enpis["bok-fjv"]["not_reportable"] == refused["reason"]
+    assert enpis["asp-fjv"]["reportable"]
+    school = enpis["asp-fjv"]["improvement"]
+    assert summary["enpis_reporting"] == 1
+    assert summary["avoided_kwh"] == pytest.approx(school["avoided_kwh"])
+    assert summary["expected_kwh"] == pytest.approx(school["expected_kwh"])
+    assert summary["avoided_uncertainty_kwh_68pct"] == pytest.approx(
+        school["savings_uncertainty_kwh_68pct"]
+    )
+    listed = read(served.client, "/api/v1/enpis", period="2025-03").json()["enpis"]
+    assert {e["id"]: e["reportable"] for e in listed} == {"asp-fjv": True, "bok-fjv": False}
+    report = read(served.client, "/api/v1/review/report", period="2025-03").text
+    assert "Not reportable: bok-fjv" in report
+    assert "left out of every count and total" in report
+
+
+def test_the_headline_counts_an_improvement_only_beyond_its_uncertainty(served: Served) -> None:
+    review = read(served.client, "/api/v1/review", period=PERIOD).json()
+    performance = review["inputs"]["g_energy_performance"]
+    summary = performance["summary"]
+    verdicts = [e["improvement"]["verdict"] for e in performance["enpis"]]
+    for enpi in performance["enpis"]:
+        improvement = enpi["improvement"]
+        significant = improvement["avoided_kwh"] > improvement["savings_uncertainty_kwh_68pct"]
+        assert (improvement["verdict"] == "improved") is significant
+    assert summary["enpis_improved"] == verdicts.count("improved")
+    assert (
+        summary["enpis_improved"] + summary["enpis_no_significant_change"] + summary["enpis_worse"]
+        == summary["enpis_reporting"]
+    )
+    assert any("68 % uncertainty" in rule for rule in summary["rules"])
+    assert any("added once" in rule for rule in summary["rules"])
+    # one avoided-energy total: the cost plugin prices the same EnPIs' kWh
+    findings = read(served.client, "/api/v1/findings", period=PERIOD).json()["findings"]
+    (priced,) = [f for f in findings if f["plugin"] == "cost_co2" and f["id"] == "avoided"]
+    assert priced["metrics"]["kwh"] == pytest.approx(summary["avoided_kwh"], abs=0.1)
+
+
+def test_audit_results_and_the_policy_review_are_recorded_and_in_the_review(
+    served: Served,
+) -> None:
+    path = "/api/v1/reviews/2025-02/inputs"
+    audit = {"input": "c3_audits", "title": "Internal audit of the EnMS",
+             "text": "Two minor nonconformities: calibration records <missing>."}  # fmt: skip
+    assert served.client.post(path, json=audit).status_code == 401
+    refused = served.client.post(path, json=audit, headers={"X-API-Key": READ_KEY})
+    assert refused.status_code == 403
+    write = {"X-API-Key": WRITE_KEY}
+    wrong = served.client.post(path, json={**audit, "input": "g_energy_performance"},
+                               headers=write)  # fmt: skip
+    assert wrong.status_code == 422  # measured inputs are not recorded by hand
+    made = served.client.post(path, json=audit, headers=write)
+    assert made.status_code == 201
+    assert made.json()["recorded_by"] == "energy-team"
+    policy = {"input": "e_energy_policy", "title": "Energy policy reviewed", "text": "Unchanged."}
+    assert served.client.post(path, json=policy, headers=write).status_code == 201
+    listed = read(served.client, path).json()["inputs"]
+    assert [i["input"] for i in listed] == ["c3_audits", "e_energy_policy"]
+    review = read(served.client, "/api/v1/review", period="2025-02").json()
+    (recorded,) = review["inputs"]["c3_audits"]["recorded"]
+    assert recorded["title"] == "Internal audit of the EnMS"
+    assert review["inputs"]["e_energy_policy"]["recorded"][0]["text"] == "Unchanged."
+    assert (
+        read(served.client, "/api/v1/review", period="2025-03").json()["inputs"]["c3_audits"][
+            "recorded"
+        ]
+        == []
+    )  # another period's review
+    report = read(served.client, "/api/v1/review/report", period="2025-02").text
+    assert "Internal audit of the EnMS" in report
+    assert "calibration records &lt;missing&gt;" in report  # escaped
+
+
+def test_the_review_shows_complete_years_normal_year_corrected(served: Served) -> None:
+    review = read(served.client, "/api/v1/review", period=PERIOD).json()
+    years = {e["enpi"]: e["years"] for e in review["inputs"]["g_energy_performance"][
+        "complete_years"]}  # fmt: skip
+    (school,) = years["asp-fjv"]
+    assert school["year"] == 2024
+    assert school["normal_year_corrected_kwh"] is not None
+    assert years["bok-fjv"][0]["normal_year_corrected_kwh"] is None  # no normal year set
+    report = read(served.client, "/api/v1/review/report", period=PERIOD).text
+    assert "Complete years, normal-year corrected" in report

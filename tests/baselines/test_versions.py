@@ -10,6 +10,7 @@ import pytest
 
 from baselines.changepoint import ChangePointModel, ModelForm, hinge
 from baselines.selection import fit_form, select_model
+from baselines.validity import assess
 from baselines.versions import EnergyBaseline, RevisionTrigger
 
 rng = np.random.default_rng(11)
@@ -104,3 +105,20 @@ def test_a_baseline_stored_before_spreads_and_weekday_terms_loads_as_sharp() -> 
     old = EnergyBaseline.from_json(json.dumps(record))
     assert (old.spread_c, old.weekday_terms) == (0.0, False)
     assert np.allclose(old.predict(TEMPERATURE), model.predict(TEMPERATURE))
+
+
+def test_a_model_going_below_zero_is_warned_about_and_never_expects_negative_use() -> None:
+    # a straight line through a curved heating response: below zero on warm days
+    energy = 0.6 * np.maximum(22 - TEMPERATURE, 0) ** 2 + rng.normal(0, 5, 365)
+    model = fit_form(ModelForm.TWO_P, TEMPERATURE, energy)
+    assert model is not None
+    assert model.predict(np.array([25.0]))[0] < 0  # the raw model
+    (warning,) = assess(model.fit).warnings
+    assert warning.startswith("the model expects negative consumption on ")
+    assert "held at zero" in warning
+    assert assess(adopted(model_extra=False)[1].fit).warnings == ()
+    baseline = adopt(model)
+    assert baseline.predict(np.array([25.0]))[0] == 0.0
+    assert (baseline.predict(TEMPERATURE) >= 0).all()
+    cold = np.array([-10.0])
+    assert baseline.predict(cold)[0] == pytest.approx(model.predict(cold)[0])

@@ -316,3 +316,11 @@ def test_a_meter_topic_that_a_subscription_also_matches_is_refused() -> None:
     )
     (issue,) = issues_of(text)
     assert "also matched by the subscription" in issue
+
+
+def test_evaluation_periods_are_relative_keywords_or_periods() -> None:
+    (issue,) = issues_of(MINIMAL + "daemon: {evaluation_periods: [this_year, next_week]}\n")
+    assert "daemon.evaluation_periods" in issue
+    assert "'next_week'" in issue
+    ok = parse_config(MINIMAL + "daemon: {evaluation_periods: [last_month, '2025-03']}\n")
+    assert ok.daemon.evaluation_periods == ["last_month", "2025-03"]

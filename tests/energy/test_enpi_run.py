@@ -205,6 +205,30 @@ async def test_an_adopted_baseline_is_reused_and_a_changed_period_is_a_recorded_
     )
 
 
+async def test_a_changed_static_factor_adopts_a_new_version_with_its_trigger(
+    deployment_file: tuple[Path, Store], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ISO 50001 6.5: the heated area (Atemp) of the boundary grows with an extension
+    config, store = deployment_file
+    await store.write(POINTS)
+    run = ["baseline", "run", "--config", str(config), "--until", "2024-06-30"]
+    assert await asyncio.to_thread(main, run) == 0
+    config.write_text(config.read_text().replace("atemp_m2: 4000", "atemp_m2: 4600"))
+    assert await asyncio.to_thread(main, run) == 0
+    assert "baseline v2 (adopted now" in capsys.readouterr().out
+    assert await asyncio.to_thread(main, run) == 0  # and then it holds
+    assert "baseline v2 (in the register" in capsys.readouterr().out
+    register = Register(config.parent / "var" / "register.sqlite")
+    history = register.history("hus-a-fjv")
+    register.close()
+    first, second = history
+    assert second.baseline.trigger is RevisionTrigger.STATIC_FACTOR_CHANGE
+    assert second.baseline.reason == "static factors changed: atemp_m2 4000 -> 4600"
+    assert dict(second.baseline.static_factors) == {"atemp_m2": "4600", "meters": "fjv"}
+    assert first.superseded_at == second.baseline.adopted_at
+    assert second.superseded_at is None
+
+
 def test_enpi_references_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "site.yaml"
     text = config_text("{backend: embedded}").replace(

@@ -120,6 +120,7 @@ def test_the_installed_example_plugin_is_discovered_and_its_findings_reported(
         "indoor_climate": "ok",
         "internal_control": "ok",
         "night_load": "ok",
+        "opportunities": "ok",
         "targets": "ok",
     }
     night = [f for f in report["findings"] if f["plugin"] == "night_load"]
@@ -165,6 +166,7 @@ def test_no_installed_runs_the_built_in_plugins_only(installed: Path, deployment
         "enpi_deviation",
         "indoor_climate",
         "internal_control",
+        "opportunities",
         "targets",
     ]
 
@@ -183,6 +185,7 @@ def test_a_package_that_cannot_be_loaded_is_reported_and_the_rest_run(
         "indoor_climate": "ok",
         "internal_control": "ok",
         "night_load": "ok",
+        "opportunities": "ok",
         "targets": "ok",
     }
     (failed,) = [f for f in report["findings"] if f["plugin"] == "broken"]

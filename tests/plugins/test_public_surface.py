@@ -14,7 +14,7 @@ from plugins import hookspecs
 
 REPO = Path(__file__).resolve().parents[2]
 #: standard-library names the hook signatures use
-STANDARD = {"Awaitable", "Path", "list"}
+STANDARD = {"Awaitable", "Path", "list", "None"}
 
 
 def hook_specifications() -> list[str]:

@@ -22,6 +22,12 @@ from tests.plugins.test_data_quality import config_text
 
 pytestmark = pytest.mark.anyio
 PERIOD = ReviewPeriod.parse("2025-03")
+#: the line of this file the raising plugin raises on
+RAISING_LINE = next(
+    number
+    for number, line in enumerate(Path(__file__).read_text().splitlines(), start=1)
+    if line.endswith("# RAISING_LINE")
+)
 
 
 def finding(plugin: str, key: str) -> Finding:
@@ -48,7 +54,7 @@ class Good:
 class Raising:
     @hookimpl
     def enms_evaluate(self, context: EvaluationContext) -> list[Finding]:
-        raise RuntimeError("the tariff table is empty")
+        raise RuntimeError("the tariff table is empty")  # RAISING_LINE
 
 
 class HangingAsync:
@@ -129,6 +135,7 @@ async def test_failing_plugins_are_reported_and_the_others_stand(
         "hanging_async": "failed",
         "hanging_sync": "failed",
         "nonsense": "failed",
+        "opportunities": "ok",
         "targets": "ok",
     }
     by_id = {f.id: f for f in evaluation.findings}
@@ -137,7 +144,11 @@ async def test_failing_plugins_are_reported_and_the_others_stand(
     raised = by_id["plugin-failed.raising"]
     assert raised.kind is Kind.DEVIATION
     assert raised.scope == Scope(level="plugin", id="raising")
-    assert raised.metrics["error"].startswith("RuntimeError: the tariff table is empty (")
+    # where it failed, by file name and line: no server path reaches the review
+    assert raised.metrics["error"] == (
+        f"RuntimeError: the tariff table is empty (test_runner.py:{RAISING_LINE})"
+    )
+    assert "/" not in raised.title + raised.metrics["error"]
     for name in ("hanging_async", "hanging_sync"):
         assert "plugins.timeout_s = 0.5 s" in by_id[f"plugin-failed.{name}"].metrics["error"]
     assert (
@@ -147,7 +158,10 @@ async def test_failing_plugins_are_reported_and_the_others_stand(
 
 async def test_disabled_plugins_do_not_run(setting: tuple[EnmsConfig, Store]) -> None:
     plugins = with_plugins(raising=Raising(), good=Good())
-    builtin = ["data_quality", "cost_co2", "enpi_deviation", "indoor_climate", "internal_control"]
+    builtin = [
+        "data_quality", "cost_co2", "enpi_deviation", "indoor_climate", "internal_control",
+        "opportunities",
+    ]  # fmt: skip
     settings = PluginSettings(disabled=["raising", *builtin, "targets"])
     evaluation = await run(plugins, settings, setting)
     assert [f.id for f in evaluation.findings] == ["good.2025-03"]
@@ -158,6 +172,7 @@ async def test_disabled_plugins_do_not_run(setting: tuple[EnmsConfig, Store]) ->
         "good": "ok",
         "indoor_climate": "disabled",
         "internal_control": "disabled",
+        "opportunities": "disabled",
         "raising": "disabled",
         "targets": "disabled",
     }
