@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from api import errors
 from api.cache import TtlCache
@@ -74,7 +75,8 @@ def create_app(
             await store.close()
             register.close()
 
-    app = FastAPI(
+    # /docs and /redoc from assets enms serves itself: a site network has no internet
+    app = FastAPIOffline(
         title="enms management review API",
         version="1",
         description=DESCRIPTION,

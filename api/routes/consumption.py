@@ -14,7 +14,7 @@ from api.auth import require
 from api.dependencies import Api, Period
 from api.errors import not_found
 from api.evidence import Evidence
-from api.tables import Format, csv_response
+from api.tables import Table
 from core.config.meter_tree import counted_once
 from core.schema import Measurement
 from core.storage.buckets import local_days
@@ -74,7 +74,7 @@ async def get_consumption(
     building: Annotated[str | None, Query(description="only this building")] = None,
     meter: Annotated[str | None, Query(description="only this meter")] = None,
     medium: Annotated[str | None, Query(description="only this medium")] = None,
-    format: Format = Format.JSON,
+    table: Table,
 ) -> ConsumptionOut | Response:
     config = api.config
     meters = consuming_meters(config)
@@ -128,9 +128,9 @@ async def get_consumption(
         query=f"consumption of meters {', '.join(ids) or '(none)'} from their registers "
         f"per {bucket.value}, {config.portfolio.timezone}",
     )
-    if format is Format.CSV:
-        table = [{**s.group, "unit": s.unit, **row.model_dump()} for s in series for row in s.rows]
-        return csv_response(table, f"consumption-{period.label}")
+    if table.wanted:
+        cells = [{**s.group, "unit": s.unit, **r.model_dump()} for s in series for r in s.rows]
+        return table.csv(cells, f"consumption-{period.label}")
     return ConsumptionOut(
         period=period.label,
         first=period.first.isoformat(),

@@ -34,7 +34,7 @@ from api.models.enpis import (
 )
 from api.review import cached_evaluation, gated, not_reportable
 from api.state import ApiState
-from api.tables import Format, csv_response
+from api.tables import Table
 from baselines.versions import Adjustment, EnergyBaseline
 from core.config.enpis import EnpiDefinition
 from core.schema import EnpiField
@@ -110,10 +110,10 @@ def _flat(figures: EnpiFigures) -> dict[str, Any]:
 )
 async def enpis(
     api: Api,
+    table: Table,
     period: Period,
     building: Annotated[str | None, Query(description="only EnPIs of this building")] = None,
     seu: Annotated[str | None, Query(description="only EnPIs of this SEU")] = None,
-    format: Format = Format.JSON,
 ) -> EnpiList | Response:
     chosen_enpis = [
         enpi
@@ -121,8 +121,8 @@ async def enpis(
         if (building is None or enpi.building == building) and (seu is None or enpi.seu == seu)
     ]
     found = [one.figures for one in await _gated(api, chosen_enpis, period)]
-    if format is Format.CSV:
-        return csv_response([_flat(f) for f in found], f"enpis-{period.label}")
+    if table.wanted:
+        return table.csv([_flat(f) for f in found], f"enpis-{period.label}")
     return EnpiList(period=period.label, enpis=found)
 
 
@@ -138,8 +138,8 @@ async def enpi(enpi_id: str, api: Api, period: Period) -> EnpiFigures:
 async def daily(
     enpi_id: str,
     api: Api,
+    table: Table,
     period: Period,
-    format: Format = Format.JSON,
 ) -> EnpiDaily | Response:
     definition = _enpi(api, enpi_id)
     baseline = api.register.current(definition.id)
@@ -154,8 +154,8 @@ async def daily(
                 value = float(series[field][i])
                 row[field] = value if np.isfinite(value) else None
             rows.append(row)
-    if format is Format.CSV:
-        return csv_response(rows, f"{definition.id}-{period.label}")
+    if table.wanted:
+        return table.csv(rows, f"{definition.id}-{period.label}")
     return EnpiDaily(
         enpi=definition.id,
         period=period.label,

@@ -11,7 +11,7 @@ from api.auth import Caller, require
 from api.dependencies import Api, Period
 from api.models.findings import EvaluationRecorded, FindingList
 from api.review import cached_evaluation, plugin_runs, record_evaluation
-from api.tables import Format, csv_response
+from api.tables import Table
 from plugins.findings import Kind, Severity
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["findings"])
@@ -33,7 +33,7 @@ async def findings(
     kind: Kind | None = None,
     severity: Severity | None = None,
     plugin: str | None = None,
-    format: Format = Format.JSON,
+    table: Table,
 ) -> FindingList | Response:
     await api.store.ping()  # one 503, not one failed plugin after another
     evaluation, evaluated_at = await cached_evaluation(api, period)
@@ -44,7 +44,7 @@ async def findings(
         and (severity is None or f.severity is severity)
         and (plugin is None or f.plugin == plugin)
     ]
-    if format is Format.CSV:
+    if table.wanted:
         rows = [
             {
                 "plugin": f.plugin,
@@ -59,7 +59,7 @@ async def findings(
             }
             for f in found
         ]
-        return csv_response(rows, f"findings-{period.label}")
+        return table.csv(rows, f"findings-{period.label}")
     return FindingList(
         period=period.label,
         evaluated_at=evaluated_at,

@@ -13,7 +13,7 @@ from api.auth import Caller, require
 from api.dependencies import Api
 from api.errors import not_found
 from api.models.register import NonconformityList, NonconformityOut
-from api.tables import Format, csv_response
+from api.tables import Table
 from energy.nonconformities import LifecycleError, Status
 
 #: a register number: SQLite's integers are 64-bit
@@ -56,17 +56,17 @@ class LifecycleUpdate(BaseModel):
 )
 async def nonconformities(
     api: Api,
+    table: Table,
     status_is: Annotated[Status | None, Query(alias="status")] = None,
-    format: Format = Format.JSON,
 ) -> NonconformityList | Response:
     found = api.register.nonconformities(status=status_is)
-    if format is Format.CSV:
+    if table.wanted:
         rows = [
             NonconformityOut.of(n).model_dump(mode="json", exclude={"events"})
             | {"metrics": str(n.metrics), "events": len(n.events)}
             for n in found
         ]
-        return csv_response(rows, "nonconformities")
+        return table.csv(rows, "nonconformities")
     return NonconformityList(nonconformities=[NonconformityOut.of(n) for n in found])
 
 

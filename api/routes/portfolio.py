@@ -14,7 +14,7 @@ from api.dependencies import Api
 from api.errors import not_found
 from api.evidence import utc_text
 from api.state import ApiState
-from api.tables import Format, csv_response
+from api.tables import Table
 from core.schema import Measurement
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["portfolio"])
@@ -123,11 +123,11 @@ def _buildings(api: ApiState) -> list[BuildingOut]:
 
 
 @router.get("/buildings", response_model=list[BuildingOut], summary="Every building")
-async def buildings(api: Api, format: Format = Format.JSON) -> list[BuildingOut] | Response:
+async def buildings(api: Api, table: Table) -> list[BuildingOut] | Response:
     found = _buildings(api)
-    if format is Format.CSV:
+    if table.wanted:
         rows = [{**b.model_dump(), "meters": " ".join(b.meters)} for b in found]
-        return csv_response(rows, "buildings")
+        return table.csv(rows, "buildings")
     return found
 
 
@@ -164,9 +164,9 @@ async def _health(api: ApiState) -> dict[str, MeterHealth]:
 @router.get("/meters", response_model=list[MeterOut], summary="Meters and their health")
 async def meters(
     api: Api,
+    table: Table,
     building: Annotated[str | None, Query(description="only this building's meters")] = None,
     medium: Annotated[str | None, Query(description="only meters of this medium")] = None,
-    format: Format = Format.JSON,
 ) -> list[MeterOut] | Response:
     config = api.config
     if building is not None and building not in {b.id for _, b in config.buildings()}:
@@ -190,7 +190,7 @@ async def meters(
         if (building is None or meter.building == building)
         and (medium is None or meter.medium.value == medium)
     ]
-    if format is Format.CSV:
+    if table.wanted:
         rows = []
         for m in found:
             row = m.model_dump(exclude={"health"})
@@ -198,7 +198,7 @@ async def meters(
                 {f"health_{k}": v for k, v in (m.health or MeterHealth()).model_dump().items()}
             )
             rows.append(row)
-        return csv_response(rows, "meters")
+        return table.csv(rows, "meters")
     return found
 
 

@@ -8,6 +8,7 @@ environment; values that came from the environment are never echoed back in mess
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -19,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from core.config.models import EmbeddedSettings, EnmsConfig
+from core.config.reference import allowed_keys
 from core.config.references import check_references, format_path
 from core.errors import ConfigError, ConfigIssue
 
@@ -39,6 +41,8 @@ class _Document:
     value_marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
     from_env: set[FieldPath] = field(default_factory=set)
     issues: list[ConfigIssue] = field(default_factory=list)
+    #: the model being validated, to suggest keys it allows
+    model: type[BaseModel] | None = None
 
     def issue(self, path: FieldPath, message: str) -> None:
         line, column = self.locate(path)
@@ -114,6 +118,23 @@ class _Builder:
         return _ENV_REF.sub(replace, text)
 
 
+#: what PyYAML's terse problems mean, in words a technician can act on
+_YAML_PROBLEMS = (
+    ("found character '\\t'", "a tab character: YAML indents with spaces only"),
+    ("expected <block end>", "this line is not indented like the keys it belongs with"),
+    ("mapping values are not allowed here", "a ':' where a value was expected; is a line "
+     "indented too far, or a value with ': ' in it unquoted?"),
+    ("could not find expected ':'", "a key without ':' after it, or a line indented too far"),
+)  # fmt: skip
+
+
+def _explained(problem: str) -> str:
+    for start, meaning in _YAML_PROBLEMS:
+        if problem.startswith(start):
+            return f"{meaning} ({problem})"
+    return problem
+
+
 def _parse(text: str, doc: _Document, environ: Mapping[str, str]) -> None:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -122,7 +143,9 @@ def _parse(text: str, doc: _Document, environ: Mapping[str, str]) -> None:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        doc.issues.append(ConfigIssue(doc.file, line, column, "", f"YAML syntax: {problem}"))
+        doc.issues.append(
+            ConfigIssue(doc.file, line, column, "", f"YAML syntax: {_explained(problem)}")
+        )
         return
     except yaml.YAMLError as exc:
         doc.issues.append(ConfigIssue(doc.file, None, None, "", f"YAML syntax: {exc}"))
@@ -146,6 +169,11 @@ def _pydantic_issues(error: ValidationError, doc: _Document) -> None:
             message = message.removeprefix("Value error, ")
         if detail["type"] == "extra_forbidden":
             message = f"unknown key {path[-1]!r} (misspelt, or not allowed here)"
+            if doc.model is not None:
+                known = allowed_keys(doc.model, path[:-1])
+                close = difflib.get_close_matches(str(path[-1]), sorted(known), n=1, cutoff=0.6)
+                if close:
+                    message += f"; did you mean {close[0]!r}?"
         elif detail["type"] == "missing":
             message = f"required key {path[-1]!r} is missing"
         elif (
@@ -199,7 +227,7 @@ def parse_model(
     ``checks`` runs on the validated model and returns further problems (references across
     fields), each located at its field path like the model's own errors.
     """
-    doc = _Document(file=file)
+    doc = _Document(file=file, model=model)
     _parse(text, doc, os.environ if environ is None else environ)
     if doc.data is None:
         raise ConfigError(doc.issues)

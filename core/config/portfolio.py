@@ -124,7 +124,10 @@ class ModbusSource(StrictModel):
 
     gateway: Identifier = Field(description="id of a gateway under modbus.gateways")
     unit_id: int = Field(
-        ge=0, le=255, description="Modbus unit (slave) id of the meter behind the gateway"
+        ge=1,
+        le=255,
+        description="Modbus unit (slave) id of the meter behind the gateway: 1-247 on a serial "
+        "bus, often 255 for a meter on TCP itself; 0 is broadcast, which no meter answers",
     )
     profile: str = Field(
         min_length=1, description="register map of the meter model, e.g. 'eastron_sdm630'"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import types
 import typing
+from collections.abc import Sequence
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr
@@ -126,3 +127,21 @@ def config_reference() -> str:
             out.append(f"| `{name}` | {type_name} | {_default(info)} | {description} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def allowed_keys(root: type[BaseModel], path: Sequence[str | int]) -> set[str]:
+    """The keys the configuration allows at ``path`` (list indexes and free-form mapping keys
+    pass through), for suggesting the one a misspelt key meant."""
+    models = [root]
+    for part in path:
+        if isinstance(part, int):
+            continue
+        found = [
+            nested
+            for model in models
+            if part in model.model_fields
+            for nested in _nested_models(model.model_fields[part].annotation)
+        ]
+        if found:
+            models = found
+    return {name for model in models for name in model.model_fields}

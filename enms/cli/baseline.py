@@ -36,7 +36,7 @@ from core.errors import ConfigError
 from core.storage.factory import open_store
 from energy.enpi_run import EnpiResult, run_enpi
 from energy.register import Register
-from enms.cli.console import open_deployment, run_async
+from enms.cli.console import add_config, open_deployment, run_async
 from enms.cli.series_files import NS, InputError, parse_period, read_series
 from plugins.manager import load_plugins
 from plugins.variables import relevant_variables
@@ -275,9 +275,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     fit.add_argument("--temperature", required=True, metavar="CSV", help="time,value of °C or °F")
     fit.add_argument("--baseline", required=True, metavar="FIRST..LAST", help="baseline days")
     fit.add_argument("--reporting", metavar="FIRST..LAST", help="reporting days")
-    fit.add_argument("--granularity", choices=("daily", "monthly", "hourly"), default="daily")
+    fit.add_argument(
+        "--granularity",
+        choices=("daily", "monthly", "hourly"),
+        default="daily",
+        help="daily change-point models (default), calendar months (billing) or hourly (TOWT)",
+    )
     fit.add_argument("--tz", default="Europe/Stockholm", help="zone of local days (IANA name)")
-    fit.add_argument("--temperature-unit", choices=("C", "F"), default="C")
+    fit.add_argument(
+        "--temperature-unit", choices=("C", "F"), default="C", help="of the temperature file"
+    )
     fit.add_argument("--counter", action="store_true", help="consumption is a cumulative register")
     fit.add_argument("--time-column", help="name of the time column (default: found by name)")
     fit.add_argument("--value-column", help="name of the consumption value column")
@@ -290,7 +297,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         metavar="NAME=CSV[,sum]",
         help="another relevant variable (occupancy, opening days), averaged or summed per day",
     )
-    fit.add_argument("--criterion", choices=[c.value for c in Criterion], default="adj_r2")
+    fit.add_argument(
+        "--criterion",
+        choices=[c.value for c in Criterion],
+        default="adj_r2",
+        help="how qualifying models are compared: adjusted R² (default) or BIC",
+    )
     fit.add_argument(
         "--sharp",
         action="store_true",
@@ -308,12 +320,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         default="auto",
         help="day-of-week terms (daily granularity): chosen by the selection (auto), or not",
     )
-    fit.add_argument("--format", choices=("json", "table"), default="table")
+    fit.add_argument(
+        "--format", choices=("json", "table"), default="table", help="output (default: table)"
+    )
     fit.set_defaults(handler=fit_command)
     run = actions.add_parser(
         "run", help="compute the configured EnPIs from stored data and write the series back"
     )
-    run.add_argument("--config", required=True, metavar="FILE")
+    add_config(run)
     run.add_argument(
         "--until", metavar="YYYY-MM-DD", help="last day to compute (default: yesterday)"
     )
@@ -321,8 +335,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     adjust = actions.add_parser(
         "adjust", help="record a non-routine adjustment (ISO 50015) to an EnPI's baseline"
     )
-    adjust.add_argument("--config", required=True, metavar="FILE")
-    adjust.add_argument("--enpi", required=True, metavar="ID")
+    add_config(adjust)
+    adjust.add_argument(
+        "--enpi", required=True, metavar="ID", help="the EnPI whose current baseline to adjust"
+    )
     adjust.add_argument("--period", required=True, metavar="FIRST..LAST", help="days it covers")
     adjust.add_argument("--kwh", required=True, type=float, help="energy added to what is expected")
     adjust.add_argument("--reason", required=True, help="why, for the audit trail")

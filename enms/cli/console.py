@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -72,4 +73,14 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in cells
+    )
+
+
+def add_config(parser: argparse.ArgumentParser) -> None:
+    """The ``--config FILE`` every command that reads a deployment takes."""
+    parser.add_argument(
+        "--config",
+        required=True,
+        metavar="FILE",
+        help="the configuration file (YAML): portfolio, meters, storage, EnPIs",
     )

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from core.storage.factory import open_store
 from energy.register import Register
-from enms.cli.console import open_deployment, parsed, run_async, text_table
+from enms.cli.console import add_config, open_deployment, parsed, run_async, text_table
 from plugins.context import ReviewPeriod
 from plugins.findings import Severity
 from plugins.manager import load_plugins
@@ -111,11 +111,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     parser = commands.add_parser(
         "evaluate", help="the management-review findings of every enabled plugin for a period"
     )
-    parser.add_argument("--config", required=True, metavar="FILE")
+    add_config(parser)
     parser.add_argument(
         "--period", required=True, help="a year (2025), a month (2025-03) or FIRST..LAST dates"
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output (default: table)"
+    )
     parser.add_argument(
         "--store",
         action="store_true",

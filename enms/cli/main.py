@@ -13,13 +13,14 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
+from zoneinfo import ZoneInfo
 
 from core.config.loader import load_config
 from core.config.models import EnmsConfig
 from core.config.reference import config_reference
 from core.deployment import Deployment, load_deployment
 from core.errors import ConfigError
-from core.schema import Measurement
+from core.schema import Measurement, Tag
 from core.storage.buckets import local_days
 from core.storage.factory import open_store
 from core.storage.points import LatestPoint
@@ -31,6 +32,7 @@ from energy.consumption import write_consumption
 from enms.cli.baseline import add_commands as add_baseline_commands
 from enms.cli.console import (
     CommandFailed,
+    add_config,
     open_deployment,
     parsed,
     run_async,
@@ -199,19 +201,20 @@ def _health(args: argparse.Namespace) -> int:
     if not points:
         print(f"no health reports in the last {args.since_h:g} h; is the daemon running?")
         return 1
+    zone = ZoneInfo(deployment.config.portfolio.timezone)
     rows = []
     for point in points:
         f = point.fields
-        when = (
-            datetime.fromtimestamp(point.time_ns / 1e9).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        )
+        # local time with its zone: a technician compares it with the meter's own clock
+        when = datetime.fromtimestamp(point.time_ns / 1e9, zone).strftime("%Y-%m-%d %H:%M:%S %Z")
         errors = sum(
             int(v) for k, v in f.items() if k.startswith("errors_") and not isinstance(v, str)
         )
         rows.append(
             (
-                point.tags.get("collector", ""),
-                point.tags.get("source", ""),
+                point.tags.get(Tag.COLLECTOR, ""),
+                # the meter's id wherever the source is one meter (an MQTT topic is)
+                point.tags.get(Tag.METER) or point.tags.get(Tag.SOURCE, ""),
                 "online" if f.get("online") else "OFFLINE",
                 f.get("consecutive_failures", ""),
                 errors,
@@ -219,14 +222,14 @@ def _health(args: argparse.Namespace) -> int:
                 if isinstance(f.get("latency_ms"), int | float)
                 else "-",
                 when,
-                f.get("last_error", "") if not f.get("online") else "",
+                f.get("last_error", ""),  # also while still online: the last failure's reason
             )
         )
     print(
         text_table(
             (
                 "collector",
-                "source",
+                "meter or source",
                 "state",
                 "failing",
                 "errors",
@@ -259,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = config_commands.add_parser(
         "check", help="validate configuration files; list every error with file, line and field"
     )
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="FILE", help="configuration files to check")
     check.set_defaults(handler=_config_check)
     reference = config_commands.add_parser(
         "reference", help="print the configuration reference (Markdown)"
@@ -269,14 +272,14 @@ def build_parser() -> argparse.ArgumentParser:
     store = commands.add_parser("store", help="check the configured store")
     store_commands = store.add_subparsers(dest="store_command", required=True, metavar="ACTION")
     ping = store_commands.add_parser("ping", help="exit 0 if the configured store answers")
-    ping.add_argument("--config", required=True, metavar="FILE")
+    add_config(ping)
     ping.set_defaults(handler=_store_ping)
     run = commands.add_parser("run", help="run the daemon: collect, write, report health")
-    run.add_argument("--config", required=True, metavar="FILE")
+    add_config(run)
     run.set_defaults(handler=_run)
 
     collect = commands.add_parser("collect", help="poll every Modbus meter once and write")
-    collect.add_argument("--config", required=True, metavar="FILE")
+    add_config(collect)
     collect.add_argument(
         "--once", action="store_true", required=True, help="poll once and exit (required)"
     )
@@ -285,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     consumption = commands.add_parser(
         "consumption", help="derive and store hourly consumption per meter for a period"
     )
-    consumption.add_argument("--config", required=True, metavar="FILE")
+    add_config(consumption)
     consumption.add_argument(
         "--period",
         required=True,
@@ -300,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_commands(commands)
 
     health = commands.add_parser("health", help="the latest health report of every source")
-    health.add_argument("--config", required=True, metavar="FILE")
+    add_config(health)
     health.add_argument(
         "--since-h", type=float, default=24.0, metavar="HOURS", help="look back (default 24)"
     )

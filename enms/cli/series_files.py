@@ -1,7 +1,9 @@
 """Series from CSV files, for the commands that take a consumption or temperature file.
 
 Each CSV has a time column and a value column (found by name, or named with --time-column and
---value-column); times with an offset are exact, times without one are local to --tz.
+--value-column); times with an offset are exact, times without one are local to --tz. A file
+from a Swedish spreadsheet (";" between columns, decimal comma, a byte-order mark) is read as
+such.
 """
 
 from __future__ import annotations
@@ -54,7 +56,11 @@ def read_series(
     zone = ZoneInfo(tz)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
+            first = handle.readline()  # utf-8-sig drops a byte-order mark
+            handle.seek(0)
+            # a Swedish spreadsheet writes ";" between columns and a decimal comma
+            swedish = ";" in first
+            reader = csv.reader(handle, delimiter=";" if swedish else ",")
             header = next(reader)
             rows = list(reader)
     except (OSError, StopIteration, UnicodeDecodeError) as exc:
@@ -71,6 +77,8 @@ def read_series(
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
         text = row[v_index].strip() if v_index < len(row) else ""
+        if swedish:
+            text = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
         try:
             value = float(text) if text else math.nan
         except ValueError:

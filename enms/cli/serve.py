@@ -56,12 +56,17 @@ def key_command(args: argparse.Namespace) -> int:
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser("api", help="serve the management-review API (FastAPI)")
+    parser = commands.add_parser(
+        "api",
+        help="serve the management-review API (FastAPI)",
+        description="Serve the API with --config FILE; `enms api key NAME` makes an API key.",
+        epilog="example: enms api --config config/example.yaml --port 8080",
+    )
     parser.add_argument("--config", metavar="FILE", help="configuration file (to serve)")
     parser.add_argument("--host", help="address to listen on (default: api.host)")
     parser.add_argument("--port", type=int, help="port to listen on (default: api.port)")
     parser.set_defaults(handler=serve_command)
-    actions = parser.add_subparsers(dest="api_command", metavar="ACTION")
+    actions = parser.add_subparsers(dest="api_command", metavar="{key}", title="also")
     key = actions.add_parser("key", help="make a new API key and print its configuration entry")
     key.add_argument("name", help="who holds the key, e.g. energy-team")
     key.add_argument(

@@ -397,3 +397,27 @@ def test_a_period_after_today_is_refused_and_one_reaching_past_today_says_so(
     assert not [f for f in every if f["id"].startswith("no-readings.") and "asp-ftx" not in f["id"]]
     march = read(served.client, "/api/v1/review", period="2025-03").json()
     assert march["measured_until"] == "2025-03-31"
+
+
+QUARTER = "2025-01-01..2025-03-31"
+
+
+def test_a_swedish_csv_round_trips_to_the_json_figures(served: Served) -> None:
+    answer = read(served.client, "/api/v1/enpis", period=QUARTER, format="csv",
+                  dialect="excel-sv")  # fmt: skip
+    assert answer.content.startswith("\ufeff".encode())  # Excel reads UTF-8 after a BOM
+    text = answer.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    figures = {e["id"]: e for e in read(served.client, "/api/v1/enpis", period=QUARTER).json()[
+        "enpis"]}  # fmt: skip
+    assert {row["id"] for row in rows} == set(figures)
+    for row in rows:
+        improvement = figures[row["id"]]["improvement"]
+        for key in ("expected_kwh", "avoided_kwh", "improvement_pct", "senpi"):
+            assert "." not in row[key]  # a decimal comma
+            assert float(row[key].replace(",", ".")) == pytest.approx(improvement[key], abs=1e-3)
+        assert row["valid"] in ("ja", "nej")
+        assert row["reportable"] == "ja"
+    assert "Fjärrvärme Aspskolan" in text
+    english = read(served.client, "/api/v1/enpis", period=QUARTER, format="csv").text
+    assert english.splitlines()[0].startswith("id,name,")

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -109,3 +110,35 @@ def test_the_report_renders_its_charts_in_chromium(api_url: str) -> None:
             browser.close()
     assert (OUTPUT / "review-report.png").stat().st_size > 50_000
     assert (OUTPUT / "review-report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_api_documentation_renders_with_no_network_but_loopback(api_url: str) -> None:
+    chromium = require_chromium()
+    outside: list[str] = []
+
+    def only_loopback(route: Any) -> None:
+        if route.request.url.startswith(api_url):
+            route.continue_()
+        else:  # a CDN, or anything else off this machine: a site network without internet
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", only_loopback)
+            page.goto(f"{api_url}/docs")
+            page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
+            assert "enms management review API" in page.inner_text(".swagger-ui .info .title")
+            page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+            paths = page.locator(".opblock-summary-path").all_inner_texts()
+            assert any("/api/v1/review" in path for path in paths)
+            assert outside == []  # Swagger UI never even tried to leave the machine
+            page.goto(f"{api_url}/redoc")
+            page.wait_for_selector("h1", timeout=30_000)
+            assert "enms management review API" in page.inner_text("h1")
+        finally:
+            browser.close()
+    # ReDoc renders from enms's own bundle; only its "powered by" logo lives on a CDN
+    assert [url for url in outside if not url.endswith("logo-mini.svg")] == []

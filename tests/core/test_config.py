@@ -107,7 +107,8 @@ def test_several_mistakes_are_all_reported_with_file_line_and_field_path() -> No
         "site.yaml:30:11: sites[1].meters[3].modbus.unit_id: "
         "Input should be less than or equal to 255 (got 300)",
         "site.yaml:32:11: sites[1].meters[3].modbus.poll_intervall_s: "
-        "unknown key 'poll_intervall_s' (misspelt, or not allowed here)",
+        "unknown key 'poll_intervall_s' (misspelt, or not allowed here); "
+        "did you mean 'poll_interval_s'?",
     ]
 
 
@@ -324,3 +325,26 @@ def test_evaluation_periods_are_relative_keywords_or_periods() -> None:
     assert "'next_week'" in issue
     ok = parse_config(MINIMAL + "daemon: {evaluation_periods: [last_month, '2025-03']}\n")
     assert ok.daemon.evaluation_periods == ["last_month", "2025-03"]
+
+
+def test_modbus_unit_zero_is_broadcast_and_refused() -> None:
+    (issue,) = issues_of(MINIMAL.replace("unit_id: 1", "unit_id: 0"))
+    assert "sites[0].meters[0].modbus.unit_id" in issue
+    assert "greater than or equal to 1" in issue
+
+
+def test_a_misspelt_key_gets_the_key_it_probably_meant() -> None:
+    (issue,) = issues_of(MINIMAL.replace("unit: kWh", "unti: kWh\n        unit: kWh"))
+    assert "unknown key 'unti'" in issue
+    assert "did you mean 'unit'?" in issue
+    (issue,) = issues_of(MINIMAL + "daemon: {health_intervall_s: 5}\n")
+    assert "did you mean 'health_interval_s'?" in issue
+    (issue,) = issues_of(MINIMAL + "daemon: {zzz: 5}\n")
+    assert "did you mean" not in issue  # nothing close: no guess
+
+
+def test_tabs_and_bad_indentation_are_explained_in_words() -> None:
+    (tab,) = issues_of(MINIMAL.replace("        unit: kWh", "\tunit: kWh"))
+    assert "a tab character: YAML indents with spaces only" in tab
+    (indent,) = issues_of(MINIMAL.replace("        unit: kWh", "          unit: kWh"))
+    assert "indent" in indent.split("YAML syntax: ")[1]

@@ -182,3 +182,24 @@ def test_degree_hours_follow_a_load_that_responds_hour_by_hour(
     assert hourly_model["cv_rmse"] < 0.9 * daily_model["cv_rmse"]
     assert main([*base, "--degree-hours", "--granularity", "monthly"]) == 2
     assert "--degree-hours work with daily granularity only" in capsys.readouterr().err
+
+
+def test_a_csv_from_a_swedish_spreadsheet_fits_like_the_original(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    consumption, temperature = write_fixture(tmp_path)
+    swedish = []
+    for path in (consumption, temperature):
+        lines = path.read_text().splitlines()
+        converted = [line.replace(",", ";").replace(".", ",") for line in lines]
+        # times keep their points: only the value column takes a decimal comma
+        fixed = [f"{row.split(';')[0].replace(',', '.')};{row.split(';')[1]}" for row in converted]
+        target = tmp_path / f"sv-{path.name}"
+        target.write_text("\ufeff" + "\n".join(fixed) + "\n", encoding="utf-8")
+        swedish.append(target)
+    assert main([*fit(consumption, temperature), "--format", "json"]) == 0
+    original = json.loads(capsys.readouterr().out)
+    assert main([*fit(swedish[0], swedish[1]), "--format", "json"]) == 0
+    converted_fit = json.loads(capsys.readouterr().out)
+    assert converted_fit["model"] == original["model"]
+    assert converted_fit["reporting"] == original["reporting"]

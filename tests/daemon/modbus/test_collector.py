@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 import time
 from pathlib import Path
 
@@ -113,6 +114,10 @@ async def test_health_is_written_and_shown_by_the_health_command(
         *(f"el-sub-{u:02d}" for u in range(1, 11)),
     }
     assert rows["el-failing"].split()[3:5] == ["1", "1"]  # consecutive failures, errors
+    # local time with its zone, and the last error although the meter still counts online
+    assert rows["el-failing"].split()[2] == "online"
+    assert re.search(r"\d\d:\d\d:\d\d CES?T ", rows["el-failing"])
+    assert rows["el-failing"].split("CET ")[-1].split("CEST ")[-1].strip()  # the reason
 
 
 async def test_a_dead_and_a_failing_meter_do_not_delay_the_others(deployment: Deployment) -> None:
