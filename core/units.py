@@ -94,3 +94,11 @@ def check_field_name(field: str, quantity: Quantity) -> str | None:
         return None
     unit, suffix = canonical
     return f"a {quantity.value} field is stored in {unit}: its name must end in {suffix!r}"
+
+
+def unit_of(field: str) -> str:
+    """The unit a stored field's name states (energy_kwh -> kWh), or "" where it states none
+    (power_factor, a helper register)."""
+    matches = [(suffix, unit) for unit, suffix in CANONICAL.values() if field.endswith(suffix)]
+    # the longest suffix wins: "_m3h" before "_m3", "_kvar" before "_a"
+    return max(matches, key=lambda m: len(m[0]))[1] if matches else ""

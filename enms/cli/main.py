@@ -24,6 +24,7 @@ from core.schema import Measurement, Tag
 from core.storage.buckets import local_days
 from core.storage.factory import open_store
 from core.storage.points import LatestPoint
+from core.units import unit_of
 from daemon.logs import configure as configure_logging
 from daemon.modbus.poller import ModbusCollector, PollResult
 from daemon.service import Outcome, serve
@@ -118,9 +119,14 @@ def _value_problems(problems: dict[str, str]) -> str:
 def _collect(args: argparse.Namespace) -> int:
     deployment = open_deployment(args.config)
 
-    async def collect() -> tuple[list[PollResult], WriterStats]:
+    async def collect() -> tuple[list[PollResult], WriterStats | None]:
+        collector = ModbusCollector(deployment)
+        if args.no_store:  # poll and show only: what a technician checks on site
+            try:
+                return await collector.poll_once(lambda points: None), None
+            finally:
+                await collector.close()
         async with open_store(deployment.config.storage) as store:
-            collector = ModbusCollector(deployment)
             writer = Writer(store)
             try:
                 results = await collector.poll_once(writer.submit)
@@ -143,11 +149,25 @@ def _collect(args: argparse.Namespace) -> int:
         for r in results
     ]
     print(text_table(("meter", "gateway/unit", "values", "latency", "status"), rows))
+    for r in results:  # what each answered, decoded, with its unit
+        values = [
+            f"{name} {value:g} {unit_of(name)}".rstrip()
+            for name, value in r.values.items()
+            if value is not None
+        ]
+        if values:
+            print(f"  {r.meter}: " + ", ".join(values))
     failed = sum(1 for r in results if r.error)
     print(
         f"{len(results) - failed} of {len(results)} meters read; "
-        f"{stats.written} points written, {stats.rejected} refused"
+        + (
+            f"{stats.written} points written, {stats.rejected} refused"
+            if stats is not None
+            else "nothing stored (--no-store)"
+        )
     )
+    if stats is None:
+        return 1 if failed else 0
     unwritten = stats.received - stats.written - stats.rejected
     return 1 if failed or unwritten or stats.rejected else 0
 
@@ -278,10 +298,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_config(run)
     run.set_defaults(handler=_run)
 
-    collect = commands.add_parser("collect", help="poll every Modbus meter once and write")
+    collect = commands.add_parser(
+        "collect",
+        help="poll every Modbus meter once, show what each answered, and store it",
+        epilog="example: enms collect --config site.yaml --no-store",
+    )
     add_config(collect)
     collect.add_argument(
-        "--once", action="store_true", required=True, help="poll once and exit (required)"
+        "--once", action="store_true", help="poll once and exit (what collect always does)"
+    )
+    collect.add_argument(
+        "--no-store", action="store_true", help="only poll and show; write nothing to the store"
     )
     collect.set_defaults(handler=_collect)
 

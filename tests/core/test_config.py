@@ -348,3 +348,11 @@ def test_tabs_and_bad_indentation_are_explained_in_words() -> None:
     assert "a tab character: YAML indents with spaces only" in tab
     (indent,) = issues_of(MINIMAL.replace("        unit: kWh", "          unit: kWh"))
     assert "indent" in indent.split("YAML syntax: ")[1]
+
+
+def test_a_field_name_states_its_unit() -> None:
+    from core.units import unit_of  # noqa: PLC0415
+
+    assert [unit_of(f) for f in ("energy_kwh", "flow_m3h", "volume_m3", "power_factor")] == [
+        "kWh", "m3/h", "m3", ""
+    ]  # fmt: skip

@@ -266,3 +266,22 @@ async def test_a_huge_scale_factor_and_an_infinity_lose_one_value_each_not_the_r
     assert readings["el-sunspec"].fields["energy_kwh"] == pytest.approx(54321.123)
     assert "voltage_l1_v" not in readings["el-main"].fields
     assert readings["el-main"].fields["energy_kwh"] == pytest.approx(float32(123456.7))
+
+
+async def test_collect_no_store_shows_each_decoded_value_with_its_unit_and_stores_nothing(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = await latest_readings(deployment)
+    code = await asyncio.to_thread(
+        main, ["collect", "--config", str(deployment.source), "--no-store"]
+    )
+    out = capsys.readouterr().out
+    assert code == 1  # the failing and the dead meter
+    shown = {line.split(":")[0].strip(): line for line in out.splitlines() if line.startswith("  ")}
+    voltage = SDM630_VALUES["voltage_l1_v"]
+    assert voltage is not None
+    assert f"voltage_l1_v {float32(voltage):g} V" in shown["el-main"]
+    assert " kWh" in shown["el-main"]
+    assert "el-dead" not in shown  # it answered nothing
+    assert "nothing stored (--no-store)" in out
+    assert await latest_readings(deployment) == before
