@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config.loader import Checks, FieldPath, load_config, parse_config, read_text
-from core.config.models import EnmsConfig
+from core.config.models import EnmsConfig, Meter
 from core.errors import ConfigError, ConfigIssue
 from core.meters.formats import FormatSet, load_formats
-from core.meters.profiles import ProfileSet, load_profiles
+from core.meters.profiles import MeterProfile, ProfileSet, load_profiles
+from core.schema import main_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +65,27 @@ def catalog_references(profiles: ProfileSet, formats: FormatSet) -> Checks:
                             f"not {meter.medium.value}",
                         )
                     )
+                else:
+                    problem = _unit_problem(meter, profile)
+                    if problem is not None:
+                        problems.append((("sites", i, "meters", j, "unit"), problem))
         return problems
 
     return check
+
+
+def _unit_problem(meter: Meter, profile: MeterProfile) -> str | None:
+    """A meter's ``unit`` is the unit its readings arrive in, for every kind of meter: for a
+    Modbus meter the one its profile gives the meter's main field (after the profile's scale)."""
+    field, _ = main_field(meter)
+    spec = next((r for r in profile.registers if r.field == field), None)
+    if spec is None or spec.unit is None or spec.unit == meter.unit:
+        return None
+    return (
+        f"profile {profile.id!r} reads {field} in {spec.unit}, not {meter.unit}: write "
+        f"unit: {spec.unit} (the unit the meter's readings arrive in; the profile scales the "
+        "register)"
+    )
 
 
 def load_deployment(

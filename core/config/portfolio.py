@@ -200,7 +200,10 @@ class Meter(StrictModel):
         description="counter (cumulative register), interval (consumption per reading) "
         "or instantaneous (power, flow, temperature)",
     )
-    unit: Unit = Field(description="unit of the value as enms stores it")
+    unit: Unit = Field(
+        description="unit the meter's readings arrive in: an MQTT value is converted from it "
+        "to the stored unit; a Modbus meter's is the one its profile gives its main field"
+    )
     seu: Identifier | None = Field(None, description="id of the SEU the meter feeds, if any")
     parent: Identifier | None = Field(
         None,

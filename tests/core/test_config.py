@@ -356,3 +356,17 @@ def test_a_field_name_states_its_unit() -> None:
     assert [unit_of(f) for f in ("energy_kwh", "flow_m3h", "volume_m3", "power_factor")] == [
         "kWh", "m3/h", "m3", ""
     ]  # fmt: skip
+
+
+def test_a_modbus_meters_unit_is_the_one_its_profile_gives(tmp_path: Path) -> None:
+    from core.deployment import load_deployment  # noqa: PLC0415
+
+    path = tmp_path / "site.yaml"
+    path.write_text(MINIMAL.replace("unit: kWh", "unit: Wh"))
+    with pytest.raises(ConfigError) as caught:
+        load_deployment(path)
+    (issue,) = [str(i) for i in caught.value.issues]
+    assert "sites[0].meters[0].unit" in issue
+    assert "profile 'eastron_sdm630' reads energy_kwh in kWh, not Wh: write unit: kWh" in issue
+    path.write_text(MINIMAL)
+    assert load_deployment(path).config.sites[0].meters[0].unit == "kWh"
