@@ -39,12 +39,11 @@ from api.models.review import (
     ReviewSummary,
 )
 from api.state import ApiState
-from core.config.meter_tree import counted_once
 from core.config.models import EnmsConfig
 from core.schema import Measurement, ReadingField, Tag
 from core.storage.buckets import local_days
 from core.storage.points import Bucket
-from energy.consumption import consuming_meters, consumption
+from energy.consumption import consuming_meters, consumption, counted_once_fields
 from energy.enpi_series import enpi_years
 from energy.nonconformities import Status
 from energy.review_decisions import OutputCategory
@@ -90,9 +89,9 @@ async def building_ranking(api: ApiState, period: ReviewPeriod) -> BuildingRanki
     config = api.config
     start, end = local_days(period.first, period.last, config.portfolio.timezone)
     kwh_fields = (ReadingField.ENERGY_KWH, ReadingField.ENERGY_DELTA_KWH)
-    energy_meters = [m for m in consuming_meters(config) if m[2] in kwh_fields]
-    once = {m.id for m in counted_once(config, (meter for _, meter, _ in energy_meters))}
-    meters = [m for m in energy_meters if m[1].id in once]
+    meters = counted_once_fields(
+        config, [m for m in consuming_meters(config) if m[2] in kwh_fields]
+    )
     found = await consumption(
         api.store, config, meters, start, end, bucket=Bucket.MONTH, group_by=("building",)
     )
@@ -228,11 +227,11 @@ def _performance_summary(
 
 async def complete_years(api: ApiState, enpis: Sequence[EnpiPeriod]) -> list[EnpiYearsOf]:
     """Each EnPI's complete calendar years against its current baseline."""
+    versions = {e.figures.id: e.baseline.version for e in enpis if e.baseline is not None}
+    by_enpi = await enpi_years(api.store, api.config, versions)
     found = []
     for enpi in enpis:
-        if enpi.baseline is None:
-            continue
-        years = await enpi_years(api.store, api.config, enpi.figures.id, enpi.baseline.version)
+        years = by_enpi.get(enpi.figures.id)
         if years:
             found.append(
                 EnpiYearsOf(
@@ -262,7 +261,9 @@ async def record_evaluation(api: ApiState, period: ReviewPeriod) -> EvaluationRe
     """Evaluate ``period`` afresh and record its nonconformities in the register."""
     api.cache.forget(("evaluation", period.label))
     evaluation, evaluated_at = await cached_evaluation(api, period)
-    recorded = await record(api.plugins, api.config, api.register, evaluation, today=api.today())
+    recorded = await record(
+        api.plugins, api.config, api.store, api.register, evaluation, today=api.today()
+    )
     return EvaluationRecorded(
         period=period.label,
         evaluated_at=evaluated_at,

@@ -19,6 +19,7 @@ from datetime import datetime
 
 import numpy as np
 
+from core.config.meter_tree import counted_once
 from core.config.models import EnmsConfig, Meter, Site
 from core.config.portfolio import ValueKind
 from core.readings import reading_tags
@@ -53,6 +54,15 @@ def consuming_meters(config: EnmsConfig) -> list[tuple[Site, Meter, str]]:
         if field in _UNIT:
             chosen.append((site, meter, field))
     return chosen
+
+
+def counted_once_fields(
+    config: EnmsConfig, meters: Sequence[tuple[Site, Meter, str]]
+) -> list[tuple[Site, Meter, str]]:
+    """``meters`` (as ``consuming_meters`` gives them) without the sub-meters of meters among
+    them: a sum over them counts each kWh once (``core.config.meter_tree.counted_once``)."""
+    once = {meter.id for meter in counted_once(config, (meter for _, meter, _ in meters))}
+    return [entry for entry in meters if entry[1].id in once]
 
 
 async def consumption(

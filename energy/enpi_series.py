@@ -85,23 +85,26 @@ async def daily_series_many(
 
 
 async def enpi_years(
-    store: Store, config: EnmsConfig, enpi: str, version: int
-) -> dict[int, dict[str, float]]:
-    """The complete calendar years of an EnPI against one baseline version (the
+    store: Store, config: EnmsConfig, versions: Mapping[str, int]
+) -> dict[str, dict[int, dict[str, float]]]:
+    """The complete calendar years of several EnPIs, each against its baseline version (the
     ``enpi_year`` measurement): actual use, its heating part, degree days, kWh/m² and the
-    normal-year corrected figures where the EnPI has a normal year."""
+    normal-year corrected figures where the EnPI has a normal year. One query per field."""
     zone = ZoneInfo(config.portfolio.timezone)
     start, end = local_days(date(2000, 1, 1), date(2099, 12, 31), zone)
-    years: dict[int, dict[str, float]] = {}
-    tags: dict[str, str | list[str]] = {Tag.ENPI: enpi, Tag.BASELINE_VERSION: str(version)}
+    found: dict[str, dict[int, dict[str, float]]] = {enpi: {} for enpi in versions}
+    if not versions:
+        return found
     for field in EnpiYearField:
-        for series in await store.raw(
-            SeriesSelector(Measurement.ENPI_YEAR, field, tags), start, end
-        ):
+        selector = SeriesSelector(Measurement.ENPI_YEAR, field, {Tag.ENPI: sorted(versions)})
+        for series in await store.raw(selector, start, end):
+            enpi = series.tags.get(Tag.ENPI, "")
+            if enpi not in versions or series.tags.get(Tag.BASELINE_VERSION) != str(versions[enpi]):
+                continue
             for time_ns, value in zip(
                 series.times_ns.tolist(), series.values.tolist(), strict=True
             ):
                 # a year's point stands at local midnight of its 1 January
                 year = datetime.fromtimestamp(time_ns / 1e9, zone).year
-                years.setdefault(year, {})[field.value] = float(value)
-    return dict(sorted(years.items()))
+                found[enpi].setdefault(year, {})[field.value] = float(value)
+    return {enpi: dict(sorted(years.items())) for enpi, years in found.items()}

@@ -137,16 +137,23 @@ async def evaluate_and_record(
     """Evaluate ``period``, store its findings (the measurement Grafana shows), record its
     nonconformities and send the notices."""
     evaluation = await evaluate_portfolio(plugins, config, store, period, register)
-    buildings = {meter.id: meter.building for _, meter in config.meters()}
-    await store.write(finding_points(evaluation.findings, time.time_ns(), buildings))
-    return evaluation, await record(plugins, config, register, evaluation, today=today)
+    return evaluation, await record(plugins, config, store, register, evaluation, today=today)
 
 
 async def record(
-    plugins: Plugins, config: EnmsConfig, register: Register, evaluation: Evaluation, *, today: date
+    plugins: Plugins,
+    config: EnmsConfig,
+    store: Store,
+    register: Register,
+    evaluation: Evaluation,
+    *,
+    today: date,
 ) -> Recorded:
-    """Record an evaluation's nonconformities, log the evaluation for verification, and
-    notify what opened and what is now overdue."""
+    """Record an evaluation made already: store its findings for Grafana, record its
+    nonconformities, log the evaluation for verification, and notify what opened and what is
+    now overdue."""
+    buildings = {meter.id: meter.building for _, meter in config.meters()}
+    await store.write(finding_points(evaluation.findings, time.time_ns(), buildings))
     recorded = record_nonconformities(register, evaluation.findings, config, today)
     register.record_evaluation(evaluation.period.label)
     notices = [Notice(NoticeKind.OPENED, n) for n in recorded.opened]

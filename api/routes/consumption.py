@@ -15,11 +15,10 @@ from api.dependencies import Api, Period
 from api.errors import not_found
 from api.evidence import Evidence
 from api.tables import Table
-from core.config.meter_tree import counted_once
 from core.schema import Measurement
 from core.storage.buckets import local_days
 from core.storage.points import Bucket
-from energy.consumption import consuming_meters, consumption
+from energy.consumption import consuming_meters, consumption, counted_once_fields
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["consumption"])
 #: buckets one answer may hold at most (a year of hours is 8,784)
@@ -91,8 +90,7 @@ async def get_consumption(
     if medium is not None:
         meters = [m for m in meters if m[1].medium.value == medium]
     if group is not Group.METER:  # a sum over meters counts a sub-meter's energy once
-        once = {m.id for m in counted_once(config, (meter for _, meter, _ in meters))}
-        meters = [m for m in meters if m[1].id in once]
+        meters = counted_once_fields(config, meters)
     hours = period.days * 24
     per_bucket = {Bucket.HOUR: 1, Bucket.DAY: 24, Bucket.WEEK: 168, Bucket.MONTH: 672}[bucket]
     if hours / per_bucket > MAX_BUCKETS:

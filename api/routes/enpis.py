@@ -218,7 +218,7 @@ async def years(enpi_id: str, api: Api) -> EnpiYears:
     definition = _enpi(api, enpi_id)
     current = api.register.current(definition.id)
     found = (
-        await enpi_years(api.store, api.config, definition.id, current.version)
+        (await enpi_years(api.store, api.config, {definition.id: current.version}))[definition.id]
         if current is not None
         else {}
     )

@@ -3,6 +3,10 @@ reading the review never changes them."""
 
 from __future__ import annotations
 
+import asyncio
+
+from core.config.loader import load_config
+from core.storage.factory import open_store
 from tests.api.conftest import READ_KEY, WRITE_KEY, Served, read
 
 
@@ -123,3 +127,14 @@ def test_unknown_and_impossible_numbers_are_4xx(served: Served) -> None:
     assert huge.status_code == 422
     # the register is still usable
     assert read(served.client, f"/api/v1/nonconformities/{ident}").status_code == 200
+
+
+def test_a_recorded_evaluation_stores_its_findings_for_grafana(served: Served) -> None:
+    open_one(served)  # POST /evaluations for 2025-03
+
+    async def stored() -> set[tuple[str, str]]:
+        async with open_store(load_config(served.config).storage) as store:
+            points = await store.latest("findings", 0)
+        return {(p.tags["period"], p.tags["finding"]) for p in points}
+
+    assert ("2025-03", "enpi-deviation.bok-fjv") in asyncio.run(stored())
