@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from core.config.meter_tree import ancestors
+from core.config.meter_tree import ancestor_map
 from core.config.models import EnmsConfig, EnpiDefinition
 from energy.enpi_run import boundary_meters
 
@@ -59,7 +59,7 @@ class Additivity:
 def additive_enpis(config: EnmsConfig, enpis: Sequence[EnpiDefinition]) -> Additivity:
     """The EnPIs of ``enpis`` a total may add (``ADDITIVE_RULE``), in their order."""
     meters = {enpi.id: [m.id for m in boundary_meters(config, enpi)] for enpi in enpis}
-    above = {meter.id: list(ancestors(config, meter)) for _, meter in config.meters()}
+    above = ancestor_map(config)  # meter -> the meters above it
     counted: list[str] = []
     counting: dict[str, str] = {}  # a counted meter -> the EnPI counting it
     inside: dict[str, str] = {}  # a main meter of a counted meter -> that EnPI

@@ -9,16 +9,14 @@ a set (an SEU's boundary, say) is counted: its ancestor is not summed there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from core.config.models import EnmsConfig, Meter
 
 
-def ancestors(config: EnmsConfig, meter: Meter) -> Iterator[str]:
-    """The ids of the meters above ``meter``: its parent, that one's parent, and so on.
-
-    The configuration check refuses loops; a loop met anyway ends the walk."""
-    by_id = {m.id: m for _, m in config.meters()}
+def _up(by_id: Mapping[str, Meter], meter: Meter) -> Iterator[str]:
+    """The ids above ``meter``; the configuration check refuses loops, a loop met anyway
+    ends the walk."""
     seen = {meter.id}
     parent = meter.parent
     while parent is not None and parent not in seen:
@@ -28,21 +26,36 @@ def ancestors(config: EnmsConfig, meter: Meter) -> Iterator[str]:
         parent = above.parent if above is not None else None
 
 
+def ancestor_map(config: EnmsConfig) -> dict[str, list[str]]:
+    """Every meter's id -> the ids above it (its parent, that one's parent ...), built once
+    for a portfolio of any size."""
+    by_id = {m.id: m for _, m in config.meters()}
+    return {meter.id: list(_up(by_id, meter)) for meter in by_id.values()}
+
+
+def ancestors(config: EnmsConfig, meter: Meter) -> Iterator[str]:
+    """The ids of the meters above ``meter``: its parent, that one's parent, and so on."""
+    yield from _up({m.id: m for _, m in config.meters()}, meter)
+
+
 def counted_once(config: EnmsConfig, meters: Iterable[Meter]) -> list[Meter]:
     """``meters`` without those whose ancestor is among them, in their order."""
     chosen = list(meters)
+    if not any(m.parent for m in chosen):  # no sub-meter: nothing to leave out
+        return chosen
+    above = ancestor_map(config)
     ids = {meter.id for meter in chosen}
-    return [m for m in chosen if not any(a in ids for a in ancestors(config, m))]
+    return [m for m in chosen if not any(a in ids for a in above.get(m.id, ()))]
 
 
 def nested_pairs(config: EnmsConfig, meter_ids: Sequence[str]) -> list[tuple[str, str]]:
     """(meter, its ancestor) for every meter of ``meter_ids`` whose ancestor is listed too."""
-    by_id = {m.id: m for _, m in config.meters()}
+    above = ancestor_map(config)
     listed = set(meter_ids)
     return [
-        (meter_id, above)
+        (meter_id, up)
         for meter_id in meter_ids
-        if meter_id in by_id
-        for above in ancestors(config, by_id[meter_id])
-        if above in listed
+        if meter_id in above
+        for up in above[meter_id]
+        if up in listed
     ]

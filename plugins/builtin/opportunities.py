@@ -22,11 +22,10 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.config.meter_tree import counted_once
-from core.config.models import Building, Medium, Meter, ValueKind
+from core.config.models import Building, Medium, Meter, Site, ValueKind
 from core.schema import Measurement, ReadingField, Tag
 from core.storage.points import Bucket
-from energy.consumption import consumption
+from energy.consumption import consuming_meters, consumption, counted_once_fields
 from plugins.builtin.indoor_climate import IndoorSettings, occupancy_for, occupied
 from plugins.context import EvaluationContext
 from plugins.findings import (
@@ -61,17 +60,20 @@ class OpportunitySettings(BaseModel):
     )
 
 
-def _energy_meters(context: EvaluationContext, building: Building, medium: Medium) -> list[Meter]:
-    return counted_once(
+def _energy_meters(
+    context: EvaluationContext, building: Building, medium: Medium
+) -> list[tuple[Site, Meter, str]]:
+    """The building's kWh counters of ``medium``, sub-meters of one of them left out."""
+    return counted_once_fields(
         context.config,
-        (
-            meter
-            for _, meter in context.meters()
+        [
+            (site, meter, field)
+            for site, meter, field in consuming_meters(context.config)
             if meter.building == building.id
             and meter.medium is medium
             and meter.kind is ValueKind.COUNTER
-            and context.main_field(meter) == ReadingField.ENERGY_KWH
-        ),
+            and field == ReadingField.ENERGY_KWH
+        ],
     )
 
 
@@ -83,11 +85,8 @@ async def outside_hours(
     start, end = context.window()
     if not meters or end <= start:
         return None, 0.0
-    fields = [
-        (site, m, ReadingField.ENERGY_KWH.value) for site, m in context.meters() if m in meters
-    ]
     found = await consumption(
-        context.store, context.config, fields, start, end, bucket=Bucket.HOUR, group_by=()
+        context.store, context.config, meters, start, end, bucket=Bucket.HOUR, group_by=()
     )
     kwh = [one for one in found if one.unit == "kWh"]
     if not kwh:
@@ -128,8 +127,8 @@ async def outside_hours(
             "limit": limit,
         },
         measurement=Measurement.READINGS,
-        query=f"hourly consumption of {', '.join(m.id for m in meters)}, closed hours against "
-        "opening hours",
+        query=f"hourly consumption of {', '.join(m.id for _, m, _ in meters)}, closed hours "
+        "against opening hours",
     )
     return finding, total
 
