@@ -103,7 +103,8 @@ def enms_notify(context: NotifyContext) -> Awaitable[None] | None:
     Called once per notice and enabled plugin, after a recorded evaluation (the daemon's
     schedule, ``enms evaluate --store``, ``POST /api/v1/evaluations``), with the configuration,
     the plugin's settings and the ``Notice`` (``notice.to_dict()`` is its JSON form). Deliver
-    it (mail, ticket, chat) and return nothing, or a coroutine. A plugin that raises is logged
-    and the others are still called; the register keeps the nonconformity either way.
+    it (mail, ticket, chat) and return nothing, or a coroutine. A plugin that raises or runs
+    past ``plugins.timeout_s`` is logged and the others are still called; the register keeps
+    the nonconformity either way.
     """
     raise NotImplementedError  # a specification: the registered plugins implement it

@@ -13,7 +13,7 @@ to ``enms_notify``.
 
 from __future__ import annotations
 
-import inspect
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -28,7 +28,7 @@ from plugins.context import ReviewPeriod
 from plugins.findings import Finding, Kind, Severity
 from plugins.manager import Plugins
 from plugins.notices import Notice, NoticeKind, NotifyContext
-from plugins.runner import Evaluation, evaluate_portfolio
+from plugins.runner import Evaluation, call_hook, evaluate_portfolio
 from plugins.stored_findings import finding_points
 
 log = logging.getLogger(__name__)
@@ -108,20 +108,22 @@ def overdue(register: Register, today: date) -> list[Nonconformity]:
 
 
 async def notify(plugins: Plugins, config: EnmsConfig, notices: Sequence[Notice]) -> int:
-    """Hand each notice to every enabled ``enms_notify``; the number of failed deliveries."""
+    """Hand each notice to every enabled ``enms_notify``, each under ``plugins.timeout_s``;
+    the number of failed deliveries (a hung or raising notifier is one, the rest go on)."""
     failed = 0
     for notice in notices:
         for name, function in plugins.implementations(
             "enms_notify", disabled=config.plugins.disabled
         ):
             context = NotifyContext(name, config, notice, config.plugins.settings.get(name, {}))
-            try:
-                result = function(context)
-                if inspect.isawaitable(result):
-                    await result
+            try:  # each notifier under plugins.timeout_s, as evaluations are
+                await asyncio.wait_for(call_hook(function, context), config.plugins.timeout_s)
             except Exception as exc:  # one notifier's failure must not stop the others
                 failed += 1
-                log.error("plugin %s: notice %s not delivered: %s", name, notice.kind, exc)
+                log.error(
+                    "plugin %s: notice %s not delivered: %s",
+                    name, notice.kind, str(exc) or type(exc).__name__,
+                )  # fmt: skip
     return failed
 
 

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Protocol
 
 from core.config.models import EnmsConfig
 from core.config.plugins import PluginSettings
@@ -97,7 +97,14 @@ def failure(plugin: str, period: ReviewPeriod, title: str, error: str) -> Findin
     )
 
 
-async def _in_thread(function: Callable[..., Any], context: EvaluationContext) -> Any:
+class HookContext(Protocol):
+    """What every hook's context has: the plugin it is for."""
+
+    @property
+    def plugin(self) -> str: ...
+
+
+async def _in_thread(function: Callable[..., Any], context: HookContext) -> Any:
     """Run a blocking hook in a daemon thread, so one that never returns cannot hold the exit."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[Any] = loop.create_future()
@@ -122,7 +129,9 @@ async def _in_thread(function: Callable[..., Any], context: EvaluationContext) -
     return await future
 
 
-async def _call(function: Callable[..., Any], context: EvaluationContext) -> Any:
+async def call_hook(function: Callable[..., Any], context: HookContext) -> Any:
+    """Call one plugin's hook with its context: a coroutine awaited, a blocking function in a
+    daemon thread, so the caller's ``asyncio.wait_for`` bounds either."""
     if inspect.iscoroutinefunction(function):
         return await function(context=context)
     result = await _in_thread(function, context)
@@ -161,7 +170,7 @@ async def evaluate(
         began = time.perf_counter()
         try:
             context = make_context(name)
-            result = await asyncio.wait_for(_call(impl.function, context), settings.timeout_s)
+            result = await asyncio.wait_for(call_hook(impl.function, context), settings.timeout_s)
             found = _checked(name, result)
         except TimeoutError:
             error = f"took longer than plugins.timeout_s = {settings.timeout_s:g} s"
@@ -231,7 +240,9 @@ async def report_sections(
         "enms_report_sections", disabled=settings.disabled
     ):
         try:
-            result = await asyncio.wait_for(_call(function, context_of(name)), settings.timeout_s)
+            result = await asyncio.wait_for(
+                call_hook(function, context_of(name)), settings.timeout_s
+            )
             if not isinstance(result, list | tuple) or not all(
                 isinstance(s, ReportSection) for s in result
             ):

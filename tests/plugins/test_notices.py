@@ -4,6 +4,7 @@ overdue -- through the built-in webhook (to a real HTTP server on 127.0.0.1) and
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -71,13 +72,27 @@ class Failing:
         raise RuntimeError("the mail server is down")
 
 
+class Hanging:
+    """A notifier whose server never answers the first notice: bounded by plugins.timeout_s,
+    and the notices after it still delivered."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @hookimpl
+    async def enms_notify(self, context: NotifyContext) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            await asyncio.Event().wait()
+
+
 async def test_opened_and_overdue_nonconformities_are_announced_once(
     tmp_path: Path, webhook: tuple[str, list[dict[str, Any]]]
 ) -> None:
     url, received = webhook
     extra = (
         f"nonconformities: {{webhook: '{url}', due_days: 5, default_owner: energisamordnare,"
-        " owners: {bok-fjv: driftchef}}\n"
+        " owners: {bok-fjv: driftchef}}\nplugins: {timeout_s: 5}\n"
     )
     path = await deploy(None, "{backend: embedded, embedded: {path: data.sqlite}}", tmp_path,
                         extra=extra)  # fmt: skip
@@ -85,6 +100,8 @@ async def test_opened_and_overdue_nonconformities_are_announced_once(
     plugins = load_plugins(installed=False)
     collecting = Collecting()
     plugins.manager.register(Failing(), name="failing")
+    hanging = Hanging()
+    plugins.manager.register(hanging, name="hanging")
     plugins.manager.register(collecting, name="collecting")
     store = EmbeddedStore(tmp_path / "data.sqlite")
     register = Register(tmp_path / "register.sqlite")
@@ -99,7 +116,9 @@ async def test_opened_and_overdue_nonconformities_are_announced_once(
                  if r["nonconformity"]["finding"] == "enpi-deviation.bok-fjv"]  # fmt: skip
         assert len(valve) == 1
         assert (valve[0]["owner"], valve[0]["due"]) == ("driftchef", "2026-01-06")
-        assert len(collecting.notices) == len(received)  # the failing plugin did not stop it
+        # the failing and the hanging notifier did not stop the others
+        assert len(collecting.notices) == len(received)
+        assert hanging.calls == len(received)  # the hung first call given up after timeout_s
         count = len(received)
         await evaluate(date(2026, 1, 3))  # still open, not yet due: nothing new
         assert len(received) == count
