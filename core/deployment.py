@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.config.loader import Checks, FieldPath, load_config, parse_config, read_text
+import yaml
+
+from core.config.loader import Checks, FieldPath, load_config, read_text
 from core.config.models import EnmsConfig, Meter
 from core.errors import ConfigError, ConfigIssue
 from core.meters.formats import FormatSet, load_formats
@@ -26,6 +28,30 @@ class Deployment:
     profiles: ProfileSet
     formats: FormatSet
     source: Path
+
+
+def _catalog_dirs(file: Path, environ: Mapping[str, str] | None) -> tuple[list[Path], list[Path]]:
+    """The meter-profile and payload-format folders the file names (``modbus.profile_dirs``,
+    ``mqtt.format_dirs``): from the validated file, or -- where it has mistakes -- as written,
+    so the meters' profiles are still checked in the same run."""
+    try:
+        config = load_config(file, environ=environ)
+    except ConfigError:
+        return _declared(file, "modbus", "profile_dirs"), _declared(file, "mqtt", "format_dirs")
+    return list(config.modbus.profile_dirs), list(config.mqtt.format_dirs if config.mqtt else [])
+
+
+def _declared(file: Path, section: str, key: str) -> list[Path]:
+    try:
+        data = yaml.safe_load(read_text(file))
+    except (ConfigError, yaml.YAMLError):
+        return []
+    named = data.get(section) if isinstance(data, dict) else None
+    folders = named.get(key) if isinstance(named, dict) else None
+    base = file.resolve().parent
+    if not isinstance(folders, list):
+        return []
+    return [base / f for f in folders if isinstance(f, str) and "${" not in f]
 
 
 def catalog_references(profiles: ProfileSet, formats: FormatSet) -> Checks:
@@ -98,27 +124,28 @@ def load_deployment(
     (those of installed plugins) and the configuration's own; ``ConfigError`` lists every
     problem."""
     file = Path(path)
-    config = load_config(file, environ=environ)  # structure first: it names the profile dirs
+    own_profiles, own_formats = _catalog_dirs(file, environ)
     issues: list[ConfigIssue] = []
     try:
-        profiles = load_profiles([*profile_dirs, *config.modbus.profile_dirs])
+        profiles = load_profiles([*profile_dirs, *own_profiles])
     except ConfigError as exc:
         issues += exc.issues
         profiles = ProfileSet()
     try:
-        formats = load_formats(config.mqtt.format_dirs if config.mqtt else [])
+        formats = load_formats(own_formats)
     except ConfigError as exc:
         issues += exc.issues
         formats = FormatSet()
+    # one pass over the file: its structure, its references and the catalogs' together
+    config: EnmsConfig | None = None
     try:
-        parse_config(
-            read_text(file),
-            file=str(file),
+        config = load_config(
+            file,
             environ=environ,
             extra_checks=catalog_references(profiles, formats) if not issues else None,
         )
     except ConfigError as exc:
         issues += exc.issues
-    if issues:
+    if issues or config is None:
         raise ConfigError(issues)
     return Deployment(config=config, profiles=profiles, formats=formats, source=file)

@@ -8,6 +8,7 @@ environment; values that came from the environment are never echoed back in mess
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import re
@@ -46,7 +47,26 @@ class _Document:
 
     def issue(self, path: FieldPath, message: str) -> None:
         line, column = self.locate(path)
-        self.issues.append(ConfigIssue(self.file, line, column, format_path(path), message))
+        issue = ConfigIssue(self.file, line, column, self.describe(path), message)
+        if issue not in self.issues:
+            self.issues.append(issue)
+
+    def describe(self, path: FieldPath) -> str:
+        """The field's path, led by the item it is in, named by its id where it has one:
+        ``meter 'ekb-el-ftx' (sites[1].meters[2].modbus.unit_id)``."""
+        where = format_path(path)
+        for depth in range(len(path), 0, -1):
+            what = _ITEMS.get(tuple(p for p in path[:depth] if isinstance(p, str))[-2:])
+            if isinstance(path[depth - 1], int) and what is not None:
+                item = self.data
+                for part in path[:depth]:
+                    try:
+                        item = item[part]
+                    except (KeyError, IndexError, TypeError):
+                        return where
+                ident = item.get("id") if isinstance(item, dict) else None
+                return f"{what} {ident!r} ({where})" if isinstance(ident, str) else where
+        return where
 
     def locate(self, path: FieldPath) -> tuple[int | None, int | None]:
         """The most precise position known for ``path``: the key, the value or an ancestor."""
@@ -56,6 +76,21 @@ class _Document:
             if mark is not None:
                 return mark
         return None, None
+
+
+#: lists whose items have an id, by the last keys of their path -> what an item is called
+_ITEMS = {
+    ("sites",): "site",
+    ("sites", "meters"): "meter",
+    ("sites", "buildings"): "building",
+    ("gateways",): "gateway",
+    ("modbus", "gateways"): "gateway",
+    ("seus",): "SEU",
+    ("portfolio", "seus"): "SEU",
+    ("enpis",): "EnPI",
+    ("targets",): "target",
+    ("targets", "action_plans"): "action plan",
+}
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -185,6 +220,115 @@ def _pydantic_issues(error: ValidationError, doc: _Document) -> None:
         doc.issue(path, message)
 
 
+#: passes of removing what is invalid before the rest is checked as a whole
+_PRUNE_PASSES = 6
+
+
+def _valid_part(
+    model: type[M], data: Any, error: ValidationError
+) -> tuple[M, Callable[[FieldPath], FieldPath], set[str]] | None:
+    """The configuration without its invalid parts, to check the references of the rest in
+    the same run; a map from its paths to the file's; the ids of the items left out.
+
+    A misspelt key is left out, and so is a wrong value outside any list (its default
+    applies); an item of a list with a wrong or missing value is left out whole, and a
+    reference to its id cannot be judged. None when what is left is still not valid (a
+    required section itself is wrong).
+    """
+    kept: Any = copy.deepcopy(data)
+    dropped: set[FieldPath] = set()  # list items left out, by their path in the file
+    tried: set[FieldPath] = set()
+    for _ in range(_PRUNE_PASSES):
+        for detail in error.errors(include_url=False):
+            path = _in_file(tuple(detail["loc"]), dropped)
+            item = next((path[:i] for i in range(len(path), 0, -1)
+                         if isinstance(path[i - 1], int)), None)  # fmt: skip
+            misspelt = detail["type"] == "extra_forbidden"
+            if (misspelt or item is None) and path not in tried and _remove(kept, path):
+                tried.add(path)  # a misspelt key, or a section's optional value: its default
+            elif item is not None:
+                dropped.add(item)  # an item with a wrong value: its values are unknown
+            else:
+                return None
+        try:
+            valid = model.model_validate(_without(kept, dropped, ()))
+        except ValidationError as again:
+            error = again
+            continue
+        idents = {_item_id(data, path) for path in dropped}
+        return valid, lambda path: _in_file(path, dropped), {str(i) for i in idents if i}
+    return None
+
+
+def _item_id(data: Any, path: FieldPath) -> object:
+    item = data
+    for part in path:
+        try:
+            item = item[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if not isinstance(item, dict):
+        return None
+    return item.get("id", item.get("field"))  # meters, buildings ... by id; registers by field
+
+
+#: a field path quoted in a message, e.g. "sites[0].meters[1].id"
+_PATH_TEXT = re.compile(r"\b[a-z_]+(?:\[\d+\])(?:\.[a-z_]+(?:\[\d+\])?)*")
+
+
+def _quoted(match: re.Match[str], original: Callable[[FieldPath], FieldPath]) -> str:
+    """A path quoted in a message about the pruned data, as the file's path."""
+    parts: list[str | int] = []
+    for name, index in re.findall(r"([a-z_]+)|\[(\d+)\]", match.group(0)):
+        parts.append(int(index) if index else name)
+    return format_path(original(tuple(parts)))
+
+
+def _in_file(path: FieldPath, dropped: set[FieldPath]) -> FieldPath:
+    """A path in the pruned data -> the same field's path in the file (list items removed
+    before it shift its index)."""
+    result: list[str | int] = []
+    for part in path:
+        if not isinstance(part, int):
+            result.append(part)
+            continue
+        parent = tuple(result)
+        index, position = -1, -1
+        while position < part:
+            index += 1
+            if (*parent, index) not in dropped:
+                position += 1
+        result.append(index)
+    return tuple(result)
+
+
+def _remove(data: Any, path: FieldPath) -> bool:
+    """Remove the key at ``path`` from its mapping; False where it is not a mapping's key."""
+    *parents, last = path or ("",)
+    node = data
+    for part in parents:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if isinstance(node, dict) and isinstance(last, str) and last in node:
+        del node[last]
+        return True
+    return False
+
+
+def _without(data: Any, dropped: set[FieldPath], path: FieldPath) -> Any:
+    if isinstance(data, dict):
+        return {key: _without(value, dropped, (*path, key)) for key, value in data.items()}
+    if isinstance(data, list):
+        return [
+            _without(value, dropped, (*path, i))
+            for i, value in enumerate(data)
+            if (*path, i) not in dropped
+        ]
+    return data
+
+
 def _may_echo(path: FieldPath, doc: _Document) -> bool:
     """Values from the environment and secret fields are never printed."""
     if path in doc.from_env:
@@ -236,6 +380,14 @@ def parse_model(
         result = model.model_validate(doc.data)
     except ValidationError as exc:
         _pydantic_issues(exc, doc)
+        if checks is not None:  # the references of what is valid, in the same run
+            pruned = _valid_part(model, doc.data, exc)
+            if pruned is not None:
+                partial, original, unjudged = pruned
+                for path, message in checks(partial):
+                    if not any(f"'{ident}'" in message for ident in unjudged):
+                        text = _PATH_TEXT.sub(lambda m: _quoted(m, original), message)
+                        doc.issue(original(path), text)
     if result is not None and checks is not None:
         for path, message in checks(result):
             doc.issue(path, message)

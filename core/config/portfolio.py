@@ -134,6 +134,16 @@ class ModbusSource(StrictModel):
     )
     poll_interval_s: float = Field(60.0, ge=1, le=86_400, description="seconds between polls")
 
+    @field_validator("unit_id", mode="before")
+    @classmethod
+    def _not_broadcast(cls, value: Any) -> Any:
+        if value == 0 and not isinstance(value, bool):
+            raise ValueError(
+                "unit_id 0 is the Modbus broadcast address, which no meter answers: give the "
+                "meter's own unit id (1-247 on a serial bus, often 255 for a meter on TCP)"
+            )
+        return value
+
 
 class PluginSource(StrictModel):
     """The meter is read by a plugin's collector (a protocol enms does not ship: M-Bus,

@@ -6,6 +6,7 @@ each with the path of the field to fix.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from core.config.meter_tree import nested_pairs
@@ -13,6 +14,11 @@ from core.config.models import EnmsConfig, Meter, ValueKind
 from core.topics import TopicPattern
 
 Path = tuple[str | int, ...]
+
+
+def _repeated(keys: Iterable[str]) -> set[str]:
+    """The keys given more than once."""
+    return {key for key, count in Counter(keys).items() if count > 1}
 
 
 def _duplicates(items: Iterable[tuple[Path, str]], what: str) -> Iterator[tuple[Path, str]]:
@@ -148,9 +154,11 @@ def _parent_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
     consumption = (ValueKind.COUNTER, ValueKind.INTERVAL)
     for i, site in enumerate(config.sites):
         meters = {meter.id: meter for meter in site.meters}
+        twice = _repeated(meter.id for _, meter in config.meters())
         for j, meter in enumerate(site.meters):
-            if meter.parent is None:
-                continue
+            if meter.parent is None or meter.parent in twice:
+                continue  # which of the same-named meters is meant is unknown: the duplicate
+                # id is the problem, reported where it is defined
             here: Path = ("sites", i, "meters", j, "parent")
             parent = meters.get(meter.parent)
             if parent is None:
@@ -185,6 +193,7 @@ def _enpi_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
     problems: list[tuple[Path, str]] = list(
         _duplicates(((("enpis", i, "id"), e.id) for i, e in enumerate(config.enpis)), "EnPI id")
     )
+    twice = _repeated(meter.id for _, meter in config.meters())
     for i, enpi in enumerate(config.enpis):
         here: Path = ("enpis", i)
         if enpi.building and enpi.building not in buildings:
@@ -204,6 +213,8 @@ def _enpi_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
                 )
             )
         thermometer = meters.get(enpi.temperature_meter)
+        if enpi.temperature_meter in twice:
+            continue  # which meter is meant is unknown: the duplicate id is reported
         if thermometer is None:
             problems.append(
                 ((*here, "temperature_meter"), f"unknown meter {enpi.temperature_meter!r}")

@@ -100,13 +100,14 @@ def test_several_mistakes_are_all_reported_with_file_line_and_field_path() -> No
     assert issues == [
         "site.yaml:4:3: portfolio.timezone: unknown time zone 'Europe/Stokholm'; "
         "use an IANA name such as 'Europe/Stockholm'",
-        "site.yaml:9:37: sites[0].buildings[0].category: Input should be 'school', 'preschool', "
-        "'elderly_care', 'office', 'sports_hall', 'swimming_pool', 'residential', 'healthcare', "
-        "'culture', 'depot' or 'other' (got 'skola')",
-        "site.yaml:16:9: sites[1].buildings[0].atemp_m2: Input should be greater than 0 (got -20)",
-        "site.yaml:30:11: sites[1].meters[3].modbus.unit_id: "
+        "site.yaml:9:37: building 'skolan-a' (sites[0].buildings[0].category): Input should be "
+        "'school', 'preschool', 'elderly_care', 'office', 'sports_hall', 'swimming_pool', "
+        "'residential', 'healthcare', 'culture', 'depot' or 'other' (got 'skola')",
+        "site.yaml:16:9: building 'forskolan' (sites[1].buildings[0].atemp_m2): Input should be "
+        "greater than 0 (got -20)",
+        "site.yaml:30:11: meter 'el4' (sites[1].meters[3].modbus.unit_id): "
         "Input should be less than or equal to 255 (got 300)",
-        "site.yaml:32:11: sites[1].meters[3].modbus.poll_intervall_s: "
+        "site.yaml:32:11: meter 'el4' (sites[1].meters[3].modbus.poll_intervall_s): "
         "unknown key 'poll_intervall_s' (misspelt, or not allowed here); "
         "did you mean 'poll_interval_s'?",
     ]
@@ -121,14 +122,19 @@ def test_config_check_command_lists_every_error_and_exits_non_zero(
     )
     assert main(["config", "check", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert f"{bad}:11:55: sites[0].buildings[0].atemp_m2: Input should be a valid number" in err
-    assert f"{bad}:17:31: sites[0].meters[0].modbus.unit_id: Input should be greater" in err
+    assert (
+        f"{bad}:11:55: building 'skolan-a' (sites[0].buildings[0].atemp_m2): Input should be a "
+        "valid number" in err
+    )
+    assert f"{bad}:17:31: meter 'el' (sites[0].meters[0].modbus.unit_id): Input should be" in err
     assert "2 errors" in err
 
 
 def test_missing_required_keys_point_at_the_enclosing_entry() -> None:
     issues = issues_of(MINIMAL.replace("        medium: electricity\n", ""))
-    assert issues == ["site.yaml:13:9: sites[0].meters[0].medium: required key 'medium' is missing"]
+    assert issues == [
+        "site.yaml:13:9: meter 'el' (sites[0].meters[0].medium): required key 'medium' is missing"
+    ]
 
 
 def test_cross_references_are_checked_and_all_reported() -> None:
@@ -147,14 +153,14 @@ def test_cross_references_are_checked_and_all_reported() -> None:
         "  ",
     )
     messages = "\n".join(issues_of(text))
-    assert "sites[1].id: duplicate site id 'skolan' (first used at sites[0].id)" in messages
-    assert "sites[1].meters[0].id: duplicate meter id 'el'" in messages
-    assert "sites[1].meters[0].building: unknown building 'skolan-a'" in messages
-    assert "sites[1].meters[0].seu: unknown SEU 'vent'" in messages
-    assert "sites[1].meters[0].modbus.gateway: unknown gateway 'gw2'" in messages
+    assert "(sites[1].id): duplicate site id 'skolan' (first used at sites[0].id)" in messages
+    assert "meter 'el' (sites[1].meters[0].id): duplicate meter id 'el'" in messages
+    assert "(sites[1].meters[0].building): unknown building 'skolan-a'" in messages
+    assert "(sites[1].meters[0].seu): unknown SEU 'vent'" in messages
+    assert "(sites[1].meters[0].modbus.gateway): unknown gateway 'gw2'" in messages
     assert (
-        "sites[1].meters[1].mqtt: an MQTT meter needs the top-level 'mqtt' broker section"
-        in messages
+        "meter 'fjv' (sites[1].meters[1].mqtt): an MQTT meter needs the top-level 'mqtt' broker "
+        "section" in messages
     )
 
 
@@ -186,10 +192,13 @@ def test_sub_meters_name_a_main_meter_of_the_same_site_and_medium_without_loops(
     )
     issues = [issue.split(": ", 1)[1] for issue in issues_of(text)]
     assert issues == [
-        "sites[1].meters[2].parent: unknown meter 'el' in site 'hallen'",
-        "sites[1].meters[3].parent: meter 'el-main' measures electricity, not district_heating",
-        "sites[1].meters[4].parent: meter 'el-a' is its own main meter, through its parents",
-        "sites[1].meters[5].parent: meter 'el-b' is its own main meter, through its parents",
+        "meter 'el-x' (sites[1].meters[2].parent): unknown meter 'el' in site 'hallen'",
+        "meter 'fjv' (sites[1].meters[3].parent): meter 'el-main' measures electricity, not "
+        "district_heating",
+        "meter 'el-a' (sites[1].meters[4].parent): meter 'el-a' is its own main meter, through "
+        "its parents",
+        "meter 'el-b' (sites[1].meters[5].parent): meter 'el-b' is its own main meter, through "
+        "its parents",
     ]
 
 
@@ -330,7 +339,7 @@ def test_evaluation_periods_are_relative_keywords_or_periods() -> None:
 def test_modbus_unit_zero_is_broadcast_and_refused() -> None:
     (issue,) = issues_of(MINIMAL.replace("unit_id: 1", "unit_id: 0"))
     assert "sites[0].meters[0].modbus.unit_id" in issue
-    assert "greater than or equal to 1" in issue
+    assert "broadcast address, which no meter answers" in issue
 
 
 def test_a_misspelt_key_gets_the_key_it_probably_meant() -> None:
@@ -370,3 +379,85 @@ def test_a_modbus_meters_unit_is_the_one_its_profile_gives(tmp_path: Path) -> No
     assert "profile 'eastron_sdm630' reads energy_kwh in kWh, not Wh: write unit: kWh" in issue
     path.write_text(MINIMAL)
     assert load_deployment(path).config.sites[0].meters[0].unit == "kWh"
+
+
+SEVEN_MISTAKES = """\
+version: 1
+portfolio:
+  name: Testkommun
+modbus:
+  gateways:
+    - {id: gw, host: 127.0.0.1}
+sites:
+  - id: skolan
+    name: Skolan
+    buildings:
+      - id: skolan-a
+        name: Hus A
+        category: school
+        atemp_m2: 720,5
+      - {id: skolan-b, name: Hus B, category: school, atemp_m2: 800}
+    meters:
+      - id: ekb-el-ftx
+        building: skolan-a
+        medium: electricity
+        unit: kWh
+        parrent: ekb-el
+        modbus: {gateway: gw, unit_id: 2, profile: eastron_sdm630}
+      - id: ekb-el
+        building: skolan-a
+        medium: electricity
+        unit: kWh
+        modbus: {gateway: gw, unit_id: 0, profile: eastron_sdm630}
+      - id: ekb-fjv
+        building: skolan-b
+        medium: district_heating
+        unit: kWh
+        plugin: {name: mbus_master, address: {primary: 5}}
+      - id: ekb-fjv
+        building: skolan-b
+        medium: electricity
+        unit: kWh
+        modbus: {gateway: gw, unit_id: 4, profile: eastron_sdm630}
+      - id: ekb-el-kok
+        building: skolan-b
+        medium: electricity
+        unit: kWh
+        parent: ekb-fjv
+        modbus: {gateway: gw9, unit_id: 5, profile: eastron_sdm630}
+      - id: ekb-el-hiss
+        building: skolan-c
+        medium: electricity
+        unit: kWh
+        modbus: {gateway: gw, unit_id: 6, profile: eastron_sdm630}
+      - id: ekb-el-pv
+        building: skolan-b
+        medium: electricity
+        unit: Wh
+        modbus: {gateway: gw, unit_id: 7, profile: eastron_sdm630}
+"""
+
+
+def test_seven_mistakes_are_reported_in_one_run_each_naming_its_meter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Schema errors and cross-references together; the meter named by its id, then its path."""
+    path = tmp_path / "site.yaml"
+    path.write_text(SEVEN_MISTAKES)
+    assert main(["config", "check", str(path)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1].endswith("7 errors"), lines
+    expected = [
+        ("building 'skolan-a' (sites[0].buildings[0].atemp_m2)", "720,5"),
+        ("meter 'ekb-el-ftx' (sites[0].meters[0].parrent)", "did you mean 'parent'?"),
+        ("meter 'ekb-el' (sites[0].meters[1].modbus.unit_id)", "broadcast"),
+        ("meter 'ekb-fjv' (sites[0].meters[3].id)", "duplicate meter id 'ekb-fjv'"),
+        ("meter 'ekb-el-kok' (sites[0].meters[4].modbus.gateway)", "unknown gateway 'gw9'"),
+        ("meter 'ekb-el-hiss' (sites[0].meters[5].building)", "unknown building 'skolan-c'"),
+        ("meter 'ekb-el-pv' (sites[0].meters[6].unit)", "not Wh"),
+    ]
+    for (where, what), line in zip(expected, lines, strict=False):
+        assert where in line, (where, line)
+        assert what in line, (what, line)
+    # a sub-meter of the duplicated id is not reported as a misleading medium mismatch
+    assert not any("measures district_heating" in line for line in lines)

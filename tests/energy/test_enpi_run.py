@@ -238,10 +238,10 @@ def test_enpi_references_are_checked(tmp_path: Path, capsys: pytest.CaptureFixtu
     path.write_text(text.replace("\n    building: hus-a\n", "\n    building: hus-b\n"))
     assert main(["config", "check", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "enpis[0].building: unknown building 'hus-b'" in err
+    assert "EnPI 'hus-a-fjv' (enpis[0].building): unknown building 'hus-b'" in err
     assert (
-        "enpis[0].temperature_meter: meter 'fjv' measures district_heating, not outdoor_temperature"
-        in err
+        "(enpis[0].temperature_meter): meter 'fjv' measures district_heating, not "
+        "outdoor_temperature" in err
     )
 
 

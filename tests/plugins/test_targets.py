@@ -79,9 +79,12 @@ def test_configuration_errors_name_the_target_field(
     path.write_text(config_text(storage, extra=TARGETS.replace("enpi: bok-fjv", "enpi: nowhere")))
     assert main(["config", "check", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "targets[1].enpi: unknown EnPI 'nowhere' (known: asp-fjv, bok-fjv)" in err
+    assert (
+        "target 'bok-2025' (targets[1].enpi): unknown EnPI 'nowhere' (known: asp-fjv, bok-fjv)"
+        in err
+    )
     undated = TARGETS.replace("status: done, completed: 2024-12-31", "status: done")
     path.write_text(config_text(storage, extra=undated))
     assert main(["config", "check", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "targets[0].action_plans[0]: a plan with status done needs its 'completed' date" in err
+    assert "(targets[0].action_plans[0]): a plan with status done needs its 'completed' date" in err

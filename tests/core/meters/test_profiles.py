@@ -49,11 +49,18 @@ def test_profile_mistakes_name_file_line_register_and_field(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as caught:
         load_profile(path)
     messages = [str(issue) for issue in caught.value.issues]
-    assert messages[0].startswith(f"{path}:6:36: registers[2].type: Input should be 'int16'")
-    assert messages[1] == (
+    # structural errors and cross-register problems in one run, in the order of the file
+    assert (
+        messages[0] == f"{path}:5:5: registers[1]: overlaps registers[0] (holding registers 0..1)"
+    )
+    assert messages[1].startswith(f"{path}:6:36: registers[2].type: Input should be 'int16'")
+    assert (
+        messages[2] == f"{path}:7:64: registers[3].scale_factor: no register with field 'flow_sf'"
+    )
+    assert messages[3] == (
         f"{path}:9:5: registers[4].address: Input should be less than or equal to 65535 (got 70000)"
     )
-    # the structural errors come first; cross-register problems once the structure is valid
+    assert len(messages) == 4
     fixed = BROKEN.replace("uint24", "uint16").replace("70000", "7")
     path.write_text(fixed)
     with pytest.raises(ConfigError) as caught:
@@ -116,6 +123,6 @@ def test_a_meter_naming_an_unknown_profile_is_reported_at_its_line(
     assert main(["config", "check", str(config)]) == 1
     err = capsys.readouterr().err
     assert (
-        f"{config}:14:43: sites[0].meters[0].modbus.profile: unknown profile 'eastron_sdm603'"
-        in err
+        f"{config}:14:43: meter 'm' (sites[0].meters[0].modbus.profile): unknown profile "
+        "'eastron_sdm603'" in err
     )
