@@ -37,12 +37,28 @@ def configure(*, verbose: bool = False, style: Literal["text", "json"] = "text")
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if not verbose:
+        handler.addFilter(without_frames)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # libraries log per request; enms logs state changes
-    for noisy in ("httpx", "httpcore", "pymodbus"):
+    for noisy in ("httpx", "httpcore", "pymodbus", "paho"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+#: how pymodbus appends the last Modbus frames to its errors when not debugging
+_FRAME_DUMP = "\n>>>>> "
+
+
+def without_frames(record: logging.LogRecord) -> bool:
+    """pymodbus's warnings and errors without the hex dumps of the last frames it appends
+    (kept with ``-v``): the log says what failed, once per state change, not the bytes."""
+    if record.name.startswith("pymodbus"):
+        text = record.getMessage()
+        if _FRAME_DUMP in text:
+            record.msg, record.args = text.split(_FRAME_DUMP, 1)[0], None
+    return True
 
 
 class RateLimitedLog:

@@ -57,3 +57,34 @@ def test_daemon_logs_json_lines_with_level_logger_and_message(tmp_path: Path) ->
     assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
     assert {e["level"] for e in entries} <= {"info", "warning"}
     assert len(entries) < 10  # state changes only
+
+
+PYMODBUS_ERROR = """
+import sys
+from daemon.logs import configure
+from pymodbus.logging import Log
+configure(verbose="-v" in sys.argv)
+Log.transport_dump(Log.SEND_DATA, bytes.fromhex("0103004800040589"), b"")  # as its transport does
+Log.transport_dump(Log.RECV_DATA, bytes.fromhex("0183"), b"")
+Log.error("No response received after {} retries, continue with next request", 3)
+Log.debug("processing: {}", "0x1 0x3")
+"""
+
+
+def test_pymodbus_errors_are_logged_without_its_frame_dumps_unless_verbose() -> None:
+    """pymodbus appends the last frames' hex to every error it logs; enms keeps the sentence."""
+
+    def run(*flags: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", PYMODBUS_ERROR, *flags],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        return done.stderr.splitlines()
+
+    quiet = run()
+    assert len(quiet) == 1, quiet
+    assert "ERROR pymodbus.logging: No response received after 3 retries" in quiet[0]
+    assert ">>>>>" not in quiet[0]
+    verbose = "\n".join(run("-v"))
+    assert "send: 0x1 0x3 0x0 0x48" in verbose  # with -v, every frame as it goes
+    assert "processing: 0x1 0x3" in verbose
