@@ -2,17 +2,19 @@
 
 ``api: Api`` gives the state (configuration, store, register, plugins); ``period: Period``
 the ``period`` query parameter, parsed -- a period enms cannot read, or one that starts after
-today, is a 400 saying why, before the handler runs.
+today, is a 400 saying why, before the handler runs; ``locale: Lang`` the reader's language:
+``?lang=``, else the request's ``Accept-Language``, else ``portfolio.language``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, status
+from fastapi import Depends, Header, HTTPException, Query, status
 
 from api.errors import review_period
 from api.state import ApiState, state
+from core.i18n import Language, Locale, locale_for, negotiate
 from plugins.context import ReviewPeriod
 
 Api = Annotated[ApiState, Depends(state)]
@@ -31,3 +33,20 @@ def _period(
 
 
 Period = Annotated[ReviewPeriod, Depends(_period)]
+
+
+def _locale(
+    api: Api,
+    lang: Annotated[
+        Language | None,
+        Query(
+            description="language of the texts: sv or en (default: Accept-Language, then "
+            "the portfolio's language)"
+        ),
+    ] = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Locale:
+    return locale_for(negotiate(lang, accept_language, api.config.portfolio.language))
+
+
+Lang = Annotated[Locale, Depends(_locale)]

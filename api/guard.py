@@ -58,9 +58,9 @@ class RequestGuard:
             nonlocal received, refused
             if refused:
                 return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+            event = await receive()
+            if event["type"] == "http.request":
+                received += len(event.get("body", b""))
                 if received > limit and not started:
                     # answer now; the app sees the client gone and its answer is dropped
                     refused = True
@@ -68,14 +68,14 @@ class RequestGuard:
                         scope, receive, send, 413, f"the request body exceeds {limit} bytes"
                     )
                     return {"type": "http.disconnect"}
-            return message
+            return event
 
-        async def tracked_send(message: Message) -> None:
+        async def tracked_send(event: Message) -> None:
             nonlocal started
             if refused:
                 return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+            started = started or event["type"] == "http.response.start"
+            await send(event)
 
         try:
             await self.app(scope, counted_receive, tracked_send)

@@ -1,340 +1,482 @@
-"""The management review as a printable HTML page with its charts drawn in SVG.
+"""The management review as a printable document: HTML from a template, with SVG charts.
 
-One self-contained document -- no scripts, no external files -- so it prints, converts to PDF
-and archives as the documented information of the review (ISO 50001:2018 9.3, 7.5).
+One self-contained A4 document -- no scripts, no external files -- so it prints, converts to
+PDF (``api.pdf``) and archives as the documented information of the review (ISO 50001:2018
+9.3, 7.5): a cover with the approval block, the contents, a summary, the inputs a) to h) in
+the standard's order, the outputs, and a glossary. The page is ``api/templates/report.html``
+(Jinja, autoescaped); every text comes from the message catalogue in the reader's language
+and every number in its locale's format.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from html import escape
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from api.enpi_figures import EnpiPeriod, model_line, signature_days
-from api.review import INPUT_KEYS, Review
-from api.svg import PALETTE, Line, bar_chart, line_chart, scatter_chart
+from api.review import INPUT_KEYS, Review, build_review
+from api.state import ApiState
+from api.svg import PALETTE, Level, Line, Mark, bar_chart, line_chart, scatter_chart
+from baselines.deviation import episodes, sums
+from baselines.validity import NOT_VALID, VALID
+from core.i18n import N_, Locale
 from core.schema import EnpiField
+from energy.nonconformities import STATUS_TEXT
 from energy.review_decisions import DESCRIPTIONS, OutputCategory
+from energy.totals import Verdict
+from plugins.builtin.enpi_deviation import NAME as DEVIATION_PLUGIN
+from plugins.builtin.enpi_deviation import DeviationSettings
+from plugins.context import ReviewPeriod
 from plugins.findings import ReviewInput
+from plugins.runner import report_sections
 from plugins.sections import ReportSection
 
-SEVERITIES = ("high", "medium", "low", "info")
-STYLE = """
-body { font-family: sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
-h1 { font-size: 1.6em; margin-bottom: 0.2em; }
-h2 { border-bottom: 2px solid #1f6fb2; padding-bottom: 0.2em; margin-top: 2em; }
-h3 { margin-top: 1.5em; }
-table { border-collapse: collapse; width: 100%; font-size: 0.9em; margin: 0.5em 0 1em; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
-th { background: #f0f4f8; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.cards { display: flex; gap: 1em; flex-wrap: wrap; }
-.card { border: 1px solid #ccc; border-radius: 4px; padding: 0.6em 1em; min-width: 10em; }
-.card b { display: block; font-size: 1.5em; }
-.muted, .evidence { color: #666; font-size: 0.85em; }
-.sev-high { color: #b22222; font-weight: bold; } .sev-medium { color: #e07b00; }
-svg.chart { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
-@media print { h2 { page-break-before: always; } .enpi { page-break-inside: avoid; } }
-"""
+#: The inputs of 9.3 as the report's section titles.
+INPUT_TITLES = {
+    ReviewInput.PREVIOUS_ACTIONS: N_("9.3 a) Status of actions from previous reviews"),
+    ReviewInput.ISSUES_RISKS: N_("9.3 b) Changes in issues, risks and opportunities"),
+    ReviewInput.NONCONFORMITIES: N_("9.3 c) 1) Nonconformities and corrective actions"),
+    ReviewInput.MONITORING: N_("9.3 c) 2) Monitoring and measurement results"),
+    ReviewInput.AUDITS: N_("9.3 c) 3) Audit results"),
+    ReviewInput.COMPLIANCE: N_("9.3 c) 4) Compliance evaluation"),
+    ReviewInput.OPPORTUNITIES: N_("9.3 d) Opportunities for continual improvement"),
+    ReviewInput.POLICY: N_("9.3 e) Energy policy"),
+    ReviewInput.OBJECTIVES: N_("9.3 f) Objectives and energy targets"),
+    ReviewInput.ENERGY_PERFORMANCE: N_("9.3 g) Energy performance and improvement based on EnPIs"),
+    ReviewInput.ACTION_PLANS: N_("9.3 h) Status of action plans"),
+}
+
+#: Words the data carries (severities, kinds, statuses, verdicts, scope levels), as read.
+TERMS = {
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low"),
+    "info": N_("info"),
+    "nonconformity": N_("nonconformity"),
+    "deviation": N_("deviation"),
+    "observation": N_("observation"),
+    "opportunity": N_("opportunity"),
+    "positive": N_("positive"),
+    "portfolio": N_("portfolio"),
+    "site": N_("site"),
+    "building": N_("building"),
+    "seu": N_("SEU"),
+    "meter": N_("meter"),
+    "enpi": N_("EnPI"),
+    "plugin": N_("plugin"),
+    "reporting": N_("reporting"),
+    "baseline period": N_("baseline period"),
+    "no data": N_("no data"),
+    "no baseline": N_("no baseline"),
+    "not reportable": N_("not reportable"),
+    Verdict.IMPROVED.value: N_("improved"),
+    Verdict.NO_SIGNIFICANT_CHANGE.value: N_("no significant change"),
+    Verdict.WORSE.value: N_("worse"),
+    VALID: N_("valid"),
+    NOT_VALID: N_("not valid"),
+    **{status.value: text for status, text in STATUS_TEXT.items()},
+}
+
+OUTPUT_TITLES = DESCRIPTIONS  # marked for the catalogue where they are defined
+
+GLOSSARY = (
+    ("EnPI", N_("Energy performance indicator: a measure of energy performance chosen by the "
+                "organisation, here energy use against what its baseline expects.")),
+    ("EnB", N_("Energy baseline: the reference that energy performance is compared with, a "
+               "model of daily energy use fitted on a baseline period (ISO 50006).")),
+    ("SEnPI", N_("Energy performance improvement ratio: actual over expected energy in the "
+                 "reporting period; below 1 is an improvement.")),
+    ("CUSUM", N_("Cumulative sum of the daily deviations from the baseline. The report draws "
+                 "the tabular CUSUM, which signals a lasting shift when it passes the decision "
+                 "interval h (in baseline RMSEs).")),
+    ("CV(RMSE)", N_("Coefficient of variation of the root mean square error: how far the "
+                    "baseline model's days scatter around it, as a share of the mean.")),
+    ("FSU", N_("Fractional savings uncertainty: the uncertainty of the avoided energy as a "
+               "share of it, at 68 % confidence (ASHRAE Guideline 14).")),
+    ("Atemp", N_("Heated floor area in m² (Boverket's building regulations), the denominator "
+                 "of kWh/m².")),
+    ("SEU", N_("Significant energy use: a use that accounts for much of the energy or offers "
+               "considerable potential for improvement (ISO 50001 6.3).")),
+)  # fmt: skip
 
 
-def _num(value: Any, digits: int = 0, suffix: str = "") -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    text = f"{float(value):,.{digits}f}".replace(",", "\u202f")
-    return f"{text}{suffix}"
+@dataclass
+class Section:
+    anchor: str
+    number: int
+    title: str
+    kind: str
+    page: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:  # the template reads data as attributes
+        try:
+            return self.__dict__["data"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
-def _cards(document: dict[str, Any]) -> str:
-    summary = document["inputs"]["g_energy_performance"]["summary"]
-    avoided = _num(summary["avoided_kwh"], 0, " kWh")
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("api", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _css_string(text: str) -> Markup:
+    """``text`` safe inside a quoted CSS string in the page's <style>."""
+    escaped = "".join(c if c.isalnum() or c in " ,.-–·()/" else f"\\{ord(c):x} " for c in text)
+    return Markup(escaped)
+
+
+def _cards(
+    summary: Mapping[str, Any], document: Mapping[str, Any], locale: Locale
+) -> list[tuple[str, str]]:
+    avoided = locale.quantity(summary["avoided_kwh"], "kWh")
     if summary["avoided_uncertainty_kwh_68pct"] is not None:
-        avoided += f" ± {_num(summary['avoided_uncertainty_kwh_68pct'], 0)}"
-    if summary["avoided_cost"] is not None:
-        avoided += f" · {_num(summary['avoided_cost'], 0, ' ' + str(summary['currency']))}"
-    cards = [
-        ("Improvement against baselines", _num(summary["improvement_pct"], 1, " %")),
-        ("Avoided energy (68 %)", avoided),
-        ("EnPIs improved / no significant change / worse",
+        avoided += f" ± {locale.number(summary['avoided_uncertainty_kwh_68pct'])}"
+    cost = (
+        locale.money(summary["avoided_cost"], str(summary["currency"]))
+        if summary["avoided_cost"] is not None
+        else locale.text("Not recorded")
+    )
+    return [
+        (locale.text("Improvement against the baselines"),
+         locale.percent(summary["improvement_pct"], 1)),
+        (locale.text("Avoided energy (± 68 %)"), avoided),
+        (locale.text("Avoided cost"), cost),
+        (locale.text("EnPIs improved / no significant change / worse"),
          f"{summary['enpis_improved']} / {summary['enpis_no_significant_change']} / "
          f"{summary['enpis_worse']}"),
-        ("EnPIs not reportable", str(len(summary["not_reportable"]))),
-        ("Nonconformities and deviations",
+        (locale.text("EnPIs not reportable"), str(len(summary["not_reportable"]))),
+        (locale.text("Nonconformities and deviations"),
          str(document["summary"]["nonconformities_and_deviations"])),
-        ("Decisions recorded", str(document["summary"]["decisions"])),
     ]  # fmt: skip
-    return (
-        '<div class="cards">'
-        + "".join(
-            f'<div class="card">{escape(label)}<b>{escape(value)}</b></div>'
-            for label, value in cards
-        )
-        + "</div>"
-    )
 
 
-def _headline_rules(document: dict[str, Any]) -> str:
-    """How the cards count and add, and which EnPIs they leave out and why."""
-    summary = document["inputs"]["g_energy_performance"]["summary"]
-    items = [f"<li>{escape(rule)}.</li>" for rule in summary["rules"]]
-    items += [
-        f"<li>Not reportable: {escape(row['enpi'])} — {escape(row['reason'])}</li>"
-        for row in summary["not_reportable"]
-    ]
-    items += [
-        f"<li>Left out of the totals: {escape(row['enpi'])} — {escape(row['reason'])}</li>"
-        for row in summary["left_out_of_totals"]
-    ]
-    return f'<ul class="evidence">{"".join(items)}</ul>'
-
-
-def _status(figures: dict[str, Any]) -> str:
-    """An EnPI's status, its verdict, and the data-quality gate's refusal."""
-    parts = [str(figures["status"])]
-    if figures.get("improvement"):
-        parts.append(str(figures["improvement"]["verdict"]))
-    if not figures.get("reportable", True):
-        parts.append("not reportable")
-    return ", ".join(parts)
-
-
-def _enpi_table(enpis: list[EnpiPeriod]) -> str:
-    head = (
-        "<tr><th>EnPI</th><th>status</th><th>actual kWh</th><th>expected kWh</th>"
-        "<th>improvement</th><th>± (68 %)</th><th>SEnPI</th><th>kWh/m²</th>"
-        "<th>baseline</th></tr>"
-    )
+def _enpi_rows(enpis: Sequence[EnpiPeriod], locale: Locale) -> list[dict[str, str]]:
     rows = []
     for enpi in enpis:
         f = enpi.figures.model_dump(mode="json")
         imp = f.get("improvement") or {}
         base = f.get("baseline") or {}
         stats = base.get("statistics") or {}
+        status = [locale.text(TERMS.get(f["status"], f["status"]))]
+        if imp:
+            status.append(locale.text(TERMS.get(imp["verdict"], imp["verdict"])))
+        if not f.get("reportable", True):
+            status.append(locale.text(TERMS["not reportable"]))
+        cv = stats.get("cv_rmse")
         baseline = (
-            f"v{base['version']} {escape(str(base['model']))}, {escape(str(base['validity']))}, "
-            f"CV(RMSE) {_num((stats.get('cv_rmse') or math.nan) * 100, 1, ' %')}"
+            locale.text(
+                "v{version} {model}, {validity}, CV(RMSE) {cv:pct1}",
+                version=base["version"],
+                model=base["model"],
+                validity=locale.text(TERMS.get(base["validity"], base["validity"])),
+                cv=cv * 100 if cv is not None else None,
+            )
             if base
-            else "none adopted"
+            else locale.text("none adopted")
         )
         rows.append(
-            f"<tr><td>{escape(str(f['name']))}</td><td>{escape(_status(f))}</td>"
-            f'<td class="num">{_num(f.get("actual_kwh"))}</td>'
-            f'<td class="num">{_num(imp.get("expected_kwh"))}</td>'
-            f'<td class="num">{_num(imp.get("improvement_pct"), 1, " %")}</td>'
-            f'<td class="num">{_num(imp.get("savings_uncertainty_kwh_68pct"), 0, " kWh")}</td>'
-            f'<td class="num">{_num(imp.get("senpi"), 3)}</td>'
-            f'<td class="num">{_num(f.get("kwh_per_m2"), 1)}</td><td>{baseline}</td></tr>'
+            {
+                "name": f["name"],
+                "status": ", ".join(status),
+                "actual": locale.number(f.get("actual_kwh")),
+                "expected": locale.number(imp.get("expected_kwh")),
+                "improvement": locale.percent(imp.get("improvement_pct"), 1),
+                "uncertainty": locale.quantity(imp.get("savings_uncertainty_kwh_68pct"), "kWh"),
+                "senpi": locale.number(imp.get("senpi"), 3),
+                "per_m2": locale.number(f.get("kwh_per_m2"), 1),
+                "baseline": baseline,
+            }
         )
-    return f"<table>{head}{''.join(rows)}</table>"
+    return rows
 
 
-def _enpi_charts(enpi: EnpiPeriod) -> str:
-    f, series, baseline = enpi.figures.model_dump(mode="json"), enpi.series, enpi.baseline
+def _cusum_chart(
+    enpi: EnpiPeriod, residual: np.ndarray, settings: DeviationSettings, locale: Locale
+) -> tuple[str, str] | None:
+    """The tabular CUSUM in kWh with its decision interval ±h·σ and the signal days."""
+    assert enpi.series is not None
+    assert enpi.baseline is not None
+    sigma = enpi.baseline.statistics.get("rmse")
+    if not isinstance(sigma, int | float) or not sigma > 0 or not np.isfinite(residual).any():
+        return None
+    k, h = settings.slack, settings.decision
+    upper = sums(residual, float(sigma), upward=True, k=k) * sigma
+    lower = -sums(residual, float(sigma), upward=False, k=k) * sigma
+    days = enpi.series.days
+    marks = [
+        Mark(e.signalled, locale.text("signal {day:date}", day=days[e.signalled].isoformat()),
+             color)
+        for upward, color in ((True, PALETTE[3]), (False, PALETTE[2]))
+        for e in episodes(residual, float(sigma), upward=upward, k=k, h=h)
+    ]  # fmt: skip
+    limit = h * float(sigma)
+    svg = line_chart(
+        locale.text("{enpi}: CUSUM against the baseline", enpi=enpi.figures.name),
+        days,
+        [
+            Line(locale.text("above expected"), upper.tolist(), PALETTE[3]),
+            Line(locale.text("below expected"), lower.tolist(), PALETTE[2]),
+        ],
+        "kWh",
+        levels=[
+            Level(limit, locale.text("decision interval +h"), "#666"),
+            Level(-limit, locale.text("decision interval −h"), "#666"),
+        ],
+        marks=marks,
+        locale=locale,
+    )
+    caption = locale.text(
+        "Tabular CUSUM with slack k = {k:n1} and decision interval h = {h:n0} baseline RMSEs "
+        "(σ = {sigma:n1} kWh per day): a sum past ±h signals a lasting shift; a vertical line "
+        "marks the day it signalled.",
+        k=k, h=h, sigma=sigma,
+    )  # fmt: skip
+    return svg, caption
+
+
+def _enpi_charts(enpi: EnpiPeriod, settings: DeviationSettings, locale: Locale) -> dict[str, Any]:
+    f = enpi.figures.model_dump(mode="json")
     name = str(f["name"])
+    series, baseline = enpi.series, enpi.baseline
     if series is None or baseline is None:
-        return f'<p class="muted">{escape(name)}: no baseline adopted yet.</p>'
+        return {"name": name, "figures": [], "evidence": ""}
     actual = [float(v) for v in series[EnpiField.ACTUAL_KWH]]
     expected = [float(v) for v in series[EnpiField.EXPECTED_KWH]]
-    cusum = [float(v) for v in series[EnpiField.CUSUM_KWH]]
-    charts = [
-        line_chart(
-            f"{name}: actual and expected per day",
-            series.days,
-            [Line("actual", actual, PALETTE[0]), Line("expected", expected, PALETTE[1], True)],
-            "kWh per day",
-        )
+    figures = [
+        {
+            "svg": Markup(
+                line_chart(
+                    locale.text("{enpi}: actual and expected per day", enpi=name),
+                    series.days,
+                    [
+                        Line(locale.text("actual"), actual, PALETTE[0]),
+                        Line(locale.text("expected"), expected, PALETTE[1], True),
+                    ],
+                    locale.text("kWh per day"),
+                    locale=locale,
+                )
+            ),
+            "caption": "",
+        }
     ]
-    if any(math.isfinite(v) for v in cusum):
-        charts.append(
-            line_chart(
-                f"{name}: CUSUM (actual − expected)",
-                series.days,
-                [Line("CUSUM", cusum, PALETTE[2])],
-                "kWh",
-            )
-        )
+    residual = np.asarray(actual) - np.asarray(expected)
+    cusum = _cusum_chart(enpi, residual, settings, locale)
+    if cusum is not None:
+        figures.append({"svg": Markup(cusum[0]), "caption": cusum[1]})
     temperature = series[EnpiField.TEMPERATURE_C]
     points = [(float(temperature[i]), actual[i]) for i in np.flatnonzero(signature_days(series))]
-    charts.append(
-        scatter_chart(
-            f"{name}: energy signature",
-            points,
-            model_line(baseline),
-            x_unit="outdoor °C",
-            y_unit="kWh per day",
-        )
+    figures.append(
+        {
+            "svg": Markup(
+                scatter_chart(
+                    locale.text("{enpi}: energy signature", enpi=name),
+                    points,
+                    model_line(baseline),
+                    x_unit=locale.text("outdoor °C"),
+                    y_unit=locale.text("kWh per day"),
+                    labels=(locale.text("days"), locale.text("baseline model")),
+                    locale=locale,
+                )
+            ),
+            "caption": "",
+        }
     )
     evidence = f.get("evidence") or {}
-    return (
-        f'<div class="enpi"><h3>{escape(name)}</h3>{"".join(charts)}'
-        f'<p class="evidence">Evidence: {escape(str(evidence.get("query")))}; days '
-        f"{escape(str(evidence.get('first')))} to {escape(str(evidence.get('last')))}; "
-        f"data: {escape(str((evidence.get('links') or {}).get('daily')))}</p></div>"
-    )
+    return {
+        "name": name,
+        "figures": figures,
+        "evidence": locale.text(
+            "Evidence: {query}; days {first} to {last}; data: {link}",
+            query=str(evidence.get("query")),
+            first=str(evidence.get("first")),
+            last=str(evidence.get("last")),
+            link=str((evidence.get("links") or {}).get("daily")),
+        ),
+    }
 
 
-def _years_table(enpis: list[dict[str, Any]]) -> str:
-    """Complete calendar years per EnPI, normal-year corrected where it has a normal year."""
-    rows = [
-        f"<tr><td>{escape(e['name'])}</td><td>{y['year']}</td>"
-        f'<td class="num">{_num(y.get("actual_kwh"))}</td>'
-        f'<td class="num">{_num(y.get("normal_year_corrected_kwh"))}</td>'
-        f'<td class="num">{_num(y.get("actual_kwh_per_m2"), 1)}</td>'
-        f'<td class="num">{_num(y.get("normal_year_corrected_kwh_per_m2"), 1)}</td></tr>'
+def _years(enpis: Sequence[Mapping[str, Any]], locale: Locale) -> list[dict[str, str]]:
+    return [
+        {
+            "name": e["name"],
+            "year": str(y["year"]),
+            "kwh": locale.number(y.get("actual_kwh")),
+            "normal_kwh": locale.number(y.get("normal_year_corrected_kwh")),
+            "per_m2": locale.number(y.get("actual_kwh_per_m2"), 1),
+            "normal_per_m2": locale.number(y.get("normal_year_corrected_kwh_per_m2"), 1),
+        }
         for e in enpis
         for y in e["years"]
     ]
-    if not rows:
-        return ""
-    return (
-        "<h3>Complete years, normal-year corrected</h3><table><tr><th>EnPI</th><th>year</th>"
-        "<th>kWh</th><th>normal-year kWh</th><th>kWh/m²</th><th>normal-year kWh/m²</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
 
 
-def _recorded(entries: list[dict[str, Any]]) -> str:
-    """What people recorded for an input: title, text, who and when."""
-    return "".join(
-        f'<div class="recorded"><h3>{escape(e["title"])}</h3><p>{escape(e["text"])}</p>'
-        f'<p class="muted">recorded by {escape(e["recorded_by"])}, {escape(e["recorded_at"])}'
-        "</p></div>"
-        for e in entries
-    )
+def _plugin_section(section: ReportSection, locale: Locale) -> dict[str, Any]:
+    columns = list(dict.fromkeys(key for row in section.table for key in row))
+    rows = [
+        [
+            {"text": locale.number(value, 2), "num": True}
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else {"text": "" if value is None else str(value), "num": False}
+            for value in (row.get(c) for c in columns)
+        ]
+        for row in section.table
+    ]
+    return {
+        "title": section.title,
+        "plugin": section.plugin,
+        "review_input": locale.text(INPUT_TITLES[section.review_input])
+        if section.review_input
+        else "",
+        "paragraphs": section.paragraphs,
+        "columns": columns,
+        "rows": rows,
+    }
 
 
-def _findings_table(findings: list[dict[str, Any]]) -> str:
-    if not findings:
-        return '<p class="muted">None.</p>'
-    rows = "".join(
-        f'<tr><td class="sev-{escape(f["severity"])}">{escape(f["severity"])}</td>'
-        f"<td>{escape(f['kind'])}</td><td>{escape(f['title'])}</td>"
-        f"<td>{escape(f['scope']['level'])} {escape(str(f['scope'].get('id') or ''))}</td>"
-        f"<td>{escape(', '.join(f.get('references') or []))}</td>"
-        f"<td>{escape(f['plugin'])}</td></tr>"
-        for f in sorted(
-            findings, key=lambda f: ("high", "medium", "low", "info").index(f["severity"])
-        )
-    )
-    return (
-        "<table><tr><th>severity</th><th>kind</th><th>finding</th><th>about</th>"
-        f"<th>references</th><th>plugin</th></tr>{rows}</table>"
-    )
-
-
-def _register_table(nonconformities: list[dict[str, Any]]) -> str:
-    if not nonconformities:
-        return '<p class="muted">No nonconformity in the register.</p>'
-    rows = []
-    for n in nonconformities:
-        steps = "; ".join(
-            f"{e['status']}{': ' + e['note'] if e['note'] and e['status'] != 'open' else ''}"
-            for e in n["events"]
-        )
-        rows.append(
-            f'<tr class="nonconformity"><td>{n["id"]}</td>'
-            f'<td class="sev-{escape(n["severity"])}">{escape(n["severity"])}</td>'
-            f"<td>{escape(n['title'])}</td><td>{escape(n['status'])}</td>"
-            f"<td>{escape(n['first_period'])} – {escape(n['last_period'])}</td>"
-            f"<td>{escape(steps)}</td></tr>"
-        )
-    return (
-        "<table><tr><th>no.</th><th>severity</th><th>nonconformity</th><th>status</th>"
-        f"<th>seen</th><th>lifecycle</th></tr>{''.join(rows)}</table>"
-    )
-
-
-def _decisions_table(decisions: list[dict[str, Any]]) -> str:
-    if not decisions:
-        return '<p class="muted">None recorded.</p>'
-    rows = "".join(
-        f"<tr><td>{escape(d['period'])}</td><td>{escape(d['category_text'])}</td>"
-        f"<td>{escape(d['decision'])}</td><td>{escape(d['owner'] or '')}</td>"
-        f"<td>{escape(d['due'] or '')}</td><td>{escape(d['recorded_by'])}</td></tr>"
-        for d in decisions
-    )
-    return (
-        "<table><tr><th>review</th><th>about</th><th>decision</th><th>owner</th><th>due</th>"
-        f"<th>recorded by</th></tr>{rows}</table>"
-    )
-
-
-def _plugin_section(section: ReportSection) -> str:
-    parts = [f'<section class="plugin"><h3>{escape(section.title)}</h3>']
-    if section.review_input is not None:
-        parts.append(f'<p class="muted">{escape(section.review_input.value)}</p>')
-    parts += [f"<p>{escape(text)}</p>" for text in section.paragraphs]
-    if section.table:
-        columns = list(dict.fromkeys(key for row in section.table for key in row))
-        head = "".join(f"<th>{escape(c)}</th>" for c in columns)
-        body = "".join(
-            "<tr>"
-            + "".join(
-                f'<td class="num">{_num(row.get(c), 2)}</td>'
-                if isinstance(row.get(c), int | float) and not isinstance(row.get(c), bool)
-                else f"<td>{escape('' if row.get(c) is None else str(row.get(c)))}</td>"
-                for c in columns
-            )
-            + "</tr>"
-            for row in section.table
-        )
-        parts.append(f"<table><tr>{head}</tr>{body}</table>")
-    parts.append(f'<p class="evidence">From the plugin {escape(section.plugin)}.</p></section>')
-    return "".join(parts)
-
-
-def render(review: Review, plugin_sections: Sequence[ReportSection] = ()) -> str:
-    document = review.document.model_dump(mode="json", by_alias=True)  # what a JSON client reads
+def _sections(
+    review: Review,
+    plugin_sections: Sequence[ReportSection],
+    settings: DeviationSettings,
+    locale: Locale,
+) -> list[Section]:
+    document = review.document.model_dump(mode="json", by_alias=True)
     inputs = document["inputs"]
-    performance = inputs["g_energy_performance"]
-    ranking = performance["building_ranking"]
-    bars = [
-        (row["name"], float(row["kwh_per_m2"]))
-        for row in ranking["buildings"]
-        if row["kwh_per_m2"] is not None
-    ]
-    sections = [
-        f"<h1>Management review {escape(document['period'])}</h1>"
-        f'<p class="muted">{escape(document["portfolio"])} · {escape(document["first"])} to '
-        f"{escape(document['last'])} · generated {escape(document['generated_at'])} by enms · "
-        "ISO 50001:2018 9.3</p>",
-        _cards(document),
-        _headline_rules(document),
-        "<h2>9.3 g) Energy performance and improvement, based on EnPIs</h2>",
-        _enpi_table(review.enpis),
-        bar_chart("Energy per m² Atemp, by building", bars, "kWh/m²"),
-        _years_table(performance["complete_years"]),
-        f'<p class="evidence">Evidence: {escape(ranking["evidence"]["query"])}.</p>',
-        *(_enpi_charts(enpi) for enpi in review.enpis),
-        _findings_table(performance["findings"]),
-        "<h2>9.3 a) Status of actions from previous reviews</h2>",
-        _decisions_table(inputs["a_previous_actions"]["decisions"]),
-    ]
+    sections = [Section("summary", 1, locale.text("Summary"), "summary")]
+
+    def add(anchor: str, title: str, kind: str, **data: Any) -> None:
+        sections.append(Section(anchor, len(sections) + 1, title, kind, data=data))
+
     for review_input, key in INPUT_KEYS.items():
-        if review_input in (ReviewInput.PREVIOUS_ACTIONS, ReviewInput.ENERGY_PERFORMANCE):
-            continue
-        sections.append(f"<h2>{escape(review_input.value)}</h2>")
-        if review_input is ReviewInput.NONCONFORMITIES:
-            sections.append(_register_table(inputs[key]["register"]))
-        sections.append(_recorded(inputs[key]["recorded"]))
-        sections.append(_findings_table(inputs[key]["findings"]))
+        title = locale.text(INPUT_TITLES[review_input])
+        got = inputs[key]
+        if review_input is ReviewInput.PREVIOUS_ACTIONS:
+            add(key, title, "previous", decisions=got["decisions"], findings=got["findings"])
+        elif review_input is ReviewInput.ENERGY_PERFORMANCE:
+            ranking = got["building_ranking"]
+            bars = [
+                (row["name"], float(row["kwh_per_m2"]))
+                for row in ranking["buildings"]
+                if row["kwh_per_m2"] is not None
+            ]
+            add(
+                key, title, "performance",
+                enpis=_enpi_rows(review.enpis, locale),
+                ranking=Markup(bar_chart(
+                    locale.text("Energy per m² Atemp, by building"), bars, "kWh/m²",
+                    locale=locale,
+                )) if bars else "",
+                ranking_query=ranking["evidence"]["query"],
+                years=_years(got["complete_years"], locale),
+                findings=got["findings"],
+                charts=[_enpi_charts(e, settings, locale) for e in review.enpis],
+            )  # fmt: skip
+        else:
+            add(
+                key, title, "input",
+                findings=got["findings"], recorded=got.get("recorded", []),
+                register=got.get("register"),
+            )  # fmt: skip
     if plugin_sections:
-        sections.append("<h2>From the plugins</h2>")
-        sections += [_plugin_section(section) for section in plugin_sections]
-    sections.append("<h2>Outputs: decisions of this review</h2>")
-    for category in OutputCategory:
-        decided = document["outputs"][category.value]
-        if decided:
-            sections.append(f"<h3>{escape(DESCRIPTIONS[category])}</h3>")
-            sections.append(_decisions_table(decided))
-    if not any(document["outputs"].values()):
-        sections.append('<p class="muted">No decision recorded yet.</p>')
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Management review {escape(document['period'])} · enms</title>"
-        f"<style>{STYLE}</style></head><body>" + "\n".join(sections) + "</body></html>"
+        add(
+            "plugins",
+            locale.text("From the plugins"),
+            "plugins",
+            plugin_sections=[_plugin_section(s, locale) for s in plugin_sections],
+        )
+    outputs = [
+        (locale.text(OUTPUT_TITLES[category]), document["outputs"][category.value])
+        for category in OutputCategory
+        if document["outputs"][category.value]
+    ]
+    add("outputs", locale.text("Outputs: decisions of this review"), "outputs", outputs=outputs)
+    add("glossary", locale.text("Glossary"), "glossary")
+    return sections
+
+
+def render(
+    review: Review,
+    plugin_sections: Sequence[ReportSection] = (),
+    *,
+    locale: Locale,
+    board: str | None = None,
+    zone: str = "Europe/Stockholm",
+    settings: DeviationSettings | None = None,
+    pages: Mapping[str, int] | None = None,
+) -> str:
+    """The report's HTML; ``pages`` (section anchor -> page) fills in the contents' pages."""
+    document = review.document.model_dump(mode="json", by_alias=True)
+    summary = document["inputs"]["g_energy_performance"]["summary"]
+    sections = _sections(review, plugin_sections, settings or DeviationSettings(), locale)
+    for section in sections:
+        section.page = (pages or {}).get(section.anchor)
+    generated = datetime.fromisoformat(document["generated_at"]).astimezone(ZoneInfo(zone))
+    evaluated = datetime.fromisoformat(document["evaluated_at"]).astimezone(ZoneInfo(zone))
+    template = _environment().get_template("report.html")
+    return template.render(
+        lang=locale.language.value,
+        document=document,
+        summary=summary,
+        cards=_cards(summary, document, locale),
+        sections=sections,
+        board=board,
+        prepared=generated.date().isoformat(),
+        evaluated=f"{locale.date(evaluated.date())} {evaluated:%H:%M}",
+        glossary=[(name, locale.text(meaning)) for name, meaning in GLOSSARY],
+        footer=_css_string(
+            f"{document['portfolio']} · "
+            + locale.text("Management review {period}", period=document["period"])
+        ),
+        text=locale.text,
+        term=lambda word: locale.text(TERMS[word]) if word in TERMS else word,
+        output_text=lambda value: locale.text(OUTPUT_TITLES[OutputCategory(value)]),
     )
+
+
+Renderer = Callable[[Mapping[str, int] | None], str]
+
+
+async def report_renderer(api: ApiState, period: ReviewPeriod, locale: Locale) -> Renderer:
+    """The review of ``period`` gathered once; the result renders it with given page numbers
+    for the contents (``None``: without), as a print in two passes needs."""
+    review = await build_review(api, period, locale)
+    sections = await report_sections(api.plugins, api.config, api.store, period, api.register)
+    settings = DeviationSettings.model_validate(
+        api.config.plugins.settings.get(DEVIATION_PLUGIN, {})
+    )
+
+    def with_pages(pages: Mapping[str, int] | None) -> str:
+        return render(
+            review,
+            sections,
+            locale=locale,
+            board=api.config.portfolio.board,
+            zone=api.config.portfolio.timezone,
+            settings=settings,
+            pages=pages,
+        )
+
+    return with_pages
+
+
+async def report_html(api: ApiState, period: ReviewPeriod, locale: Locale) -> str:
+    """The review of ``period`` as the report's HTML, as ``GET /review/report`` serves it."""
+    return (await report_renderer(api, period, locale))(None)
+
+
+__all__ = ["GLOSSARY", "INPUT_TITLES", "TERMS", "render", "report_html", "report_renderer"]

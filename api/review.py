@@ -40,6 +40,7 @@ from api.models.review import (
 )
 from api.state import ApiState
 from core.config.models import EnmsConfig
+from core.i18n import N_, Locale
 from core.schema import Measurement, ReadingField, Tag
 from core.storage.buckets import local_days
 from core.storage.points import Bucket
@@ -125,7 +126,7 @@ async def building_ranking(api: ApiState, period: ReviewPeriod) -> BuildingRanki
     return BuildingRanking(buildings=rows, evidence=evidence, computed_at="")
 
 
-REPORTABLE_RULE = (
+REPORTABLE_RULE = N_(
     "an EnPI a plugin finds not reportable (the data-quality gate) is shown with the reason and "
     "left out of every count and total"
 )
@@ -178,7 +179,7 @@ def _avoided_cost(
 
 
 def _performance_summary(
-    config: EnmsConfig, enpis: Sequence[EnpiPeriod], findings: Sequence[Finding]
+    config: EnmsConfig, enpis: Sequence[EnpiPeriod], findings: Sequence[Finding], locale: Locale
 ) -> PerformanceSummary:
     """The headline over the reportable EnPIs with reporting days (``REPORTABLE_RULE``,
     ``SIGNIFICANCE_RULE``), totals added by ``ADDITIVE_RULE``."""
@@ -207,7 +208,8 @@ def _performance_summary(
             if not e.figures.reportable
         ],
         left_out_of_totals=[
-            LeftOut(enpi=enpi, reason=reason) for enpi, reason in additivity.left_out.items()
+            LeftOut(enpi=enpi, reason=reason.render(locale))
+            for enpi, reason in additivity.left_out.items()
         ],
         expected_kwh=expected,
         actual_kwh=actual,
@@ -221,7 +223,7 @@ def _performance_summary(
         avoided_cost=cost,
         avoided_co2_t=co2,
         currency=currency,
-        rules=[REPORTABLE_RULE, SIGNIFICANCE_RULE, ADDITIVE_RULE],
+        rules=[locale.text(rule) for rule in (REPORTABLE_RULE, SIGNIFICANCE_RULE, ADDITIVE_RULE)],
     )
 
 
@@ -273,18 +275,20 @@ async def record_evaluation(api: ApiState, period: ReviewPeriod) -> EvaluationRe
     )
 
 
-async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
+async def build_review(api: ApiState, period: ReviewPeriod, locale: Locale) -> Review:
+    """The review of ``period``, every text in ``locale``'s language."""
     config = api.config
     evaluation, evaluated_at = await cached_evaluation(api, period)
+    evaluated = [finding.localized(locale) for finding in evaluation.findings]
     enpis = gated(
         await enpi_periods(api.store, api.register, config, config.enpis, period, cache=api.cache),
-        not_reportable(evaluation.findings),
+        not_reportable(evaluated),
     )
     ranking, ranked_at = await api.cache.get(
         ("ranking", period.label), lambda: building_ranking(api, period)
     )
     by_input: dict[ReviewInput, list[Finding]] = {key: [] for key in INPUT_KEYS}
-    for finding in evaluation.findings:
+    for finding in evaluated:
         by_input[finding.review_input].append(finding)
     earlier = [
         DecisionOut.of(d)
@@ -320,7 +324,7 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
         e_energy_policy=findings(ReviewInput.POLICY),
         f_objectives_targets=findings(ReviewInput.OBJECTIVES),
         g_energy_performance=EnergyPerformance(
-            summary=_performance_summary(config, enpis, evaluation.findings),
+            summary=_performance_summary(config, enpis, evaluated, locale),
             enpis=[e.figures for e in enpis],
             building_ranking=ranking.model_copy(update={"computed_at": utc_text(ranked_at)}),
             complete_years=await complete_years(api, enpis),
@@ -328,14 +332,13 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
         ),
         h_action_plans=findings(ReviewInput.ACTION_PLANS),
     )
-    nonconformities = [
-        f for f in evaluation.findings if f.kind in (Kind.NONCONFORMITY, Kind.DEVIATION)
-    ]
+    nonconformities = [f for f in evaluated if f.kind in (Kind.NONCONFORMITY, Kind.DEVIATION)]
     document = ReviewDocument(
         period=period.label,
         first=period.first.isoformat(),
         last=period.last.isoformat(),
         portfolio=config.portfolio.name,
+        language=locale.language,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         evaluated_at=evaluated_at,
         measured_until=period.measured_until(api.today()).isoformat(),
@@ -355,4 +358,4 @@ async def build_review(api: ApiState, period: ReviewPeriod) -> Review:
             "decisions": f"/api/v1/reviews/{period.label}/decisions",
         },
     )
-    return Review(document, enpis, evaluation.findings)
+    return Review(document, enpis, evaluated)

@@ -1,8 +1,10 @@
 """Charts as inline SVG, drawn on the server so a report prints and archives as it is.
 
 Three kinds, each a pure function of its data: lines over days (actual against expected,
-CUSUM), a scatter with a model line (the energy signature), and horizontal bars (a ranking).
-Missing values (NaN) break a line rather than drawing through the gap.
+CUSUM with its decision interval and signals), a scatter with a model line (the energy
+signature), and horizontal bars (a ranking). Missing values (NaN) break a line rather than
+drawing through the gap. Each chart keeps its texts apart: the title on the first row, the
+legend on the second, the unit above the value axis; numbers in the reader's locale.
 """
 
 from __future__ import annotations
@@ -13,8 +15,14 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
+from core.i18n import N_, Language, Locale, locale_for
+
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 36, 44
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 64, 44
+TITLE_Y, LEGEND_Y = 20, 40
+#: a generous width of one character at the 11 px label size, to keep texts apart
+CHAR_PX = 7.0
+ENGLISH = locale_for(Language.EN)
 PALETTE = ("#1f6fb2", "#e07b00", "#2e8b57", "#b22222", "#6a3d9a", "#8c564b")
 
 
@@ -24,6 +32,24 @@ class Line:
     values: Sequence[float]
     color: str
     dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Level:
+    """A horizontal reference line across the plot, labelled at its right end."""
+
+    value: float
+    label: str
+    color: str = "#b22222"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A vertical line at one day (an index of the days), labelled at the top of the plot."""
+
+    index: int
+    label: str
+    color: str = "#b22222"
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -46,18 +72,19 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _label(value: float) -> str:
+def _label(value: float, locale: Locale) -> str:
     if abs(value) >= 10_000:
-        return f"{value / 1000:,.0f} k".replace(",", " ")
+        return f"{locale.number(value / 1000)}\u00a0k"
     if abs(value) >= 100 or value == int(value):
-        return f"{value:,.0f}".replace(",", " ")
-    return f"{value:.1f}"
+        return locale.number(value)
+    return locale.number(value, 1)
 
 
 class _Frame:
     """Maps data to pixels inside the plot area and draws axes and grid."""
 
-    def __init__(self, x_range: tuple[float, float], y_ticks: list[float]) -> None:
+    def __init__(self, x_range: tuple[float, float], y_ticks: list[float], locale: Locale) -> None:
+        self.locale = locale
         self.x0, self.x1 = x_range
         if self.x1 <= self.x0:
             self.x1 = self.x0 + 1
@@ -78,10 +105,10 @@ class _Frame:
                 f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
                 'stroke="#ddd" stroke-width="1"/>'
                 f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">'
-                f"{_label(tick)}</text>"
+                f"{_label(tick, self.locale)}</text>"
             )
         parts.append(
-            f'<text x="12" y="{TOP - 12}" font-size="11" fill="#444">{escape(y_unit)}</text>'
+            f'<text x="8" y="{TOP - 14}" font-size="11" fill="#444">{escape(y_unit)}</text>'
         )
         return parts
 
@@ -92,20 +119,20 @@ def _svg(title: str, body: list[str], *, kind: str, height: int = HEIGHT) -> str
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'font-family="sans-serif"><title>{escape(title)}</title>'
         f'<rect width="{WIDTH}" height="{height}" fill="white"/>'
-        f'<text x="{LEFT}" y="18" font-size="14" font-weight="bold">{escape(title)}</text>'
+        f'<text x="8" y="{TITLE_Y}" font-size="14" font-weight="bold">{escape(title)}</text>'
         + "".join(body)
         + "</svg>"
     )
 
 
 def _legend(items: Sequence[tuple[str, str]]) -> list[str]:
-    parts, x = [], WIDTH - RIGHT
+    """Coloured keys on the legend row, right-aligned below the title."""
+    parts, x = [], float(WIDTH - RIGHT)
     for label, color in reversed(items):
-        width = 18 + 7 * len(label)
-        x -= width
+        x -= 26 + CHAR_PX * len(label)
         parts.append(
-            f'<rect x="{x}" y="8" width="10" height="10" fill="{color}"/>'
-            f'<text x="{x + 14}" y="17" font-size="11">{escape(label)}</text>'
+            f'<rect x="{x:.1f}" y="{LEGEND_Y - 9}" width="10" height="10" fill="{color}"/>'
+            f'<text x="{x + 14:.1f}" y="{LEGEND_Y}" font-size="11">{escape(label)}</text>'
         )
     return parts
 
@@ -114,13 +141,24 @@ def _finite(values: Sequence[float]) -> list[float]:
     return [v for v in values if math.isfinite(v)]
 
 
-def line_chart(title: str, days: Sequence[date], lines: Sequence[Line], unit: str) -> str:
-    """Values per day, one polyline per series, broken where a value is missing."""
+def line_chart(
+    title: str,
+    days: Sequence[date],
+    lines: Sequence[Line],
+    unit: str,
+    *,
+    levels: Sequence[Level] = (),
+    marks: Sequence[Mark] = (),
+    locale: Locale = ENGLISH,
+) -> str:
+    """Values per day, one polyline per series, broken where a value is missing; ``levels``
+    as dashed horizontal lines (a decision interval), ``marks`` as vertical lines (signals)."""
     every = [v for line in lines for v in _finite(line.values)]
     if not days or not every:
-        return _svg(title, [_empty()], kind="line")
-    low = min(0.0, *every)
-    frame = _Frame((0, max(len(days) - 1, 1)), nice_ticks(low, max(every)))
+        return _svg(title, [_empty(locale)], kind="line")
+    reference = [level.value for level in levels if math.isfinite(level.value)]
+    low = min(0.0, *every, *reference)
+    frame = _Frame((0, max(len(days) - 1, 1)), nice_ticks(low, max(*every, *reference)), locale)
     body = frame.grid(unit)
     body += _date_axis(frame, days)
     for line in lines:
@@ -136,8 +174,48 @@ def line_chart(title: str, days: Sequence[date], lines: Sequence[Line], unit: st
         body.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#888"/>'
         )
+    body += _levels(frame, levels)
+    body += _marks(frame, marks)
     body += _legend([(line.label, line.color) for line in lines])
     return _svg(title, body, kind="line")
+
+
+def _levels(frame: _Frame, levels: Sequence[Level]) -> list[str]:
+    parts = []
+    for level in levels:
+        if not math.isfinite(level.value):
+            continue
+        y = frame.y(level.value)
+        above = level.value >= 0  # the label sits outside the band the levels enclose
+        parts.append(
+            f'<line class="level" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{level.color}" stroke-width="1.2" stroke-dasharray="6 4"/>'
+            f'<text x="{WIDTH - RIGHT - 4}" y="{y - 4 if above else y + 13:.1f}" '
+            f'text-anchor="end" font-size="11" fill="{level.color}">{escape(level.label)}</text>'
+        )
+    return parts
+
+
+def _marks(frame: _Frame, marks: Sequence[Mark]) -> list[str]:
+    """Vertical lines; a label only where it does not run into the previous one."""
+    parts, free_from = [], 0.0
+    for mark in sorted(marks, key=lambda m: m.index):
+        x = frame.x(mark.index)
+        parts.append(
+            f'<line class="mark" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" '
+            f'stroke="{mark.color}" stroke-width="1.2"/>'
+        )
+        width = CHAR_PX * len(mark.label)
+        anchor_end = x + 4 + width > WIDTH - RIGHT
+        start = x - 4 - width if anchor_end else x + 4
+        if start >= free_from:
+            parts.append(
+                f'<text class="mark-label" x="{x - 4 if anchor_end else x + 4:.1f}" '
+                f'y="{TOP + 12}" font-size="11" text-anchor="{"end" if anchor_end else "start"}" '
+                f'fill="{mark.color}">{escape(mark.label)}</text>'
+            )
+            free_from = start + width + 8
+    return parts
 
 
 def scatter_chart(
@@ -147,24 +225,26 @@ def scatter_chart(
     *,
     x_unit: str,
     y_unit: str,
+    labels: tuple[str, str] = ("days", "baseline model"),
+    locale: Locale = ENGLISH,
 ) -> str:
     """Points (x, y) with a model line over them: the energy signature."""
     if not points:
-        return _svg(title, [_empty()], kind="scatter")
+        return _svg(title, [_empty(locale)], kind="scatter")
     xs = [x for x, _ in points]
     x_ticks = nice_ticks(min(xs), max(xs))
     in_range = [(x, y) for x, y in model if x_ticks[0] <= x <= x_ticks[-1]]
     ys = [y for _, y in points] + [y for _, y in in_range]
-    frame = _Frame((x_ticks[0], x_ticks[-1]), nice_ticks(min(0.0, *ys), max(ys)))
+    frame = _Frame((x_ticks[0], x_ticks[-1]), nice_ticks(min(0.0, *ys), max(ys)), locale)
     body = frame.grid(y_unit)
     for tick in x_ticks:
         x = frame.x(tick)
         body.append(
-            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" '
-            f'font-size="11">{_label(tick)}</text>'
+            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 20}" text-anchor="middle" '
+            f'font-size="11">{_label(tick, locale)}</text>'
         )
     body.append(
-        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end" font-size="11" '
+        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 6}" text-anchor="end" font-size="11" '
         f'fill="#444">{escape(x_unit)}</text>'
     )
     body += [
@@ -178,31 +258,35 @@ def scatter_chart(
             f'<polyline class="model" fill="none" stroke="{PALETTE[1]}" stroke-width="2.2" '
             f'points="{line}"/>'
         )
-    body += _legend([("days", PALETTE[0]), ("baseline model", PALETTE[1])])
+    body += _legend([(labels[0], PALETTE[0]), (labels[1], PALETTE[1])])
     return _svg(title, body, kind="scatter")
 
 
-def bar_chart(title: str, bars: Sequence[tuple[str, float]], unit: str) -> str:
-    """Horizontal bars, highest first: a ranking."""
+def bar_chart(
+    title: str, bars: Sequence[tuple[str, float]], unit: str, *, locale: Locale = ENGLISH
+) -> str:
+    """Horizontal bars, highest first: a ranking. Long names are shortened to fit."""
     shown = sorted(((label, v) for label, v in bars if math.isfinite(v)), key=lambda b: -b[1])
     if not shown:
-        return _svg(title, [_empty()], kind="bar")
-    label_width = 180
+        return _svg(title, [_empty(locale)], kind="bar")
+    label_width = 200
+    fits = int((label_width - 16) / CHAR_PX)
     top = max(v for _, v in shown)
-    scale = (WIDTH - label_width - RIGHT - 60) / (top if top > 0 else 1)
+    scale = (WIDTH - label_width - RIGHT - 100) / (top if top > 0 else 1)
     row = 28.0  # the chart grows with the number of bars
     body = []
-    for i, (label, value) in enumerate(shown):
-        y = TOP + i * row
+    for i, (name, value) in enumerate(shown):
+        label = name if len(name) <= fits else name[: fits - 1] + "…"
+        y = 32 + i * row
         body.append(
             f'<text x="{label_width - 8}" y="{y + row * 0.65:.1f}" text-anchor="end" '
             f'font-size="12">{escape(label)}</text>'
             f'<rect class="bar" x="{label_width}" y="{y + 3:.1f}" '
             f'width="{max(value, 0) * scale:.1f}" height="{row - 6:.1f}" fill="{PALETTE[0]}"/>'
             f'<text x="{label_width + max(value, 0) * scale + 6:.1f}" y="{y + row * 0.65:.1f}" '
-            f'font-size="11">{_label(value)} {escape(unit)}</text>'
+            f'font-size="11">{_label(value, locale)} {escape(unit)}</text>'
         )
-    return _svg(title, body, kind="bar", height=int(TOP + row * len(shown) + 12))
+    return _svg(title, body, kind="bar", height=int(32 + row * len(shown) + 12))
 
 
 def _runs(values: Sequence[float]) -> list[list[int]]:
@@ -230,14 +314,17 @@ def _date_axis(frame: _Frame, days: Sequence[date]) -> list[str]:
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM + 4}" '
             'stroke="#888"/>'
-            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="11">'
+            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 20}" text-anchor="middle" font-size="11">'
             f"{days[i]:%Y-%m}</text>"
         )
     return parts
 
 
-def _empty() -> str:
+def _empty(locale: Locale) -> str:
     return (
         f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" font-size="13" '
-        'fill="#888">no data in this period</text>'
+        f'fill="#888">{escape(locale.text(NO_DATA))}</text>'
     )
+
+
+NO_DATA = N_("no data in this period")

@@ -1,9 +1,10 @@
 """Tables as CSV: every tabular endpoint answers ``?format=csv`` with the same rows.
 
-``?dialect=excel-sv`` writes them for a spreadsheet in Swedish: ``;`` between columns, a
-decimal comma, numbers rounded to what they mean (no ``118247.62999999989``), ``ja``/``nej``
-for booleans, and a UTF-8 byte-order mark so Excel reads å, ä and ö. Handlers declare
-``table: Table`` and answer ``table.csv(rows, name)`` when ``table.wanted``.
+``?dialect=excel-sv`` -- the default when the reader's language is Swedish -- writes them for
+a spreadsheet in Swedish: ``;`` between columns, a decimal comma, numbers rounded to what they
+mean (no ``118247.62999999989``), ``ja``/``nej`` for booleans, and a UTF-8 byte-order mark so
+Excel reads å, ä and ö; ``?dialect=excel`` gives ``,`` and a decimal point in any language.
+Handlers declare ``table: Table`` and answer ``table.csv(rows, name)`` when ``table.wanted``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from fastapi.responses import Response
+
+from api.dependencies import Lang
+from core.i18n import Language
 
 
 class Format(StrEnum):
@@ -83,11 +87,18 @@ class TableFormat:
 
 
 def _table(
+    locale: Lang,
     format: Format = Format.JSON,
     dialect: Annotated[
-        Dialect, Query(description="with format=csv: excel (, and .) or excel-sv (; and ,)")
-    ] = Dialect.EXCEL,
+        Dialect | None,
+        Query(
+            description="with format=csv: excel (, and .) or excel-sv (; and ,); by default "
+            "excel-sv when the language is Swedish"
+        ),
+    ] = None,
 ) -> TableFormat:
+    if dialect is None:
+        dialect = Dialect.EXCEL_SV if locale.language is Language.SV else Dialect.EXCEL
     return TableFormat(format, dialect)
 
 

@@ -79,6 +79,26 @@ def episodes(
     return found
 
 
+def sums(
+    residuals: npt.ArrayLike, sigma: float, *, upward: bool = True, k: float = K_SLACK
+) -> npt.NDArray[np.float64]:
+    """The one-sided tabular CUSUM of each day, in RMSEs (what ``episodes`` compares with h).
+
+    A NaN day keeps the previous day's sum, as in ``episodes``.
+    """
+    r = np.asarray(residuals, dtype=np.float64)
+    out = np.zeros(r.size)
+    if not (sigma > 0):
+        return np.full(r.size, np.nan)
+    z = (r if upward else -r) / sigma
+    total = 0.0
+    for i, value in enumerate(z):
+        if np.isfinite(value):
+            total = max(0.0, total + value - k)
+        out[i] = total
+    return out
+
+
 def _episode(r: np.ndarray, first: int, last: int, signalled: int, *, ongoing: bool,
              peak: float) -> Episode:  # fmt: skip
     size = float(np.nansum(r[first : last + 1]))

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from core.i18n import N_
+
 
 class Status(StrEnum):
     OPEN = "open"
@@ -24,6 +26,19 @@ class Status(StrEnum):
     EFFECTIVENESS_CHECKED = "effectiveness_checked"
     CLOSED = "closed"
 
+    @property
+    def text(self) -> str:
+        """The status as people read it (English; translated by the catalogue)."""
+        return STATUS_TEXT[self]
+
+
+STATUS_TEXT = {
+    Status.OPEN: N_("open"),
+    Status.CAUSE_IDENTIFIED: N_("cause identified"),
+    Status.ACTION_TAKEN: N_("action taken"),
+    Status.EFFECTIVENESS_CHECKED: N_("effectiveness checked"),
+    Status.CLOSED: N_("closed"),
+}
 
 #: status -> the statuses a lifecycle update may move it to
 NEXT: dict[Status, tuple[Status, ...]] = {

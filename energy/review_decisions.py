@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from core.i18n import N_
+
 
 class OutputCategory(StrEnum):
     """What a decision of the management review is about (ISO 50001:2018 9.3, outputs)."""
@@ -27,15 +29,19 @@ class OutputCategory(StrEnum):
 
 
 DESCRIPTIONS = {
-    OutputCategory.CONTINUAL_IMPROVEMENT: "opportunities for continual improvement",
-    OutputCategory.ENMS_CHANGES: "changes to the EnMS",
-    OutputCategory.ENERGY_PERFORMANCE: "opportunities to improve energy performance",
-    OutputCategory.ENPIS_AND_BASELINES: "EnPIs and energy baselines",
-    OutputCategory.ENERGY_POLICY: "the energy policy",
-    OutputCategory.OBJECTIVES_TARGETS_ACTION_PLANS: "objectives, energy targets and action plans",
-    OutputCategory.BUSINESS_INTEGRATION: "integration with business processes",
-    OutputCategory.RESOURCES: "allocation of resources",
-    OutputCategory.COMPETENCE_AWARENESS_COMMUNICATION: "competence, awareness and communication",
+    OutputCategory.CONTINUAL_IMPROVEMENT: N_("opportunities for continual improvement"),
+    OutputCategory.ENMS_CHANGES: N_("changes to the EnMS"),
+    OutputCategory.ENERGY_PERFORMANCE: N_("opportunities to improve energy performance"),
+    OutputCategory.ENPIS_AND_BASELINES: N_("EnPIs and energy baselines"),
+    OutputCategory.ENERGY_POLICY: N_("the energy policy"),
+    OutputCategory.OBJECTIVES_TARGETS_ACTION_PLANS: N_(
+        "objectives, energy targets and action plans"
+    ),
+    OutputCategory.BUSINESS_INTEGRATION: N_("integration with business processes"),
+    OutputCategory.RESOURCES: N_("allocation of resources"),
+    OutputCategory.COMPETENCE_AWARENESS_COMMUNICATION: N_(
+        "competence, awareness and communication"
+    ),
 }
 
 

@@ -17,15 +17,16 @@ from enum import StrEnum
 
 from core.config.meter_tree import ancestor_map
 from core.config.models import EnmsConfig, EnpiDefinition
+from core.i18n import N_, Message, message
 from energy.enpi_run import boundary_meters
 
-ADDITIVE_RULE = (
+ADDITIVE_RULE = N_(
     "each meter's energy is added once: EnPIs are taken largest boundary first (the most meters "
     "measured, sub-meters included), and an EnPI "
     "whose meters are already counted (the same meter, or a main or sub-meter of one) is left "
     "out of the totals"
 )
-SIGNIFICANCE_RULE = (
+SIGNIFICANCE_RULE = N_(
     "improved or worse only where the avoided energy exceeds its 68 % uncertainty; otherwise "
     "no significant change"
 )
@@ -53,7 +54,7 @@ class Additivity:
     """Which EnPIs a total adds, and why the others are left out."""
 
     counted: tuple[str, ...]
-    left_out: dict[str, str] = field(default_factory=dict)
+    left_out: dict[str, Message] = field(default_factory=dict)
 
 
 def additive_enpis(config: EnmsConfig, enpis: Sequence[EnpiDefinition]) -> Additivity:
@@ -72,7 +73,7 @@ def additive_enpis(config: EnmsConfig, enpis: Sequence[EnpiDefinition]) -> Addit
             return inside[meter]
         return next((counting[a] for a in above[meter] if a in counting), None)
 
-    left_out: dict[str, str] = {}
+    left_out: dict[str, Message] = {}
 
     def covered(enpi: EnpiDefinition) -> int:
         """How many meters the boundary measures: its own and every sub-meter below them."""
@@ -82,7 +83,9 @@ def additive_enpis(config: EnmsConfig, enpis: Sequence[EnpiDefinition]) -> Addit
     for enpi in sorted(enpis, key=lambda e: -covered(e)):
         clash = next(filter(None, map(overlapped, meters[enpi.id])), None)
         if clash is not None:
-            left_out[enpi.id] = f"its meters overlap EnPI {clash!r}, which the totals count"
+            left_out[enpi.id] = message(
+                "its meters overlap EnPI '{enpi}', which the totals count", enpi=clash
+            )
             continue
         counted.append(enpi.id)
         for m in meters[enpi.id]:

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.i18n import Locale, Message
+
 
 class Kind(StrEnum):
     NONCONFORMITY = "nonconformity"
@@ -94,7 +96,7 @@ class Finding(BaseModel):
 
     id: str = Field(description="stable within a plugin and period, e.g. 'gap.meter-el-1'")
     plugin: str
-    title: str
+    title: str = Field(description="the finding in one sentence, in the reader's language")
     kind: Kind
     severity: Severity
     scope: Scope
@@ -105,6 +107,18 @@ class Finding(BaseModel):
     review_input: ReviewInput
     metrics: dict[str, Any] = Field(default_factory=dict)
     evidence: Evidence = Field(default_factory=Evidence)
+    message: Message | None = Field(
+        None,
+        description="the title's English text and values, from which it is shown in each "
+        "language (None: the plugin gave a plain title, shown as it is)",
+    )
+
+    def localized(self, locale: Locale) -> Finding:
+        """This finding with its title in ``locale``'s language and number formats."""
+        if self.message is None:
+            return self
+        title = self.message.render(locale)
+        return self.model_copy(update={"title": title[:1].upper() + title[1:]})
 
 
 class PeriodLike(Protocol):
@@ -135,7 +149,7 @@ class FindingMaker:
         self,
         period: PeriodLike,
         id: str,
-        title: str,
+        title: str | Message,
         *,
         kind: Kind,
         severity: Severity,
@@ -151,11 +165,16 @@ class FindingMaker:
         perspective: Perspective | None = None,
     ) -> Finding:
         """A finding about ``scope`` in ``period``; ``first``/``last`` narrow the evidence
-        window (the days the figures come from) where it is not the whole period."""
+        window (the days the figures come from) where it is not the whole period.
+
+        A ``title`` made with ``core.i18n.message`` is shown in each reader's language; a plain
+        string is shown as it is.
+        """
         return Finding(
             id=id,
             plugin=self.plugin,
-            title=title,
+            title=str(title)[:1].upper() + str(title)[1:],
+            message=title if isinstance(title, Message) else None,
             kind=kind,
             severity=severity,
             scope=scope,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from core.config.models import EnmsConfig
+from core.i18n import locale_for
 from core.storage.contract import Store
 from energy.nonconformities import Nonconformity, Status
 from energy.register import Register
@@ -155,8 +156,11 @@ async def record(
     nonconformities, log the evaluation for verification, and notify what opened and what is
     now overdue."""
     buildings = {meter.id: meter.building for _, meter in config.meters()}
-    await store.write(finding_points(evaluation.findings, time.time_ns(), buildings))
-    recorded = record_nonconformities(register, evaluation.findings, config, today)
+    # the register and the findings measurement keep the portfolio's language
+    locale = locale_for(config.portfolio.language)
+    findings = [finding.localized(locale) for finding in evaluation.findings]
+    await store.write(finding_points(findings, time.time_ns(), buildings))
+    recorded = record_nonconformities(register, findings, config, today)
     register.record_evaluation(evaluation.period.label)
     notices = [Notice(NoticeKind.OPENED, n) for n in recorded.opened]
     notices += [Notice(NoticeKind.OVERDUE, n) for n in overdue(register, today)]

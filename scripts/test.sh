@@ -9,7 +9,7 @@ PYTHON="${PYTHON:-.venv/bin/python}"
 # what the tests need, into .venv/ when it is missing (after the README's quickstart, say)
 if [ "$PYTHON" = .venv/bin/python ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  if ! .venv/bin/python -c "import pytest, ruff, mypy, importlinter, statsmodels, playwright, schemathesis" \
+  if ! .venv/bin/python -c "import pytest, ruff, mypy, importlinter, statsmodels, playwright, schemathesis, babel, jinja2, pypdf" \
       2>/dev/null; then
     echo "== installing the test dependencies into .venv (pip install -e '.[dev]')"
     .venv/bin/pip install --quiet -e '.[dev]'

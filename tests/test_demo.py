@@ -17,11 +17,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from core.storage.embedded import EmbeddedStore
 from enms.cli.main import main
 from simulation.modbus_devices import free_port
 from tests.process_output import Output
+from tests.services import require_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120.0
@@ -123,12 +125,20 @@ def test_the_review_shows_the_saving_as_an_improvement_and_the_fault_as_a_noncon
     assert "tallgarden-fjv" in about  # the stuck valve
     assert "ekbacka-fjv" not in about  # a saving is not a nonconformity
 
+    # the demo's portfolio speaks Swedish: its report opens in Swedish, ?lang=en in English
     report = httpx.get(demo.urls["review report"], timeout=120).text
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", report))
-    school = r"Fjärrvärme, Ekbackaskolan reporting, improved [\d ]+ [\d ]+ \d+\.\d %"
+    assert '<html lang="sv">' in report
+    school = r"Fjärrvärme, Ekbackaskolan uppföljning, förbättrad [\d ]+ [\d ]+ \d+,\d"
+    assert re.search(school, text)
+    assert re.search(r"Fjärrvärme, Tallgårdens äldreboende: [\d ]+ kWh över sin baslinje", text)
+    assert report.count("<svg") >= 7  # the charts
+    english = httpx.get(demo.urls["review report"] + "&lang=en", timeout=120).text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", english))
+    assert '<html lang="en">' in english
+    school = r"Fjärrvärme, Ekbackaskolan reporting, improved [\d,]+ [\d,]+ \d+\.\d%"
     assert re.search(school, text)
     assert re.search(r"Fjärrvärme, Tallgårdens äldreboende: [\d,]+ kWh above its baseline", text)
-    assert report.count("<svg") >= 7  # the charts
 
     register = httpx.get(demo.urls["nonconformities"], timeout=30).json()["nonconformities"]
     kept = [n for n in register if n["scope_id"] == "tallgarden-fjv"]
@@ -198,3 +208,37 @@ def test_a_demo_day_in_the_future_is_refused(
     assert main(["demo", "--dir", str(tmp_path / "demo"), "--today", later]) == 1
     assert f"--today {later} is after today" in capsys.readouterr().err
     assert not (tmp_path / "demo").exists()  # refused before anything was written
+
+
+def test_the_review_prints_as_an_a4_document_without_the_api(demo: RunningDemo) -> None:
+    """`enms review report --output x.pdf` on the demo's data: cover, contents, each input."""
+    require_chromium()
+    period = demo.urls["review report"].split("period=")[1]
+    pdf = demo.folder / "granskning.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "enms.cli.main", "review", "report", "--config",
+         str(demo.folder / "enms-demo.yaml"), "--period", period, "--output", str(pdf)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(pdf)
+    assert f"{len(reader.pages)} A4 pages, sv" in result.stdout
+    assert 5 <= len(reader.pages) <= 40
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages]
+    cover, contents = pages[0], pages[1]
+    assert "Demokommun" in cover
+    assert "Ledningens genomgång av energiledningssystemet" in cover
+    assert "Tekniska nämnden" in cover  # the approval block names the board
+    assert "Sammanträdesdatum" in cover
+    assert contents.startswith("Innehåll") or "Innehåll" in contents
+    later = " ".join(pages[2:])
+    for heading in ("9.3 a)", "9.3 b)", "9.3 c) 1)", "9.3 c) 2)", "9.3 c) 3)", "9.3 c) 4)",
+                    "9.3 d)", "9.3 e)", "9.3 f)", "9.3 g)", "9.3 h)", "Ordlista"):  # fmt: skip
+        assert heading in contents, heading
+        assert heading in later, heading
+    # the contents give each section's page: the page its heading is printed on
+    glossary_page = int(re.search(r"Ordlista (\d+)", contents).group(1))  # type: ignore[union-attr]
+    assert "Ordlista" in pages[glossary_page - 1]
+    assert "CUSUM" in " ".join(pages[glossary_page - 1 :])

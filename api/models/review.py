@@ -9,6 +9,7 @@ from api.examples import REVIEW
 from api.models.common import Answer, PluginRun
 from api.models.enpis import EnpiFigures, EnpiYear
 from api.models.register import DecisionOut, NonconformityOut, RecordedInputOut
+from core.i18n import Language
 from plugins.findings import Finding
 
 
@@ -132,6 +133,7 @@ class ReviewDocument(Answer):
     first: str
     last: str
     portfolio: str
+    language: Language = Field(description="the language of every text: sv or en")
     generated_at: str
     evaluated_at: str
     measured_until: str = Field(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, status
 from fastapi.responses import Response
 
 from api.auth import Caller, require
-from api.dependencies import Api, Period
+from api.dependencies import Api, Lang, Period
 from api.models.findings import EvaluationRecorded, FindingList
 from api.review import cached_evaluation, plugin_runs, record_evaluation
 from api.tables import Table
@@ -34,11 +34,12 @@ async def findings(
     severity: Severity | None = None,
     plugin: str | None = None,
     table: Table,
+    locale: Lang,
 ) -> FindingList | Response:
     await api.store.ping()  # one 503, not one failed plugin after another
     evaluation, evaluated_at = await cached_evaluation(api, period)
     found = [
-        f
+        f.localized(locale)
         for f in evaluation.findings
         if (kind is None or f.kind is kind)
         and (severity is None or f.severity is severity)

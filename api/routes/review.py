@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller, require
-from api.dependencies import Api, Period
+from api.dependencies import Api, Lang, Period
 from api.errors import review_period
 from api.models.register import (
     DecisionList,
@@ -19,10 +19,9 @@ from api.models.register import (
     RecordedInputOut,
 )
 from api.models.review import ReviewDocument
-from api.report import render
+from api.report import report_html
 from api.review import build_review
 from energy.review_decisions import OutputCategory, RecordedInput
-from plugins.runner import report_sections
 
 read = APIRouter(dependencies=[Depends(require("read"))], tags=["management review"])
 write = APIRouter(tags=["management review"])
@@ -55,9 +54,9 @@ class DecisionIn(BaseModel):
     "/review",
     summary="The management review for a period, by the inputs of ISO 50001:2018 9.3",
 )
-async def review(api: Api, period: Period) -> ReviewDocument:
+async def review(api: Api, period: Period, locale: Lang) -> ReviewDocument:
     await api.store.ping()
-    return (await build_review(api, period)).document
+    return (await build_review(api, period, locale)).document
 
 
 @read.get(
@@ -67,11 +66,9 @@ async def review(api: Api, period: Period) -> ReviewDocument:
     description="Actual against expected consumption, CUSUM and the energy signature of every "
     "EnPI, and the buildings ranked by kWh/m² Atemp, drawn as SVG on the server.",
 )
-async def report(api: Api, period: Period) -> HTMLResponse:
+async def report(api: Api, period: Period, locale: Lang) -> HTMLResponse:
     await api.store.ping()
-    review = await build_review(api, period)
-    sections = await report_sections(api.plugins, api.config, api.store, period, api.register)
-    return HTMLResponse(render(review, sections))
+    return HTMLResponse(await report_html(api, period, locale))
 
 
 @read.get("/reviews/{period}/decisions", summary="The decisions recorded for a review period")

@@ -8,6 +8,7 @@ from typing import Any, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from core.config.types import DEFAULT_TIME_ZONE, Identifier, StrictModel, TagKey, TimeZoneName
+from core.i18n import DEFAULT_LANGUAGE, N_, Language
 
 
 class BuildingCategory(StrEnum):
@@ -40,6 +41,26 @@ class Medium(StrEnum):
     HOT_WATER = "hot_water"
     OUTDOOR_TEMPERATURE = "outdoor_temperature"
     INDOOR_TEMPERATURE = "indoor_temperature"
+
+    @property
+    def text(self) -> str:
+        """The medium's name as people read it (English; translated by the catalogue)."""
+        return MEDIUM_TEXT[self]
+
+
+MEDIUM_TEXT = {
+    Medium.ELECTRICITY: N_("electricity"),
+    Medium.DISTRICT_HEATING: N_("district heating"),
+    Medium.DISTRICT_COOLING: N_("district cooling"),
+    Medium.GAS: N_("gas"),
+    Medium.OIL: N_("oil"),
+    Medium.BIOFUEL: N_("biofuel"),
+    Medium.SOLAR_PV: N_("solar power"),
+    Medium.WATER: N_("water"),
+    Medium.HOT_WATER: N_("hot water"),
+    Medium.OUTDOOR_TEMPERATURE: N_("outdoor temperature"),
+    Medium.INDOOR_TEMPERATURE: N_("indoor temperature"),
+}
 
 
 class ValueKind(StrEnum):
@@ -98,6 +119,16 @@ class Portfolio(StrictModel):
     timezone: TimeZoneName = Field(
         DEFAULT_TIME_ZONE,
         description="IANA time zone for local days, weeks and months in reports and queries",
+    )
+    language: Language = Field(
+        DEFAULT_LANGUAGE,
+        description="language of the review, its report, findings and the command line: sv or "
+        "en (a request's ?lang= or Accept-Language and a command's --lang choose another)",
+    )
+    board: str | None = Field(
+        None,
+        description="the board (nämnd) the management review goes to, named on the report's "
+        "cover, e.g. 'Tekniska nämnden'",
     )
     seus: list[Seu] = Field(
         default_factory=list, description="significant energy uses that meters can feed"

@@ -55,8 +55,13 @@ class Message:
 
 
 class MqttConnection:
-    def __init__(self, settings: MqttBroker, filters: list[str]) -> None:
+    def __init__(
+        self, settings: MqttBroker, filters: list[str], *, persistent: bool = True
+    ) -> None:
+        """``persistent=False`` for a passing listener (``enms collect --listen``): a clean
+        session the broker forgets at disconnect, so no messages are queued for it after."""
         self.settings = settings
+        self.persistent = persistent
         prefix = f"$share/{settings.shared_group}/" if settings.shared_group else ""
         self.filters = [prefix + topic for topic in filters]
         v5 = settings.protocol == "5"
@@ -64,7 +69,7 @@ class MqttConnection:
             CallbackAPIVersion.VERSION2,
             client_id=settings.client_id,
             protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
-            clean_session=None if v5 else False,
+            clean_session=None if v5 else not persistent,
             # Acknowledge only once the reading is durable (written or spooled): a crash
             # before that makes the broker deliver the message again.
             manual_ack=True,
@@ -266,13 +271,15 @@ class MqttConnection:
             return
         if self.settings.protocol == "5":
             properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-            properties.SessionExpiryInterval = self.settings.session_expiry_s
+            properties.SessionExpiryInterval = (
+                self.settings.session_expiry_s if self.persistent else 0
+            )
             properties.ReceiveMaximum = RECEIVE_MAXIMUM
             self._client.connect(
                 self.settings.host,
                 self.settings.port,
                 keepalive=self.settings.keepalive_s,
-                clean_start=False,
+                clean_start=not self.persistent,
                 properties=properties,
             )
         else:  # 3.1.1: the persistent session was asked for with clean_session=False

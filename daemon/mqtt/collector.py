@@ -58,12 +58,12 @@ class ConnectionTaskEnded(Exception):
 
 
 class MqttCollector:
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: Deployment, *, persistent: bool = True) -> None:
         config = deployment.config
         assert config.mqtt is not None
         self.router = Router(deployment)
         self.zone = ZoneInfo(config.portfolio.timezone)
-        self.connection = MqttConnection(config.mqtt, self.router.filters())
+        self.connection = MqttConnection(config.mqtt, self.router.filters(), persistent=persistent)
         self._health: dict[str, SourceHealth] = {}
         self._buildings = {meter.id: meter.building for _, meter in config.meters()}
         self._connection: asyncio.Task[None] | None = None

@@ -270,7 +270,12 @@ def adjust_command(args: argparse.Namespace) -> int:
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     baseline = commands.add_parser("baseline", help="energy baselines and EnPIs")
     actions = baseline.add_subparsers(dest="baseline_command", required=True, metavar="ACTION")
-    fit = actions.add_parser("fit", help="fit a baseline from CSV files and report a period")
+    fit = actions.add_parser(
+        "fit",
+        help="fit a baseline from CSV files and report a period",
+        epilog="example: enms baseline fit --consumption fjv.csv --temperature ute.csv "
+        "--baseline 2024-01-01..2024-12-31 --reporting 2025-01-01..2025-06-30",
+    )
     fit.add_argument("--consumption", required=True, metavar="CSV", help="time,value of energy")
     fit.add_argument("--temperature", required=True, metavar="CSV", help="time,value of °C or °F")
     fit.add_argument("--baseline", required=True, metavar="FIRST..LAST", help="baseline days")
@@ -325,7 +330,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     fit.set_defaults(handler=fit_command)
     run = actions.add_parser(
-        "run", help="compute the configured EnPIs from stored data and write the series back"
+        "run",
+        help="compute the configured EnPIs from stored data and write the series back",
+        epilog="example: enms baseline run --config site.yaml --until 2025-06-30",
     )
     add_config(run)
     run.add_argument(
@@ -333,7 +340,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     run.set_defaults(handler=run_command)
     adjust = actions.add_parser(
-        "adjust", help="record a non-routine adjustment (ISO 50015) to an EnPI's baseline"
+        "adjust",
+        help="record a non-routine adjustment (ISO 50015) to an EnPI's baseline",
+        epilog="example: enms baseline adjust --config site.yaml --enpi ekb-fjv --period "
+        "2025-03-01..2025-03-14 --kwh 1200 --reason 'extra heating, sports camp'",
     )
     add_config(adjust)
     adjust.add_argument(

@@ -9,8 +9,10 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.config.models import EnmsConfig
 from core.deployment import Deployment
 from core.errors import ConfigError, EnmsError, StoreError
+from core.i18n import Language, Locale, locale_for
 from plugins.manager import Plugins, load_with_plugins
 
 T = TypeVar("T")
@@ -74,6 +76,20 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in cells
     )
+
+
+def add_language(parser: argparse.ArgumentParser) -> None:
+    """The ``--lang`` of every command whose output people read."""
+    parser.add_argument(
+        "--lang",
+        choices=[language.value for language in Language],
+        help="language of the output: sv or en (default: portfolio.language)",
+    )
+
+
+def chosen_locale(args: argparse.Namespace, config: EnmsConfig) -> Locale:
+    """The locale a command writes in: ``--lang``, else the portfolio's language."""
+    return locale_for(getattr(args, "lang", None) or config.portfolio.language)
 
 
 def add_config(parser: argparse.ArgumentParser) -> None:

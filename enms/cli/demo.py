@@ -32,6 +32,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         help="run a simulated municipal portfolio end to end, no servers needed",
         description="Simulated Modbus and MQTT meters of five buildings, a year and a half of "
         "history, baselines, plugins and the review API, all on 127.0.0.1.",
+        epilog="example: enms demo --dir ./enms-demo --port 8080",
     )
     parser.add_argument(
         "--dir",

@@ -15,9 +15,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from api.report import TERMS
+from core.i18n import N_, Locale, locale_for
 from core.storage.factory import open_store
 from energy.register import Register
-from enms.cli.console import add_config, open_deployment, parsed, run_async, text_table
+from enms.cli.console import (
+    add_config,
+    add_language,
+    open_deployment,
+    parsed,
+    run_async,
+    text_table,
+)
 from plugins.context import ReviewPeriod
 from plugins.findings import Severity
 from plugins.manager import load_plugins
@@ -29,7 +38,7 @@ SEVERITY_ORDER = {
 }
 
 
-def as_dict(evaluation: Evaluation) -> dict[str, Any]:
+def as_dict(evaluation: Evaluation, locale: Locale) -> dict[str, Any]:
     return {
         "period": {
             "label": evaluation.period.label,
@@ -46,31 +55,51 @@ def as_dict(evaluation: Evaluation) -> dict[str, Any]:
             }
             for run in evaluation.runs
         ],
-        "findings": [finding.model_dump(mode="json") for finding in evaluation.findings],
+        "findings": [
+            finding.localized(locale).model_dump(mode="json") for finding in evaluation.findings
+        ],
     }
 
 
-def as_table(evaluation: Evaluation) -> str:
+def as_table(evaluation: Evaluation, locale: Locale) -> str:
+    period = evaluation.period
+
+    def term(word: str) -> str:
+        return locale.text(TERMS[word]) if word in TERMS else word
+
     lines = [
-        f"Review period {evaluation.period.label} "
-        f"({evaluation.period.first} to {evaluation.period.last})",
+        locale.text(
+            "Review period {period} ({first:date} to {last:date})",
+            period=period.label, first=period.first.isoformat(), last=period.last.isoformat(),
+        ),
         "",
-    ]
+    ]  # fmt: skip
     rows = []
     for f in sorted(
         evaluation.findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.plugin, f.id)
     ):
         scope = f"{f.scope.level}:{f.scope.id}" if f.scope.id else f.scope.level
-        rows.append((f.severity.value, f.kind.value, f.plugin, scope, f.title))
-    lines.append(text_table(("severity", "kind", "plugin", "scope", "finding"), rows))
+        rows.append(
+            (term(f.severity.value), term(f.kind.value), f.plugin, scope, f.localized(locale).title)
+        )
+    headings = (N_("Severity"), N_("Kind"), N_("Plugin"), N_("About"), N_("Finding"))
+    lines.append(text_table(tuple(locale.text(h) for h in headings), rows))
     lines.append("")
     for run in evaluation.runs:
-        detail = (
-            f"{run.findings} findings in {run.seconds:.2f} s"
-            if run.status == "ok"
-            else (run.error or "")
-        )
-        lines.append(f"plugin {run.plugin}: {run.status}" + (f", {detail}" if detail else ""))
+        if run.status == "ok":
+            lines.append(
+                locale.text(
+                    "plugin {plugin}: ok, {findings:n0} findings in {seconds:n2} s",
+                    plugin=run.plugin, findings=run.findings, seconds=run.seconds,
+                )
+            )  # fmt: skip
+        else:
+            lines.append(
+                locale.text(
+                    "plugin {plugin}: {status}, {error}",
+                    plugin=run.plugin, status=run.status, error=run.error or "",
+                )
+            )  # fmt: skip
     return "\n".join(lines)
 
 
@@ -100,16 +129,19 @@ def evaluate_command(args: argparse.Namespace) -> int:
             register.close()
 
     evaluation = run_async(run(), "enms evaluate", also=(UnknownPlugin,))
+    locale = locale_for(args.lang or config.portfolio.language)
     if args.format == "json":
-        print(json.dumps(as_dict(evaluation), indent=2, ensure_ascii=False))
+        print(json.dumps(as_dict(evaluation, locale), indent=2, ensure_ascii=False))
     else:
-        print(as_table(evaluation))
+        print(as_table(evaluation, locale))
     return 3 if any(run.status == "failed" for run in evaluation.runs) else 0
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
-        "evaluate", help="the management-review findings of every enabled plugin for a period"
+        "evaluate",
+        help="the management-review findings of every enabled plugin for a period",
+        epilog="example: enms evaluate --config site.yaml --period 2025 --lang sv --store",
     )
     add_config(parser)
     parser.add_argument(
@@ -118,6 +150,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="output (default: table)"
     )
+    add_language(parser)
     parser.add_argument(
         "--store",
         action="store_true",

@@ -20,6 +20,7 @@ from core.config.models import EnmsConfig
 from core.config.reference import config_reference
 from core.deployment import Deployment, load_deployment
 from core.errors import ConfigError
+from core.i18n import N_
 from core.schema import Measurement, Tag
 from core.storage.buckets import local_days
 from core.storage.factory import open_store
@@ -34,6 +35,8 @@ from enms.cli.baseline import add_commands as add_baseline_commands
 from enms.cli.console import (
     CommandFailed,
     add_config,
+    add_language,
+    chosen_locale,
     open_deployment,
     parsed,
     run_async,
@@ -42,6 +45,8 @@ from enms.cli.console import (
 )
 from enms.cli.demo import add_commands as add_demo_commands
 from enms.cli.evaluate import add_commands as add_evaluate_commands
+from enms.cli.listen import listen
+from enms.cli.review import add_commands as add_review_commands
 from enms.cli.series_files import parse_period
 from enms.cli.serve import add_commands as add_api_commands
 from plugins.manager import installed_profile_dirs, load_plugins
@@ -118,6 +123,12 @@ def _value_problems(problems: dict[str, str]) -> str:
 
 def _collect(args: argparse.Namespace) -> int:
     deployment = open_deployment(args.config)
+    if args.listen is not None:
+        if deployment.config.mqtt is None:
+            print("enms collect: --listen needs the configuration's mqtt section", file=sys.stderr)
+            return 2
+        locale = chosen_locale(args, deployment.config)
+        return run_async(listen(deployment, args.listen, print, locale), "enms collect")
 
     async def collect() -> tuple[list[PollResult], WriterStats | None]:
         collector = ModbusCollector(deployment)
@@ -138,17 +149,19 @@ def _collect(args: argparse.Namespace) -> int:
             return results, writer.stats
 
     results, stats = run_async(collect(), "enms collect")
+    locale = chosen_locale(args, deployment.config)
     rows = [
         (
             r.meter,
             f"{r.gateway}/{r.unit_id}",
             sum(v is not None for v in r.values.values()),
-            f"{r.latency_s * 1000:.0f} ms",
+            locale.quantity(r.latency_s * 1000, "ms"),
             r.error or _value_problems(r.problems) or "ok",
         )
         for r in results
     ]
-    print(text_table(("meter", "gateway/unit", "values", "latency", "status"), rows))
+    headings = (N_("meter"), N_("gateway/unit"), N_("values"), N_("latency"), N_("status"))
+    print(text_table(tuple(locale.text(h) for h in headings), rows))
     for r in results:  # what each answered, decoded, with its unit
         values = [
             f"{name} {value:g} {unit_of(name)}".rstrip()
@@ -158,14 +171,18 @@ def _collect(args: argparse.Namespace) -> int:
         if values:
             print(f"  {r.meter}: " + ", ".join(values))
     failed = sum(1 for r in results if r.error)
-    print(
-        f"{len(results) - failed} of {len(results)} meters read; "
-        + (
-            f"{stats.written} points written, {stats.rejected} refused"
-            if stats is not None
-            else "nothing stored (--no-store)"
-        )
+    read = locale.text(
+        "{read} of {meters} meters read", read=len(results) - failed, meters=len(results)
     )
+    stored = (
+        locale.text(
+            "{written} points written, {refused} refused",
+            written=stats.written, refused=stats.rejected,
+        )
+        if stats is not None
+        else locale.text("nothing stored (--no-store)")
+    )  # fmt: skip
+    print(f"{read}; {stored}")
     if stats is None:
         return 1 if failed else 0
     unwritten = stats.received - stats.written - stats.rejected
@@ -218,8 +235,14 @@ def _health(args: argparse.Namespace) -> int:
             return await store.latest(Measurement.COLLECTOR_HEALTH, since)
 
     points = run_async(latest(), "enms health")
+    locale = chosen_locale(args, deployment.config)
     if not points:
-        print(f"no health reports in the last {args.since_h:g} h; is the daemon running?")
+        print(
+            locale.text(
+                "no health reports in the last {hours:n1} h; is the daemon running?",
+                hours=args.since_h,
+            )
+        )
         return 1
     zone = ZoneInfo(deployment.config.portfolio.timezone)
     rows = []
@@ -235,10 +258,10 @@ def _health(args: argparse.Namespace) -> int:
                 point.tags.get(Tag.COLLECTOR, ""),
                 # the meter's id wherever the source is one meter (an MQTT topic is)
                 point.tags.get(Tag.METER) or point.tags.get(Tag.SOURCE, ""),
-                "online" if f.get("online") else "OFFLINE",
+                locale.text(N_("online")) if f.get("online") else locale.text(N_("OFFLINE")),
                 f.get("consecutive_failures", ""),
                 errors,
-                f"{f['latency_ms']:.0f} ms"
+                locale.quantity(f["latency_ms"], "ms")
                 if isinstance(f.get("latency_ms"), int | float)
                 else "-",
                 when,
@@ -247,15 +270,18 @@ def _health(args: argparse.Namespace) -> int:
         )
     print(
         text_table(
-            (
-                "collector",
-                "meter or source",
-                "state",
-                "failing",
-                "errors",
-                "latency",
-                "reported",
-                "last error",
+            tuple(
+                locale.text(heading)
+                for heading in (
+                    N_("collector"),
+                    N_("meter or source"),
+                    N_("state"),
+                    N_("failing"),
+                    N_("errors"),
+                    N_("latency"),
+                    N_("reported"),
+                    N_("last error"),
+                )
             ),
             rows,
         )
@@ -280,28 +306,42 @@ def build_parser() -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="check configuration files, print the reference")
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     check = config_commands.add_parser(
-        "check", help="validate configuration files; list every error with file, line and field"
+        "check",
+        help="validate configuration files; list every error with file, line and field",
+        epilog="example: enms config check config/example.yaml",
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="configuration files to check")
     check.set_defaults(handler=_config_check)
     reference = config_commands.add_parser(
-        "reference", help="print the configuration reference (Markdown)"
+        "reference",
+        help="print the configuration reference (Markdown)",
+        epilog="example: enms config reference > configuration.md",
     )
     reference.set_defaults(handler=_config_reference)
 
     store = commands.add_parser("store", help="check the configured store")
     store_commands = store.add_subparsers(dest="store_command", required=True, metavar="ACTION")
-    ping = store_commands.add_parser("ping", help="exit 0 if the configured store answers")
+    ping = store_commands.add_parser(
+        "ping",
+        help="exit 0 if the configured store answers",
+        epilog="example: enms store ping --config site.yaml",
+    )
     add_config(ping)
     ping.set_defaults(handler=_store_ping)
-    run = commands.add_parser("run", help="run the daemon: collect, write, report health")
+    run = commands.add_parser(
+        "run",
+        help="run the daemon: collect, write, report health",
+        epilog="example: enms run --config /etc/enms/site.yaml",
+    )
     add_config(run)
     run.set_defaults(handler=_run)
 
     collect = commands.add_parser(
         "collect",
-        help="poll every Modbus meter once, show what each answered, and store it",
-        epilog="example: enms collect --config site.yaml --no-store",
+        help="poll every Modbus meter once, show what each answered, and store it; or listen "
+        "to the MQTT meters (--listen)",
+        epilog="examples: enms collect --config site.yaml --no-store; "
+        "enms collect --config site.yaml --listen 60",
     )
     add_config(collect)
     collect.add_argument(
@@ -310,10 +350,20 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument(
         "--no-store", action="store_true", help="only poll and show; write nothing to the store"
     )
+    collect.add_argument(
+        "--listen",
+        type=float,
+        metavar="SECONDS",
+        help="instead of polling Modbus: show what each configured MQTT meter sends for this "
+        "long, decoded, and what was refused; nothing is stored",
+    )
+    add_language(collect)
     collect.set_defaults(handler=_collect)
 
     consumption = commands.add_parser(
-        "consumption", help="derive and store hourly consumption per meter for a period"
+        "consumption",
+        help="derive and store hourly consumption per meter for a period",
+        epilog="example: enms consumption --config site.yaml --period 2025-01-01..2025-12-31",
     )
     add_config(consumption)
     consumption.add_argument(
@@ -328,12 +378,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_commands(commands)
     add_api_commands(commands)
     add_demo_commands(commands)
+    add_review_commands(commands)
 
-    health = commands.add_parser("health", help="the latest health report of every source")
+    health = commands.add_parser(
+        "health",
+        help="the latest health report of every source",
+        epilog="example: enms health --config site.yaml --since-h 2 --lang sv",
+    )
     add_config(health)
     health.add_argument(
         "--since-h", type=float, default=24.0, metavar="HOURS", help="look back (default 24)"
     )
+    add_language(health)
     health.set_defaults(handler=_health)
     return parser
 

@@ -67,7 +67,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--port", type=int, help="port to listen on (default: api.port)")
     parser.set_defaults(handler=serve_command)
     actions = parser.add_subparsers(dest="api_command", metavar="{key}", title="also")
-    key = actions.add_parser("key", help="make a new API key and print its configuration entry")
+    key = actions.add_parser(
+        "key",
+        help="make a new API key and print its configuration entry",
+        epilog="example: enms api key energy-team --scope write",
+    )
     key.add_argument("name", help="who holds the key, e.g. energy-team")
     key.add_argument(
         "--scope", action="append", choices=("read", "write"), help="read (default), write"

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.config.meter_tree import counted_once
 from core.config.models import Medium, Meter, ValueKind
+from core.i18n import N_, Message, message
 from core.schema import Measurement, ReadingField
 from core.storage.points import Bucket, SeriesSelector
 from energy.totals import ADDITIVE_RULE, additive_enpis
@@ -35,6 +36,11 @@ from plugins.hookspecs import hookimpl
 
 NAME = "cost_co2"
 FINDINGS = FindingMaker(NAME, Perspective.ECONOMY, ("ISO 50001:2018 6.3", "ISO 50001:2018 9.1.1"))
+MISSING_TEXT = {
+    ("price",): N_("price"),
+    ("emission factor",): N_("emission factor"),
+    ("price", "emission factor"): N_("price or emission factor"),
+}
 CARRIERS = (
     Medium.ELECTRICITY,
     Medium.DISTRICT_HEATING,
@@ -117,7 +123,7 @@ async def carrier_use(
 def _finding(
     context: EvaluationContext,
     key: str,
-    title: str,
+    title: Message,
     *,
     kind: Kind,
     severity: Severity,
@@ -160,8 +166,13 @@ def priced(
                 _finding(
                     context,
                     f"missing-factor.{use.medium.value}.{year}",
-                    f"No {' or '.join(missing)} for {use.medium.value} in {year}: set "
-                    f"plugins.settings.{NAME}.carriers.{use.medium.value}",
+                    message(
+                        "No {what} for {carrier} in {year}: set {setting}",
+                        what=message(MISSING_TEXT[tuple(missing)]),
+                        carrier=message(use.medium.text),
+                        year=str(year),
+                        setting=f"plugins.settings.{NAME}.carriers.{use.medium.value}",
+                    ),
                     kind=Kind.OBSERVATION,
                     severity=Severity.LOW,
                     perspective=Perspective.PROCESS,
@@ -193,8 +204,12 @@ async def eu_line(
             _finding(
                 context,
                 "eu-line.not-comparable",
-                f"{period.label} cannot be compared with the reference year {reference}: "
-                "the stored readings do not cover both years",
+                message(
+                    "{period} cannot be compared with the reference year {reference}: "
+                    "the stored readings do not cover both years",
+                    period=period.label,
+                    reference=str(reference),
+                ),
                 kind=Kind.OBSERVATION,
                 severity=Severity.MEDIUM,
                 perspective=Perspective.SOCIETY_ENVIRONMENT,
@@ -213,9 +228,15 @@ async def eu_line(
         _finding(
             context,
             "eu-line",
-            f"Final energy {period.label}: {change * 100:+.1f} % against {reference}; the line "
-            f"asks for {((1 - settings.reduction_per_year) ** years - 1) * 100:+.1f} %"
-            + (" (above the line)" if above else " (on or below the line)"),
+            message(
+                "Final energy {period}: {change:spct1} against {reference}; the line asks for "
+                "{line:spct1} ({where})",
+                period=period.label,
+                change=change * 100,
+                reference=str(reference),
+                line=((1 - settings.reduction_per_year) ** years - 1) * 100,
+                where=message("above the line") if above else message("on or below the line"),
+            ),
             kind=Kind.DEVIATION if above else Kind.POSITIVE,
             severity=Severity.MEDIUM if above else Severity.INFO,
             perspective=Perspective.SOCIETY_ENVIRONMENT,
@@ -250,14 +271,26 @@ async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
             complete_co2 = False
         else:
             total_co2 += co2
-        cost_text = f"{cost:,.0f} {settings.currency}" if cost is not None else "cost unknown"
-        co2_text = f"{co2:.1f} t CO2e" if co2 is not None else "CO2 unknown"
+        cost_text = (
+            message("{cost:money}", cost={"amount": cost, "currency": settings.currency})
+            if cost is not None
+            else message("cost unknown")
+        )
+        co2_text = (
+            message("{co2:n1} t CO2e", co2=co2) if co2 is not None else message("CO2 unknown")
+        )
         found.append(
             _finding(
                 context,
                 f"carrier.{medium.value}",
-                f"{medium.value} {context.period.label}: {use.kwh / 1000:,.1f} MWh, "
-                f"{cost_text}, {co2_text}",
+                message(
+                    "{carrier} {period}: {mwh:n1} MWh, {cost}, {co2}",
+                    carrier=message(medium.text),
+                    period=context.period.label,
+                    mwh=use.kwh / 1000,
+                    cost=cost_text,
+                    co2=co2_text,
+                ),
                 kind=Kind.OBSERVATION,
                 severity=Severity.INFO,
                 perspective=Perspective.ECONOMY,
@@ -278,8 +311,13 @@ async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
         _finding(
             context,
             "co2-total",
-            f"Emissions {context.period.label}: "
-            + (f"{total_co2:.1f} t CO2e" if complete_co2 else "incomplete (factors missing)"),
+            message(
+                "Emissions {period}: {co2:n1} t CO2e", period=context.period.label, co2=total_co2
+            )
+            if complete_co2
+            else message(
+                "Emissions {period}: incomplete (factors missing)", period=context.period.label
+            ),
             kind=Kind.OBSERVATION,
             severity=Severity.INFO,
             perspective=Perspective.SOCIETY_ENVIRONMENT,
@@ -341,14 +379,25 @@ async def avoided(context: EvaluationContext, settings: CostCo2Settings) -> list
         }
     if not per_enpi:
         return []
-    cost_text = f"{cost_total:,.0f} {settings.currency}" if priced_fully else "cost incomplete"
-    co2_text = f"{co2_total:.1f} t CO2e" if priced_fully else "CO2 incomplete"
+    cost_text = (
+        message("{cost:money}", cost={"amount": cost_total, "currency": settings.currency})
+        if priced_fully
+        else message("cost incomplete")
+    )
+    co2_text = (
+        message("{co2:n1} t CO2e", co2=co2_total) if priced_fully else message("CO2 incomplete")
+    )
     return [
         _finding(
             context,
             "avoided",
-            f"Avoided against the baselines {context.period.label}: "
-            f"{kwh_total / 1000:,.1f} MWh, {cost_text}, {co2_text}",
+            message(
+                "Avoided against the baselines {period}: {mwh:n1} MWh, {cost}, {co2}",
+                period=context.period.label,
+                mwh=kwh_total / 1000,
+                cost=cost_text,
+                co2=co2_text,
+            ),
             kind=Kind.POSITIVE if kwh_total > 0 else Kind.OBSERVATION,
             severity=Severity.INFO,
             perspective=Perspective.ECONOMY,
@@ -359,7 +408,7 @@ async def avoided(context: EvaluationContext, settings: CostCo2Settings) -> list
                 "currency": settings.currency,
                 "co2_t": round(co2_total, 3) if priced_fully else None,
                 "enpis": per_enpi,
-                "left_out": additivity.left_out,
+                "left_out": {e: str(why) for e, why in additivity.left_out.items()},
                 "rule": ADDITIVE_RULE,
             },
             references=("ISO 50001:2018 6.4", "ISO 50006:2023 7", "ISO 50001:2018 9.1.1"),

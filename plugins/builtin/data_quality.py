@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from baselines.counters import IntervalFlag, counter_intervals
 from core.config.models import Meter, ValueKind
+from core.i18n import Message, message
 from core.schema import Measurement
 from core.storage.contract import as_ns
 from plugins.context import EvaluationContext
@@ -125,7 +126,7 @@ def _finding(
     context: EvaluationContext,
     meter: Meter | None,
     key: str,
-    title: str,
+    title: Message,
     *,
     kind: Kind,
     severity: Severity,
@@ -160,7 +161,7 @@ def meter_findings(
                 context,
                 meter,
                 "no-readings",
-                f"No readings from {label}",
+                message("No readings from {meter}", meter=label),
                 kind=Kind.DEVIATION,
                 severity=Severity.HIGH,
                 metrics={"readings": 0, "completeness_pct": 0.0},
@@ -173,8 +174,13 @@ def meter_findings(
                 context,
                 meter,
                 "completeness",
-                f"{label}: readings cover {share:g} % of the period "
-                f"(at least {settings.completeness_min * 100:g} % expected)",
+                message(
+                    "{meter}: readings cover {share:pct1} of the period "
+                    "(at least {least:pct1} expected)",
+                    meter=label,
+                    share=share,
+                    least=settings.completeness_min * 100,
+                ),
                 kind=Kind.DEVIATION,
                 severity=Severity.HIGH if quality.completeness < 0.5 else Severity.MEDIUM,
                 metrics={
@@ -191,8 +197,12 @@ def meter_findings(
                 context,
                 meter,
                 "gaps",
-                f"{label}: {quality.gaps} gap(s) in the readings, the longest "
-                f"{quality.longest_gap_h:.1f} h",
+                message(
+                    "{meter}: gaps in the readings: {gaps:n0}, the longest {hours:n1} h",
+                    meter=label,
+                    gaps=quality.gaps,
+                    hours=quality.longest_gap_h,
+                ),
                 kind=Kind.OBSERVATION,
                 severity=Severity.LOW,
                 metrics={
@@ -208,7 +218,11 @@ def meter_findings(
                 context,
                 meter,
                 "stuck",
-                f"{label}: value unchanged for {quality.longest_stuck_h:.0f} h",
+                message(
+                    "{meter}: value unchanged for {hours:n0} h",
+                    meter=label,
+                    hours=quality.longest_stuck_h,
+                ),
                 kind=Kind.DEVIATION,
                 severity=Severity.MEDIUM,
                 metrics={
@@ -223,8 +237,12 @@ def meter_findings(
                 context,
                 meter,
                 "counter-breaks",
-                f"{label}: {quality.breaks} counter replacement(s) or jump(s); "
-                "consumption over those intervals is unknown",
+                message(
+                    "{meter}: counter replacements or jumps: {breaks:n0}; consumption over "
+                    "those intervals is unknown",
+                    meter=label,
+                    breaks=quality.breaks,
+                ),
                 kind=Kind.DEVIATION,
                 severity=Severity.MEDIUM,
                 metrics={"breaks": quality.breaks},
@@ -236,7 +254,11 @@ def meter_findings(
                 context,
                 meter,
                 "counter-resets",
-                f"{label}: counter reset or rolled over {quality.resets} time(s)",
+                message(
+                    "{meter}: counter reset or rolled over, times: {resets:n0}",
+                    meter=label,
+                    resets=quality.resets,
+                ),
                 kind=Kind.OBSERVATION,
                 severity=Severity.LOW,
                 metrics={"resets": quality.resets},
@@ -263,9 +285,14 @@ def enpi_findings(
                     context,
                     None,
                     f"enpi-not-reportable.{enpi.id}",
-                    f"EnPI {enpi.id} is not reportable for {context.period.label}: "
-                    f"{len(low)} of its meters fall below "
-                    f"{settings.completeness_min * 100:g} % completeness",
+                    message(
+                        "EnPI {enpi} is not reportable for {period}: {low:n0} of its meters "
+                        "fall below {least:pct1} completeness",
+                        enpi=enpi.id,
+                        period=context.period.label,
+                        low=len(low),
+                        least=settings.completeness_min * 100,
+                    ),
                     kind=Kind.DEVIATION,
                     severity=Severity.HIGH,
                     metrics={
@@ -318,7 +345,11 @@ def submeter_coverage(
                     context,
                     meters[main],
                     "submeters-exceed",
-                    f"{label}: its sub-meters measure {share * 100:.1f} % of what it measures",
+                    message(
+                        "{meter}: its sub-meters measure {share:pct1} of what it measures",
+                        meter=label,
+                        share=share * 100,
+                    ),
                     kind=Kind.DEVIATION,
                     severity=Severity.MEDIUM,
                     metrics=metrics,
@@ -330,8 +361,13 @@ def submeter_coverage(
                     context,
                     meters[main],
                     "submeter-coverage",
-                    f"{label}: sub-meters cover {share * 100:.1f} % of its consumption "
-                    f"(at least {settings.submeter_coverage_min * 100:g} % expected)",
+                    message(
+                        "{meter}: sub-meters cover {share:pct1} of its consumption "
+                        "(at least {least:pct1} expected)",
+                        meter=label,
+                        share=share * 100,
+                        least=settings.submeter_coverage_min * 100,
+                    ),
                     kind=Kind.OBSERVATION,
                     severity=Severity.LOW,
                     metrics=metrics,
@@ -353,8 +389,13 @@ def summary(
         context,
         None,
         "summary",
-        f"{len(qualities)} meters, mean completeness {mean:.1f} %, "
-        f"{below} below {settings.completeness_min * 100:g} %",
+        message(
+            "{meters:n0} meters, mean completeness {mean:pct1}, {below:n0} below {least:pct1}",
+            meters=len(qualities),
+            mean=mean,
+            below=below,
+            least=settings.completeness_min * 100,
+        ),
         kind=Kind.POSITIVE if below == 0 else Kind.OBSERVATION,
         severity=Severity.INFO,
         metrics={

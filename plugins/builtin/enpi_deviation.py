@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from baselines.deviation import H_DECISION, K_SLACK, Episode, episodes, rmse
 from core.config.enpis import EnpiDefinition
+from core.i18n import Message, message
 from core.schema import EnpiField, Measurement
 from plugins.context import EvaluationContext
 from plugins.findings import (
@@ -59,7 +60,7 @@ def _finding(
     context: EvaluationContext,
     enpi: EnpiDefinition,
     key: str,
-    title: str,
+    title: Message,
     *,
     kind: Kind,
     severity: Severity,
@@ -144,9 +145,16 @@ async def judge(
             found.append(
                 _finding(
                     context, enpi, "enpi-deviation",
-                    f"{enpi.name}: {metrics['excess_kwh']:,.0f} kWh above its baseline "
-                    f"from {metrics['first_day']}"
-                    + (" (ongoing)" if episode.ongoing else f" to {metrics['last_day']}"),
+                    message(
+                        "{enpi}: {kwh:n0} kWh above its baseline from {first:date} (ongoing)",
+                        enpi=enpi.name, kwh=metrics["excess_kwh"], first=metrics["first_day"],
+                    )
+                    if episode.ongoing
+                    else message(
+                        "{enpi}: {kwh:n0} kWh above its baseline from {first:date} to {last:date}",
+                        enpi=enpi.name, kwh=metrics["excess_kwh"], first=metrics["first_day"],
+                        last=metrics["last_day"],
+                    ),
                     kind=Kind.NONCONFORMITY,
                     severity=Severity.HIGH if high else Severity.MEDIUM,
                     review_input=ReviewInput.NONCONFORMITIES,
@@ -159,8 +167,15 @@ async def judge(
             found.append(
                 _finding(
                     context, enpi, "enpi-improvement",
-                    f"{enpi.name}: {saved:,.0f} kWh below its baseline from "
-                    f"{metrics['first_day']}" + (" (holding)" if episode.ongoing else ""),
+                    message(
+                        "{enpi}: {kwh:n0} kWh below its baseline from {first:date} (holding)",
+                        enpi=enpi.name, kwh=saved, first=metrics["first_day"],
+                    )
+                    if episode.ongoing
+                    else message(
+                        "{enpi}: {kwh:n0} kWh below its baseline from {first:date}",
+                        enpi=enpi.name, kwh=saved, first=metrics["first_day"],
+                    ),
                     kind=Kind.POSITIVE,
                     severity=Severity.INFO,
                     review_input=ReviewInput.ENERGY_PERFORMANCE,

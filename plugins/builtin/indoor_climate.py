@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.config.models import Building, Medium, Meter
+from core.i18n import Message, message
 from core.schema import Measurement
 from core.storage.points import Aggregate, Bucket, SeriesSelector
 from plugins.context import EvaluationContext, ReviewPeriod
@@ -156,7 +157,7 @@ def _finding(
     context: EvaluationContext,
     building: Building,
     key: str,
-    title: str,
+    title: Message,
     *,
     kind: Kind,
     severity: Severity,
@@ -187,7 +188,7 @@ async def judge(
     if now is None:
         return []
     share, hours, below = now
-    band = f"{settings.low_c:g}–{settings.high_c:g} °C"
+    band = {"low": settings.low_c, "high": settings.high_c}
     metrics: dict[str, object] = {
         "share_in_band": round(share, 4),
         "share_below": round(below, 4),
@@ -199,7 +200,10 @@ async def judge(
     found = [
         _finding(
             context, building, "indoor-band",
-            f"{building.name}: {100 * share:.1f} % of occupied hours within {band}",
+            message(
+                "{building}: {share:pct1} of occupied hours within {low:n1}–{high:n1} °C",
+                building=building.name, share=100 * share, **band,
+            ),
             kind=Kind.DEVIATION if low else Kind.OBSERVATION,
             severity=Severity.MEDIUM if low else Severity.INFO,
             review_input=ReviewInput.MONITORING, metrics=metrics, sensors=sensors,
@@ -213,8 +217,12 @@ async def judge(
             found.append(
                 _finding(
                     context, building, "saving-with-discomfort",
-                    f"{building.name}: a {saving:.1f} % saving while occupied hours within "
-                    f"{band} fell from {100 * before[0]:.1f} % to {100 * share:.1f} %",
+                    message(
+                        "{building}: a {saving:pct1} saving while occupied hours within "
+                        "{low:n1}–{high:n1} °C fell from {before:pct1} to {share:pct1}",
+                        building=building.name, saving=saving, before=100 * before[0],
+                        share=100 * share, **band,
+                    ),
                     kind=Kind.DEVIATION, severity=Severity.HIGH,
                     review_input=ReviewInput.ENERGY_PERFORMANCE,
                     metrics={**metrics, "saving_pct": round(saving, 2),

@@ -21,6 +21,7 @@ from datetime import date, datetime, time
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.config.models import Medium, Meter
+from core.i18n import N_, Message, message
 from energy.nonconformities import Status
 from plugins.builtin.indoor_climate import IndoorSettings, Occupancy, band_share
 from plugins.context import EvaluationContext
@@ -87,11 +88,15 @@ def risk_findings(context: EvaluationContext, risks: list[Risk]) -> list[Finding
             else ("medium", Severity.MEDIUM) if score >= 8
             else ("low", Severity.LOW)
         )  # fmt: skip
+        level_text = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}[level]
         found.append(
             FINDINGS.make(
                 context.period, f"risk.{risk.id}",
-                f"Risk {risk.description}: {risk.likelihood} × {risk.consequence} = {score} "
-                f"({level})",
+                message(
+                    "Risk {risk}: {likelihood} × {consequence} = {score} ({level})",
+                    risk=risk.description, likelihood=risk.likelihood,
+                    consequence=risk.consequence, score=score, level=message(level_text),
+                ),
                 kind=Kind.OBSERVATION, severity=severity,
                 review_input=ReviewInput.ISSUES_RISKS, scope=Scope(level="portfolio"),
                 references=("ISO 50001:2018 6.1", "Kommunallagen 6 kap. 6 §"),
@@ -116,8 +121,9 @@ def enms_checks(context: EvaluationContext, settings: InternalControlSettings) -
     found.append(
         FINDINGS.make(
             context.period, "energy-review-age",
-            "No energy review date recorded" if done is None
-            else f"Energy review last done {done} ({age} months ago)",
+            message("No energy review date recorded") if done is None
+            else message("Energy review last done {done:date} ({age:n0} months ago)",
+                         done=done.isoformat(), age=age),
             kind=Kind.DEVIATION if late else Kind.OBSERVATION,
             severity=Severity.MEDIUM if late else Severity.INFO,
             review_input=ReviewInput.COMPLIANCE, scope=Scope(level="portfolio"),
@@ -131,16 +137,25 @@ def enms_checks(context: EvaluationContext, settings: InternalControlSettings) -
         if baseline is None:
             continue
         years = (today - baseline.last).days / 365.25
-        problems = []
+        problems: list[Message] = []
         if not baseline.valid:
-            problems.append("not valid for improvement claims")
+            problems.append(message("not valid for improvement claims"))
         if years > settings.baseline_max_years:
-            problems.append(f"{years:.1f} years old (revise after {settings.baseline_max_years:g})")
+            problems.append(
+                message("{years:n1} years old (revise after {most:n1})", years=years,
+                        most=settings.baseline_max_years)
+            )  # fmt: skip
         if problems:
             found.append(
                 FINDINGS.make(
                     context.period, f"baseline-revision.{enpi.id}",
-                    f"Energy baseline v{baseline.version} of {enpi.name}: {'; '.join(problems)}",
+                    message(
+                        "Energy baseline v{version} of {enpi}: {problems}",
+                        version=baseline.version, enpi=enpi.name,
+                        problems=problems[0] if len(problems) == 1 else message(
+                            "{first}; {second}", first=problems[0], second=problems[1]
+                        ),
+                    ),
                     kind=Kind.DEVIATION, severity=Severity.MEDIUM,
                     review_input=ReviewInput.MONITORING, scope=Scope(level="enpi", id=enpi.id),
                     references=("ISO 50001:2018 6.5",),
@@ -157,7 +172,10 @@ def enms_checks(context: EvaluationContext, settings: InternalControlSettings) -
             found.append(
                 FINDINGS.make(
                     context.period, f"nonconformity-overdue.{nc.id}",
-                    f"Nonconformity {nc.id} open for {days} days ({nc.status.value}): {nc.title}",
+                    message(
+                        "Nonconformity {id} open for {days:n0} days ({status}): {title}",
+                        id=nc.id, days=days, status=message(nc.status.text), title=nc.title,
+                    ),
                     kind=Kind.DEVIATION, severity=Severity.MEDIUM,
                     review_input=ReviewInput.NONCONFORMITIES,
                     scope=Scope(level=nc.scope_level, id=nc.scope_id),
@@ -189,7 +207,8 @@ async def commitment_findings(context: EvaluationContext, commitment: Commitment
         return [
             FINDINGS.make(
                 context.period, f"commitment.{commitment.id}",
-                f"Commitment {commitment.description}: no sensor data to check it",
+                message("Commitment {commitment}: no sensor data to check it",
+                        commitment=commitment.description),
                 kind=Kind.DEVIATION, severity=Severity.MEDIUM,
                 review_input=ReviewInput.COMPLIANCE, scope=scope, references=references,
                 metrics={"buildings": [b.id for b in buildings], "sensors": len(sensors)},
@@ -200,8 +219,12 @@ async def commitment_findings(context: EvaluationContext, commitment: Commitment
     return [
         FINDINGS.make(
             context.period, f"commitment.{commitment.id}",
-            f"Commitment {commitment.description}: kept {100 * share:.1f} % of the committed "
-            f"hours (promised {100 * commitment.min_share:g} %)",
+            message(
+                "Commitment {commitment}: kept {share:pct1} of the committed hours "
+                "(promised {promised:pct1})",
+                commitment=commitment.description, share=100 * share,
+                promised=100 * commitment.min_share,
+            ),
             kind=Kind.POSITIVE if met else Kind.DEVIATION,
             severity=Severity.INFO if met else Severity.HIGH,
             review_input=ReviewInput.COMPLIANCE, scope=scope, references=references,

@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.config.models import Building, Medium, Meter, Site, ValueKind
+from core.i18n import message
 from core.schema import Measurement, ReadingField, Tag
 from core.storage.points import Bucket
 from energy.consumption import consuming_meters, consumption, counted_once_fields
@@ -41,7 +42,7 @@ from plugins.hookspecs import hookimpl
 
 NAME = "opportunities"
 FINDINGS = FindingMaker(NAME, Perspective.ECONOMY, ("ISO 50001:2018 6.3", "ISO 50001:2018 9.3 d"))
-CARRIERS = {Medium.ELECTRICITY: "electricity", Medium.DISTRICT_HEATING: "district heating"}
+CARRIERS = (Medium.ELECTRICITY, Medium.DISTRICT_HEATING)
 
 
 class OpportunitySettings(BaseModel):
@@ -109,13 +110,19 @@ async def outside_hours(
     if ratio <= limit or at_stake < settings.min_kwh:
         return None, total
     share = float(outside.sum()) / total if total > 0 else 0.0
-    carrier = CARRIERS[medium]
     finding = FINDINGS.make(
         context.period,
         f"outside-hours.{building.id}.{medium.value}",
-        f"{building.name}: {carrier} outside opening hours at {100 * ratio:.0f} % of the "
-        f"opening-hours level ({100 * share:.0f} % of its use); {at_stake:,.0f} kWh above "
-        f"{100 * limit:.0f} %",
+        message(
+            "{building}: {carrier} outside opening hours at {ratio:pct0} of the opening-hours "
+            "level ({share:pct0} of its use); {kwh:n0} kWh above {limit:pct0}",
+            building=building.name,
+            carrier=message(medium.text),
+            ratio=100 * ratio,
+            share=100 * share,
+            kwh=at_stake,
+            limit=100 * limit,
+        ),
         kind=Kind.OPPORTUNITY,
         severity=Severity.MEDIUM if at_stake >= 10 * settings.min_kwh else Severity.LOW,
         review_input=ReviewInput.OPPORTUNITIES,
@@ -155,9 +162,16 @@ def per_m2_in_category(
             FINDINGS.make(
                 context.period,
                 f"highest-per-m2.{category}",
-                f"{worst.name}: {per_m2[worst.id]:.1f} kWh/m² Atemp, the most among "
-                f"{len(buildings)} buildings of category {category} (median {median:.1f}); "
-                f"{at_stake:,.0f} kWh above the median",
+                message(
+                    "{building}: {per_m2:n1} kWh/m² Atemp, the most among {count:n0} buildings "
+                    "of category {category} (median {median:n1}); {kwh:n0} kWh above the median",
+                    building=worst.name,
+                    per_m2=per_m2[worst.id],
+                    count=len(buildings),
+                    category=category,
+                    median=median,
+                    kwh=at_stake,
+                ),
                 kind=Kind.OPPORTUNITY,
                 severity=Severity.LOW,
                 review_input=ReviewInput.OPPORTUNITIES,

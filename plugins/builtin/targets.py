@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.config.enpis import EnpiDefinition
 from core.config.targets import ActionPlan, EnergyTarget
+from core.i18n import N_, Message, message
 from core.schema import Measurement
 from plugins.context import EvaluationContext
 from plugins.findings import (
@@ -39,6 +40,12 @@ FINDINGS = FindingMaker(
     Perspective.SOCIETY_ENVIRONMENT,
     ("ISO 50001:2018 6.2", "ISO 50001:2018 9.1.1", "ISO 50001:2018 9.3"),
 )
+PLAN_STATUS_TEXT = {
+    "planned": N_("planned"),
+    "in_progress": N_("in progress"),
+    "done": N_("done"),
+    "cancelled": N_("cancelled"),
+}
 
 
 class TargetSettings(BaseModel):
@@ -52,7 +59,7 @@ class TargetSettings(BaseModel):
 def _finding(
     context: EvaluationContext,
     key: str,
-    title: str,
+    title: Message,
     *,
     kind: Kind,
     severity: Severity,
@@ -107,7 +114,8 @@ async def judge_target(
         return [
             _finding(
                 context, f"target-not-assessed.{target.id}",
-                f"Target {target.name}: no reporting days of {enpi.name} in the period yet",
+                message("Target {target}: no reporting days of {enpi} in the period yet",
+                        target=target.name, enpi=enpi.name),
                 kind=Kind.OBSERVATION, severity=Severity.INFO,
                 review_input=ReviewInput.OBJECTIVES, scope=scope,
                 metrics={"target_pct": target.improvement_pct, "by": target.by.isoformat()},
@@ -133,19 +141,23 @@ async def judge_target(
         metrics["year_to_date_pct"] = round(100 * year[1] / year[0], 2)
         metrics["forecast_year_end_pct"] = metrics["year_to_date_pct"]
     if improvement >= target.improvement_pct:
-        kind, severity, status = Kind.POSITIVE, Severity.INFO, "achieved"
+        kind, severity, status = Kind.POSITIVE, Severity.INFO, N_("achieved")
     elif improvement >= path:
-        kind, severity, status = Kind.OBSERVATION, Severity.INFO, "on track"
+        kind, severity, status = Kind.OBSERVATION, Severity.INFO, N_("on track")
     else:
         late = last >= target.by or improvement < path / 2
         kind, severity = Kind.DEVIATION, Severity.HIGH if late else Severity.MEDIUM
-        status = "behind"
+        status = N_("behind")
     metrics["status"] = status
     return [
         _finding(
             context, f"target.{target.id}",
-            f"Target {target.name}: {improvement:.1f} % of {target.improvement_pct:g} % "
-            f"({status}; the path is at {path:.1f} %)",
+            message(
+                "Target {target}: {improvement:pct1} of {goal:pct1} ({status}; the path is at "
+                "{path:pct1})",
+                target=target.name, improvement=improvement, goal=target.improvement_pct,
+                status=message(status), path=path,
+            ),
             kind=kind, severity=severity, review_input=ReviewInput.OBJECTIVES, scope=scope,
             metrics=metrics, enpi=enpi,
         )
@@ -172,12 +184,21 @@ async def judge_plan(
     }
     key = f"action-plan.{target.id}.{plan.id}"
     kind, severity = Kind.OBSERVATION, Severity.INFO
-    title = f"Action plan {plan.name}: {plan.status.replace('_', ' ')}, due {plan.due}"
+    status = message(PLAN_STATUS_TEXT[plan.status])
+    title = message(
+        "Action plan {plan}: {status}, due {due:date}",
+        plan=plan.name,
+        status=status,
+        due=plan.due.isoformat(),
+    )
     if plan.status in ("planned", "in_progress") and plan.due < today:
         kind, severity = Kind.DEVIATION, Severity.MEDIUM
         metrics["days_overdue"] = (today - plan.due).days
-        title = (
-            f"Action plan {plan.name} is overdue: due {plan.due}, {plan.status.replace('_', ' ')}"
+        title = message(
+            "Action plan {plan} is overdue: due {due:date}, {status}",
+            plan=plan.name,
+            status=status,
+            due=plan.due.isoformat(),
         )
     if plan.status == "done" and plan.completed is not None:
         metrics["completed"] = plan.completed.isoformat()
@@ -194,17 +215,30 @@ async def judge_plan(
                 verified_over_days=days,
                 plans_sharing_the_enpi=sharing,
             )
-            title = (
-                f"Action plan {plan.name}: done; {verified:,.0f} kWh/year verified on {enpi.name}"
+            title = message(
+                "Action plan {plan}: done; {kwh:n0} kWh/year verified on {enpi}",
+                plan=plan.name,
+                kwh=verified,
+                enpi=enpi.name,
             )
             if plan.expected_savings_kwh_per_year:
                 ratio = verified / plan.expected_savings_kwh_per_year
                 metrics["realised_share"] = round(ratio, 2)
-                title += f" against {plan.expected_savings_kwh_per_year:,.0f} expected"
+                title = message(
+                    "Action plan {plan}: done; {kwh:n0} kWh/year verified on {enpi} against "
+                    "{expected:n0} expected",
+                    plan=plan.name,
+                    kwh=verified,
+                    enpi=enpi.name,
+                    expected=plan.expected_savings_kwh_per_year,
+                )
                 if ratio < settings.realised_min:
                     kind, severity = Kind.DEVIATION, Severity.MEDIUM
         else:
-            title = f"Action plan {plan.name}: done; too few days since to verify its savings"
+            title = message(
+                "Action plan {plan}: done; too few days since to verify its savings",
+                plan=plan.name,
+            )
     return _finding(
         context, key, title, kind=kind, severity=severity,
         review_input=ReviewInput.ACTION_PLANS, scope=scope, metrics=metrics, enpi=enpi,

@@ -129,6 +129,8 @@ def demo_config(timeline: Timeline, ports: Ports) -> dict[str, object]:
         "portfolio": {
             "name": "Demokommun, fastighetsavdelningen (simulated)",
             "timezone": "Europe/Stockholm",
+            "language": "sv",
+            "board": "Tekniska nämnden",
             "seus": [
                 {"id": "ventilation", "name": "Ventilation (FTX units)"},
                 {"id": "space-heating", "name": "Space heating and hot water"},

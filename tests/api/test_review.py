@@ -222,3 +222,58 @@ def test_the_review_shows_complete_years_normal_year_corrected(served: Served) -
     assert years["bok-fjv"][0]["normal_year_corrected_kwh"] is None  # no normal year set
     report = read(served.client, "/api/v1/review/report", period=PERIOD).text
     assert "Complete years, normal-year corrected" in report
+
+
+def test_the_review_speaks_the_language_asked_for(served: Served) -> None:
+    """?lang= first, then Accept-Language, then portfolio.language (English here)."""
+    english = read(served.client, "/api/v1/review", period=PERIOD).json()
+    swedish = read(served.client, "/api/v1/review", period=PERIOD, lang="sv").json()
+    assert (english["language"], swedish["language"]) == ("en", "sv")
+
+    def titles(document: dict[str, object]) -> dict[str, str]:
+        inputs = document["inputs"]
+        assert isinstance(inputs, dict)
+        return {
+            f"{f['plugin']}:{f['id']}": f["title"]
+            for value in inputs.values()
+            for f in value["findings"]
+        }
+
+    en, sv = titles(english), titles(swedish)
+    assert en.keys() == sv.keys()
+    deviation = next(key for key in sv if "enpi-improvement" in key)
+    assert "below its baseline from" in en[deviation]
+    assert "under sin baslinje från" in sv[deviation]
+    assert re.search(r"\d\u00a0\d{3} kWh", sv[deviation])  # Swedish grouping
+    rules = swedish["inputs"]["g_energy_performance"]["summary"]["rules"]
+    assert any("räknas en gång" in rule for rule in rules)
+    header = served.client.get(
+        "/api/v1/review",
+        params={"period": PERIOD},
+        headers={"X-API-Key": READ_KEY, "Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"},
+    ).json()
+    assert header["language"] == "sv"
+    assert titles(header) == sv
+    assert read(served.client, "/api/v1/review", period=PERIOD, lang="fi").status_code == 422
+
+
+def test_the_findings_table_follows_the_language(served: Served) -> None:
+    swedish = read(served.client, "/api/v1/findings", period=PERIOD, lang="sv", format="csv")
+    english = read(served.client, "/api/v1/findings", period=PERIOD, format="csv")
+    assert swedish.text.startswith("\ufeffplugin;id;")  # excel-sv: ; and a byte-order mark
+    assert english.text.startswith("plugin,id,")
+    assert "under sin baslinje" in swedish.text
+    forced = read(
+        served.client, "/api/v1/findings", period=PERIOD, lang="sv", format="csv", dialect="excel"
+    )
+    assert forced.text.startswith("plugin,id,")
+
+
+def test_the_report_in_swedish(served: Served) -> None:
+    html = read(served.client, "/api/v1/review/report", period=PERIOD, lang="sv").text
+    assert '<html lang="sv">' in html
+    for heading in ("Innehåll", "Sammanfattning", "9.3 c) 3) Revisionsresultat", "Ordlista"):
+        assert heading in html
+    assert "Inte registrerat" in html  # an input nobody recorded anything for
+    assert "None." not in html
+    assert "beslutsgräns +h" in html  # the CUSUM chart's decision interval

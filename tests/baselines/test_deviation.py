@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.deviation import episodes, rmse
+from baselines.deviation import episodes, rmse, sums
 
 RNG = np.random.default_rng(3)
 SIGMA = 20.0
@@ -46,3 +46,17 @@ def test_noise_and_gaps_signal_nothing() -> None:
     assert episodes(residuals, SIGMA, upward=False) == []
     assert episodes(residuals, 0.0) == []
     assert rmse([3.0, -4.0, np.nan]) == pytest.approx(np.sqrt(12.5))
+
+
+def test_the_sums_drawn_are_the_sums_that_signal() -> None:
+    """The report draws ``sums`` against h; each episode's signal day is where they pass h."""
+    residuals = RNG.normal(0, SIGMA, 200)
+    residuals[60:] += 1.5 * SIGMA
+    residuals[[10, 11]] = np.nan
+    upper = sums(residuals, SIGMA)
+    (episode,) = episodes(residuals, SIGMA)
+    crossed = np.flatnonzero(upper > 10.0)
+    assert crossed[0] == episode.signalled
+    assert upper[11] == upper[9]  # an unknown day neither adds nor resets
+    assert np.all(upper >= 0)
+    assert float(sums(-residuals, SIGMA, upward=False)[-1]) == pytest.approx(float(upper[-1]))

@@ -20,3 +20,24 @@ def options_without_help(parser: argparse.ArgumentParser, command: str) -> list[
 
 def test_every_option_of_every_command_has_help_text() -> None:
     assert options_without_help(build_parser(), "enms") == []
+
+
+def commands(
+    parser: argparse.ArgumentParser, name: str
+) -> list[tuple[str, argparse.ArgumentParser]]:
+    """Every command that runs (a parser without sub-commands), with its name."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub_name, sub in action.choices.items():
+                found += commands(sub, f"{name} {sub_name}")
+    return found or [(name, parser)]
+
+
+def test_every_command_shows_an_example_of_itself() -> None:
+    listed = commands(build_parser(), "enms")
+    assert len(listed) >= 14
+    for name, parser in listed:
+        epilog = parser.epilog or ""
+        assert epilog.startswith("example"), f"{name} --help has no example"
+        assert name in epilog, f"{name}'s example runs another command: {epilog}"

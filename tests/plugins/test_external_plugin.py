@@ -212,7 +212,7 @@ def test_the_installed_plugins_report_section_is_in_the_review_report(
         )
     assert answer.status_code == 200
     html = answer.text
-    assert "<h2>From the plugins</h2>" in html
+    assert re.search(r"<h2>\d+ From the plugins</h2>", html)
     assert "Electricity used at night (22:00-06:00)" in html
     assert re.search(r"<td>el-ok</td><td>[^<]+</td><td class=\"num\">3\d\.\d\d</td>", html), html
     assert "From the plugin night_load." in html

@@ -236,6 +236,14 @@ async def test_collect_once_works_with_the_embedded_store(
     assert len(readings) == 12
     assert readings["el-sunspec"].fields["energy_kwh"] == pytest.approx(54321.123)
     assert len(health) == 14
+    # and as a Swedish technician reads it
+    code = await asyncio.to_thread(
+        main, ["collect", "--config", str(config), "--no-store", "--lang", "sv"]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.splitlines()[0].split()[:3] == ["mätare", "gateway/enhet", "värden"]
+    assert "12 av 14 mätare lästa; inget lagrat (--no-store)" in out
 
 
 async def test_a_huge_scale_factor_and_an_infinity_lose_one_value_each_not_the_reading(
