@@ -58,12 +58,7 @@ class _Document:
         for depth in range(len(path), 0, -1):
             what = _ITEMS.get(tuple(p for p in path[:depth] if isinstance(p, str))[-2:])
             if isinstance(path[depth - 1], int) and what is not None:
-                item = self.data
-                for part in path[:depth]:
-                    try:
-                        item = item[part]
-                    except (KeyError, IndexError, TypeError):
-                        return where
+                item = _at(self.data, path[:depth])
                 ident = item.get("id") if isinstance(item, dict) else None
                 return f"{what} {ident!r} ({where})" if isinstance(ident, str) else where
         return where
@@ -260,13 +255,18 @@ def _valid_part(
     return None
 
 
-def _item_id(data: Any, path: FieldPath) -> object:
-    item = data
+def _at(data: Any, path: FieldPath) -> Any:
+    """The value at ``path`` in plain YAML data, or None where there is none."""
     for part in path:
         try:
-            item = item[part]
+            data = data[part]
         except (KeyError, IndexError, TypeError):
             return None
+    return data
+
+
+def _item_id(data: Any, path: FieldPath) -> object:
+    item = _at(data, path)
     if not isinstance(item, dict):
         return None
     return item.get("id", item.get("field"))  # meters, buildings ... by id; registers by field
@@ -305,12 +305,7 @@ def _in_file(path: FieldPath, dropped: set[FieldPath]) -> FieldPath:
 def _remove(data: Any, path: FieldPath) -> bool:
     """Remove the key at ``path`` from its mapping; False where it is not a mapping's key."""
     *parents, last = path or ("",)
-    node = data
-    for part in parents:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return False
+    node = _at(data, tuple(parents))
     if isinstance(node, dict) and isinstance(last, str) and last in node:
         del node[last]
         return True

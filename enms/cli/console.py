@@ -6,13 +6,16 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from core.config.models import EnmsConfig
 from core.deployment import Deployment
 from core.errors import ConfigError, EnmsError, StoreError
 from core.i18n import Language, Locale, locale_for
+from plugins.context import ReviewPeriod
 from plugins.manager import Plugins, load_with_plugins
 
 T = TypeVar("T")
@@ -66,6 +69,18 @@ def parsed(text: str, parse: Callable[[str], T], what: str) -> T:
     except ValueError as exc:
         print(f"{what}: {exc}", file=sys.stderr)
         raise CommandFailed(2) from None
+
+
+def measured_period(text: str, config: EnmsConfig, what: str) -> ReviewPeriod:
+    """The ``--period`` of a command that reads measured data: parsed, and not wholly after
+    today in the portfolio's time zone (else printed and exit code 2)."""
+    period = parsed(text, ReviewPeriod.parse, what)
+    today = datetime.now(ZoneInfo(config.portfolio.timezone)).date()
+    future = period.not_yet_measured(today)
+    if future is not None:
+        print(f"{what}: {future}", file=sys.stderr)
+        raise CommandFailed(2)
+    return period
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -10,24 +10,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.report import TERMS
-from core.i18n import N_, Locale, locale_for
+from core.i18n import N_, Locale
 from core.storage.factory import open_store
 from energy.register import Register
 from enms.cli.console import (
     add_config,
     add_language,
+    chosen_locale,
+    measured_period,
     open_deployment,
-    parsed,
     run_async,
     text_table,
 )
-from plugins.context import ReviewPeriod
 from plugins.findings import Severity
 from plugins.manager import load_plugins
 from plugins.recording import evaluate_and_record
@@ -104,14 +103,10 @@ def as_table(evaluation: Evaluation, locale: Locale) -> str:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    period = parsed(args.period, ReviewPeriod.parse, "enms evaluate")
     deployment = open_deployment(args.config)
     config = deployment.config
+    period = measured_period(args.period, config, "enms evaluate")
     today = datetime.now(ZoneInfo(config.portfolio.timezone)).date()
-    future = period.not_yet_measured(today)
-    if future is not None:
-        print(f"enms evaluate: {future}", file=sys.stderr)
-        return 2
     plugins = load_plugins(installed=not args.no_installed)
 
     async def run() -> Evaluation:
@@ -129,7 +124,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
             register.close()
 
     evaluation = run_async(run(), "enms evaluate", also=(UnknownPlugin,))
-    locale = locale_for(args.lang or config.portfolio.language)
+    locale = chosen_locale(args, config)
     if args.format == "json":
         print(json.dumps(as_dict(evaluation, locale), indent=2, ensure_ascii=False))
     else:

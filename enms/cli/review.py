@@ -12,38 +12,36 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from api.cache import TtlCache
 from api.pdf import PdfUnavailable, print_report
 from api.report import report_renderer
 from api.state import ApiState
-from core.i18n import locale_for
 from core.storage.factory import open_store
 from energy.register import Register
-from enms.cli.console import add_config, add_language, open_deployment, parsed, run_async
-from plugins.context import ReviewPeriod
+from enms.cli.console import (
+    add_config,
+    add_language,
+    chosen_locale,
+    measured_period,
+    open_deployment,
+    run_async,
+)
 from plugins.manager import load_plugins
 
 SUFFIXES = (".pdf", ".html", ".htm")
 
 
 def report_command(args: argparse.Namespace) -> int:
-    period = parsed(args.period, ReviewPeriod.parse, "enms review report")
     out = Path(args.output)
     if out.suffix.lower() not in SUFFIXES:
         print(f"enms review report: --output {out} should end in .pdf or .html", file=sys.stderr)
         return 2
     deployment = open_deployment(args.config)
     config = deployment.config
-    today = datetime.now(ZoneInfo(config.portfolio.timezone)).date()
-    future = period.not_yet_measured(today)
-    if future is not None:
-        print(f"enms review report: {future}", file=sys.stderr)
-        return 2
-    locale = locale_for(args.lang or config.portfolio.language)
+    period = measured_period(args.period, config, "enms review report")
+    locale = chosen_locale(args, config)
 
     async def run() -> int:
         register = Register(config.daemon.register_path)
