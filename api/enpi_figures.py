@@ -131,10 +131,10 @@ def period_figures(
             avoided_kwh=result.avoided_kwh,
             improvement_pct=_finite(100 * result.improvement),
             senpi=_finite(result.senpi),
-            savings_uncertainty_kwh_68pct=_finite(abs(result.avoided_kwh) * result.fsu),
+            savings_uncertainty_kwh_68pct=_finite(result.uncertainty_kwh),
             fractional_savings_uncertainty=_finite(result.fsu),
             cusum_kwh=_finite(float(np.nan_to_num(series[EnpiField.CUSUM_KWH][reporting])[-1])),
-            verdict=verdict(result.avoided_kwh, _finite(abs(result.avoided_kwh) * result.fsu)),
+            verdict=verdict(result.avoided_kwh, _finite(result.uncertainty_kwh)),
         )
     total = float(actual[known].sum())
     status = (

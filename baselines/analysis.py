@@ -21,7 +21,15 @@ from baselines.results import PeriodResult, forecast
 from baselines.selection import DEFAULT_SEARCH, SearchSettings, Selection, select_model
 from baselines.stats import FloatArray, row_means
 from baselines.towt import TowtModel, fit_towt
-from baselines.validity import DEFAULT_THRESHOLDS, Sufficiency, Thresholds, Validity, assess
+from baselines.validity import (
+    DEFAULT_THRESHOLDS,
+    Extrapolation,
+    Sufficiency,
+    Thresholds,
+    Validity,
+    assess,
+    extrapolation,
+)
 
 _YEAR = re.compile(r"^\d{4}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -79,8 +87,10 @@ class Analysis:
     validity: Validity
     sufficiency: Sufficiency
     result: PeriodResult | None
+    #: the range of the daily mean temperatures the model was fitted on
     temperature_range_c: tuple[float, float]
     heating_degree_days: float
+    extrapolation: Extrapolation | None = None
 
     def to_dict(self) -> dict[str, object]:
         chosen = self.selection.chosen
@@ -98,6 +108,7 @@ class Analysis:
             },
             "validity": self.validity.to_dict(),
             "reporting": None if self.result is None else self.result.to_dict(),
+            "extrapolation": None if self.extrapolation is None else self.extrapolation.to_dict(),
         }
 
 
@@ -110,8 +121,10 @@ def _analysis(
     sufficiency: Sufficiency,
     result: PeriodResult | None,
     base_temperature: FloatArray,
+    fitted_temperature: FloatArray,
+    extrapolated: Extrapolation | None,
 ) -> Analysis:
-    finite = base_temperature[np.isfinite(base_temperature)]
+    finite = fitted_temperature[np.isfinite(fitted_temperature)]
     return Analysis(
         baseline=baseline,
         reporting=reporting,
@@ -124,6 +137,7 @@ def _analysis(
             float(finite.max()) if finite.size else math.nan,
         ),
         heating_degree_days=float(np.nansum(heating_degree_days(base_temperature))),
+        extrapolation=extrapolated,
     )
 
 
@@ -177,6 +191,7 @@ def analyse_daily(
     )
     model = selection.chosen
     result = None
+    extrapolated = None
     ranges: dict[str, tuple[npt.ArrayLike, npt.ArrayLike]] = {}
     months = None
     if reporting is not None:
@@ -192,6 +207,7 @@ def analyse_daily(
         known = np.isfinite(reporting_temperature) & np.isfinite(reporting_extra).all(axis=1)
         expected = np.where(known, expected, np.nan)
         result = forecast(model.fit, expected, energy[in_reporting])
+        extrapolated = extrapolation(base_temperature[usable], reporting_temperature, expected)
         months = round(reporting.days * 12 / 365, 1)  # 365 days are 12 months for G14
         ranges["temperature"] = (base_temperature[usable], reporting_temperature)
         for j, name in enumerate(names):
@@ -200,9 +216,10 @@ def analyse_daily(
         model.fit,
         variables=ranges,
         reporting_months=months,
-        fractional_savings_uncertainty=None if result is None else result.fsu,
+        fractional_savings_uncertainty=None if result is None else _defined(result.fsu),
         sufficiency=sufficiency,
         thresholds=thresholds,
+        extrapolated=extrapolated,
     )
     return _analysis(
         baseline=baseline,
@@ -212,6 +229,8 @@ def analyse_daily(
         sufficiency=sufficiency,
         result=result,
         base_temperature=base_temperature,
+        fitted_temperature=base_temperature[usable],
+        extrapolated=extrapolated,
     )
 
 
@@ -288,6 +307,8 @@ def analyse_monthly(
     result = None
     reporting_mean = None
     reporting_months = None
+    extrapolated = None
+    fitted_means = np.nanmean(temps[usable], axis=1) if usable.any() else np.empty(0)
     if reporting is not None:
         rep_groups = months(days, reporting)
         rep_per_day, rep_temps, rep_lengths = _period_arrays(rep_groups, energy, temperature)
@@ -295,6 +316,7 @@ def analyse_monthly(
         result = forecast(model.fit, expected, rep_per_day * rep_lengths)
         reporting_mean = np.nanmean(rep_temps, axis=1)
         reporting_months = float(len(rep_groups))
+        extrapolated = extrapolation(fitted_means, reporting_mean, expected)
     base_days = baseline.mask(days)
     base_temperature = temperature[base_days]
     sufficiency = Sufficiency(
@@ -310,9 +332,10 @@ def analyse_monthly(
             else None
         ),
         reporting_months=reporting_months,
-        fractional_savings_uncertainty=None if result is None else result.fsu,
+        fractional_savings_uncertainty=None if result is None else _defined(result.fsu),
         sufficiency=sufficiency,
         thresholds=thresholds,
+        extrapolated=extrapolated,
     )
     return _analysis(
         baseline=baseline,
@@ -322,6 +345,8 @@ def analyse_monthly(
         sufficiency=sufficiency,
         result=result,
         base_temperature=base_temperature,
+        fitted_temperature=fitted_means,
+        extrapolated=extrapolated,
     )
 
 
@@ -383,7 +408,12 @@ def analyse_hourly(
             else {"temperature": (temperature[in_base], temperature[reporting.mask(days)])}
         ),
         reporting_months=reporting_months,
-        fractional_savings_uncertainty=None if result is None else result.fsu,
+        fractional_savings_uncertainty=None if result is None else _defined(result.fsu),
         thresholds=thresholds,
     )
     return HourlyAnalysis(baseline, reporting, model, validity, result, int(model.fit.n))
+
+
+def _defined(value: float) -> float | None:
+    """A figure only where it is defined (FSU is not, for avoided energy of zero or less)."""
+    return value if math.isfinite(value) else None

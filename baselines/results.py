@@ -44,6 +44,30 @@ def fractional_savings_uncertainty(
     )
 
 
+def relative_uncertainty(
+    *,
+    n: int,
+    dof: int,
+    cv_rmse: float,
+    autocorrelation: float,
+    reporting_points: int,
+    confidence: float = CONFIDENCE,
+) -> float:
+    """The savings uncertainty as a share of the expected energy: t · 1.26 · CV ·
+    sqrt((n / n′)(1 + 2 / n′)(1 / m)), with n′ = n (1 - ρ) / (1 + ρ), ρ the lag-1
+    autocorrelation of the baseline residuals, m the reporting points and t at ``confidence``
+    with n - p degrees of freedom. It does not depend on the savings: avoided energy that is
+    zero or negative has the same uncertainty in kWh. NaN where the statistics do not allow it.
+    """
+    if reporting_points <= 0 or dof <= 0 or n <= 0 or not cv_rmse >= 0:
+        return math.nan
+    rho = min(max(autocorrelation, 0.0), 0.99) if math.isfinite(autocorrelation) else 0.0
+    n_effective = n * (1 - rho) / (1 + rho)
+    t = float(special.stdtrit(dof, 1 - (1 - confidence) / 2))
+    spread = math.sqrt((n / n_effective) * (1 + 2 / n_effective) * (1 / reporting_points))
+    return t * 1.26 * cv_rmse * spread
+
+
 def fsu(
     *,
     n: int,
@@ -54,19 +78,20 @@ def fsu(
     savings_fraction: float,
     confidence: float = CONFIDENCE,
 ) -> float:
-    """Fractional savings uncertainty from a baseline model's statistics.
-
-    FSU = t · 1.26 · CV · sqrt((n / n′)(1 + 2 / n′)(1 / m)) / F, with n′ = n (1 - ρ) / (1 + ρ),
-    ρ the lag-1 autocorrelation of the baseline residuals, m the reporting points,
-    F the savings fraction and t at ``confidence`` with n - p degrees of freedom.
-    """
-    if not savings_fraction > 0 or reporting_points <= 0 or dof <= 0 or not cv_rmse >= 0:
-        return math.inf
-    rho = min(max(autocorrelation, 0.0), 0.99) if math.isfinite(autocorrelation) else 0.0
-    n_effective = n * (1 - rho) / (1 + rho)
-    t = float(special.stdtrit(dof, 1 - (1 - confidence) / 2))
-    spread = math.sqrt((n / n_effective) * (1 + 2 / n_effective) * (1 / reporting_points))
-    return t * 1.26 * cv_rmse * spread / savings_fraction
+    """Fractional savings uncertainty (ASHRAE Guideline 14 Annex B): the uncertainty of the
+    avoided energy as a share of it, ``relative_uncertainty / F``. Defined only for savings
+    (F > 0); NaN otherwise -- the uncertainty in kWh is still known (``PeriodResult``)."""
+    if not savings_fraction > 0:
+        return math.nan
+    share = relative_uncertainty(
+        n=n,
+        dof=dof,
+        cv_rmse=cv_rmse,
+        autocorrelation=autocorrelation,
+        reporting_points=reporting_points,
+        confidence=confidence,
+    )
+    return share / savings_fraction
 
 
 @dataclass(frozen=True)
@@ -77,11 +102,18 @@ class PeriodResult:
     avoided_kwh: float
     improvement: float  # avoided / expected; 1 - SEnPI
     senpi: float
-    fsu: float  # fractional savings uncertainty at 68 %
+    uncertainty_kwh: float  # of the avoided energy at 68 %, whatever its sign (NaN: unknown)
     points: int
     expected: FloatArray = field(repr=False)
     actual: FloatArray = field(repr=False)
     cusum: FloatArray = field(repr=False)
+
+    @property
+    def fsu(self) -> float:
+        """Fractional savings uncertainty at 68 %: defined for savings only (NaN otherwise)."""
+        if not self.avoided_kwh > 0 or not math.isfinite(self.uncertainty_kwh):
+            return math.nan
+        return self.uncertainty_kwh / self.avoided_kwh
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -89,15 +121,17 @@ class PeriodResult:
             "expected_kwh": self.expected_kwh,
             "actual_kwh": self.actual_kwh,
             "avoided_kwh": self.avoided_kwh,
-            "improvement": self.improvement,
-            "senpi": self.senpi,
-            "fractional_savings_uncertainty": self.fsu if math.isfinite(self.fsu) else None,
-            "savings_uncertainty_kwh": abs(self.avoided_kwh) * self.fsu
-            if math.isfinite(self.fsu)
-            else None,
+            "improvement": _finite(self.improvement),
+            "senpi": _finite(self.senpi),
+            "fractional_savings_uncertainty": _finite(self.fsu),
+            "savings_uncertainty_kwh": _finite(self.uncertainty_kwh),
             "points": self.points,
             "cusum_kwh": [float(x) for x in self.cusum],
         }
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _paired(expected: npt.ArrayLike, actual: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -113,8 +147,12 @@ def forecast(fit: LinearFit, expected: npt.ArrayLike, actual: npt.ArrayLike) -> 
     return _forecast(
         expected,
         actual,
-        lambda points, fraction: fractional_savings_uncertainty(
-            fit, reporting_points=points, savings_fraction=fraction
+        lambda points: relative_uncertainty(
+            n=fit.n,
+            dof=fit.dof,
+            cv_rmse=fit.cv_rmse,
+            autocorrelation=fit.autocorrelation,
+            reporting_points=points,
         ),
     )
 
@@ -130,20 +168,20 @@ def forecast_from_statistics(
     return _forecast(
         expected,
         actual,
-        lambda points, fraction: fsu(
+        lambda points: relative_uncertainty(
             n=n,
             dof=n - parameters,
             cv_rmse=float(cv_rmse) if cv_rmse is not None else math.nan,
             autocorrelation=float(rho) if rho is not None else 0.0,
             reporting_points=points,
-            savings_fraction=fraction,
         ),
     )
 
 
 def _forecast(
-    expected: npt.ArrayLike, actual: npt.ArrayLike, uncertainty: Callable[[int, float], float]
+    expected: npt.ArrayLike, actual: npt.ArrayLike, relative: Callable[[int], float]
 ) -> PeriodResult:
+    """``relative(points)``: the savings uncertainty as a share of the expected energy."""
     e, a = _paired(expected, actual)
     expected_total, actual_total = float(e.sum()), float(a.sum())
     avoided = expected_total - actual_total
@@ -155,7 +193,7 @@ def _forecast(
         avoided_kwh=avoided,
         improvement=fraction,
         senpi=actual_total / expected_total if expected_total else math.nan,
-        fsu=uncertainty(int(e.size), fraction),
+        uncertainty_kwh=relative(int(e.size)) * abs(expected_total) if e.size else math.nan,
         points=int(e.size),
         expected=e,
         actual=a,
@@ -171,7 +209,6 @@ def backcast(
     expected_total, actual_total = float(e.sum()), float(a.sum())
     senpi = expected_total / actual_total if actual_total else math.nan
     avoided = actual_total - expected_total
-    fraction = avoided / actual_total if actual_total else math.nan
     return PeriodResult(
         mode="backcast",
         expected_kwh=expected_total,
@@ -179,9 +216,16 @@ def backcast(
         avoided_kwh=avoided,
         improvement=1 - senpi,
         senpi=senpi,
-        fsu=fractional_savings_uncertainty(
-            reporting_fit, reporting_points=e.size, savings_fraction=fraction
-        ),
+        uncertainty_kwh=relative_uncertainty(
+            n=reporting_fit.n,
+            dof=reporting_fit.dof,
+            cv_rmse=reporting_fit.cv_rmse,
+            autocorrelation=reporting_fit.autocorrelation,
+            reporting_points=int(e.size),
+        )
+        * abs(actual_total)
+        if e.size
+        else math.nan,
         points=int(e.size),
         expected=e,
         actual=a,

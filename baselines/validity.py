@@ -36,6 +36,9 @@ class Thresholds:
     min_baseline_days: int = 365
     max_missing_share: float = 0.10
     min_temperature_coverage: float = 0.90
+    #: share of the reporting period's expected energy the model may predict at temperatures
+    #: outside those it was fitted on (ISO 50006: a model holds within its data's range)
+    max_extrapolated_share: float = 0.10
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -71,6 +74,76 @@ class Sufficiency:
 
 
 @dataclass(frozen=True)
+class Extrapolation:
+    """How much of a reporting period the model predicts outside the range it was fitted on."""
+
+    fitted_low: float
+    fitted_high: float
+    days: int  # reporting days with an expected value
+    days_outside: int
+    expected_kwh: float
+    expected_kwh_outside: float
+
+    @property
+    def days_share(self) -> float:
+        return self.days_outside / self.days if self.days else 0.0
+
+    @property
+    def kwh_share(self) -> float:
+        if self.expected_kwh > 0:
+            return self.expected_kwh_outside / self.expected_kwh
+        return self.days_share
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "fitted_range": [self.fitted_low, self.fitted_high],
+            "reporting_days": self.days,
+            "days_outside": self.days_outside,
+            "days_outside_share": self.days_share,
+            "expected_kwh_outside_share": self.kwh_share,
+        }
+
+
+#: how far past the fitted range (as a share of its width) a value still counts as inside: a
+#: year's coldest month a degree colder than the baseline's is no extrapolation to speak of;
+#: a hot spell ten degrees past anything in the baseline is
+RANGE_MARGIN = 0.10
+
+
+def outside(
+    fitted: npt.ArrayLike, reporting: npt.ArrayLike
+) -> tuple[npt.NDArray[np.bool_], float, float]:
+    """(reporting values outside the fitted values' range widened by ``RANGE_MARGIN``, the
+    range's low and high)."""
+    base = np.asarray(fitted, dtype=np.float64)
+    base = base[np.isfinite(base)]
+    values = np.asarray(reporting, dtype=np.float64)
+    if not base.size:
+        return np.zeros(values.shape, dtype=bool), math.nan, math.nan
+    low, high = float(base.min()), float(base.max())
+    margin = RANGE_MARGIN * (high - low)
+    with np.errstate(invalid="ignore"):
+        return (values < low - margin) | (values > high + margin), low, high
+
+
+def extrapolation(
+    fitted: npt.ArrayLike, reporting: npt.ArrayLike, expected: npt.ArrayLike
+) -> Extrapolation:
+    """Where ``reporting`` values lie outside the ``fitted`` ones, weighted by ``expected``."""
+    beyond, low, high = outside(fitted, reporting)
+    e = np.asarray(expected, dtype=np.float64)
+    known = np.isfinite(e) & np.isfinite(np.asarray(reporting, dtype=np.float64))
+    return Extrapolation(
+        fitted_low=low,
+        fitted_high=high,
+        days=int(known.sum()),
+        days_outside=int((beyond & known).sum()),
+        expected_kwh=float(np.abs(e[known]).sum()),
+        expected_kwh_outside=float(np.abs(e[beyond & known]).sum()),
+    )
+
+
+@dataclass(frozen=True)
 class Validity:
     gates: tuple[Gate, ...] = field(default_factory=tuple)
     #: modelling warnings that do not invalidate the model but a reviewer should read
@@ -102,6 +175,7 @@ STANDARDS = {
     "doe": "DOE 50001 Ready / EnPI tool",
     "g14": "ASHRAE Guideline 14",
     "caltrack": "CalTRACK",
+    "iso50006": "ISO 50006 (a model holds within the range it was fitted on)",
 }
 
 
@@ -127,6 +201,7 @@ def assess(
     fractional_savings_uncertainty: float | None = None,
     sufficiency: Sufficiency | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    extrapolated: Extrapolation | None = None,
 ) -> Validity:
     """Every gate for a fitted baseline model; reporting-period gates once there is one.
 
@@ -182,6 +257,16 @@ def assess(
                 f"reporting-period mean of {name}",
             )
         )
+    if extrapolated is not None:
+        share = extrapolated.kwh_share
+        gates.append(
+            _gate(
+                "iso50006.extrapolation", share <= t.max_extrapolated_share, share,
+                f"<= {t.max_extrapolated_share:.0%}, fitted on {extrapolated.fitted_low:.3g}.."
+                f"{extrapolated.fitted_high:.3g} (+- {RANGE_MARGIN:.0%} of it)",
+                "share of expected energy predicted outside the fitted range",
+            )
+        )  # fmt: skip
     gates.append(
         _gate(
             "g14.nmbe", abs(fit.nmbe) <= t.max_abs_nmbe, fit.nmbe,

@@ -89,6 +89,7 @@ class EnergyBaseline:
         variable_means: Mapping[str, float] | None = None,
         degree_hours: bool = False,
         static_factors: Mapping[str, str] | None = None,
+        temperature_range_c: tuple[float, float] | None = None,
     ) -> EnergyBaseline:
         """The baseline of ``model``; a model with relevant variables besides temperature
         needs each one's mean over the baseline period in ``variable_means``; a model fitted on
@@ -109,7 +110,14 @@ class EnergyBaseline:
             heating_c=model.heating_c,
             cooling_c=model.cooling_c,
             coefficients=tuple(zip(model.fit.names, map(float, model.fit.coef), strict=True)),
-            statistics=model.to_dict(),
+            statistics={
+                **model.to_dict(),
+                **(
+                    {"temperature_range_c": [float(v) for v in temperature_range_c]}
+                    if temperature_range_c is not None
+                    else {}
+                ),
+            },
             validity=validity,
             variables=tuple((name, float(means[name])) for name in model.extra_names),
             spread_c=model.spread_c,

@@ -87,6 +87,9 @@ class EnpiField(StrEnum):
     RESIDUAL_KWH = "residual_kwh"
     TEMPERATURE_C = "temperature_c"
     REPORTING = "reporting"  # True on reporting-period days, False on baseline days
+    #: reporting days of baselines that keep their fitted range: 1 where the day's
+    #: temperature lies outside it (baselines.validity.outside), else 0 -- a sum counts days
+    EXTRAPOLATED = "extrapolated"
     CUSUM_KWH = "cusum_kwh"  # reporting days only
     ADJUSTMENT_KWH = "adjustment_kwh"  # days a non-routine adjustment applies to
     ACTUAL_KWH_PER_M2 = "actual_kwh_per_m2"  # where the boundary has an Atemp

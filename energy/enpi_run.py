@@ -27,6 +27,7 @@ from baselines.daily import day_rows, heating_degree_days
 from baselines.enpi import heating_degrees, normal_year_corrected
 from baselines.selection import DEFAULT_FORMS, SearchSettings
 from baselines.stats import FloatArray
+from baselines.validity import outside
 from baselines.versions import EnergyBaseline, RevisionTrigger
 from core.config.meter_tree import counted_once
 from core.config.models import EnmsConfig, EnpiDefinition, Meter, ValueKind
@@ -292,6 +293,7 @@ def _adopt(
         variable_means={name: float(np.nanmean(v[in_baseline])) for name, v in extra.items()},
         degree_hours=data.readings is not None,
         static_factors=factors,
+        temperature_range_c=analysis.temperature_range_c,
     )
     register.adopt(baseline)
     log.info(
@@ -343,6 +345,8 @@ async def run_enpi(
     reporting = np.array([d > last for d in days]) & known
     residual = energy - expected
     cusum = np.cumsum(np.where(reporting, residual, 0.0))
+    fitted = baseline.statistics.get("temperature_range_c")  # baselines adopted since it is kept
+    extrapolated = outside(fitted, temperature)[0] if fitted else None
     meters = boundary_meters(config, enpi)
     area = boundary_area_m2(config, meters, enpi)
     zone = ZoneInfo(config.portfolio.timezone)
@@ -366,6 +370,8 @@ async def run_enpi(
         }
         if reporting[i]:
             fields[EnpiField.CUSUM_KWH] = float(cusum[i])
+            if extrapolated is not None:
+                fields[EnpiField.EXTRAPOLATED] = float(extrapolated[i])  # summed: days
         if adjustment[i]:
             fields[EnpiField.ADJUSTMENT_KWH] = float(adjustment[i])
         for name, values in extra.items():  # the evidence of what was expected

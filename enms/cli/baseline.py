@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,12 +25,20 @@ import numpy as np
 from baselines.analysis import (
     Analysis,
     HourlyAnalysis,
+    Period,
     analyse_daily,
     analyse_hourly,
     analyse_monthly,
 )
 from baselines.changepoint import ModelForm
-from baselines.daily import daily, fahrenheit_to_celsius, hour_of_week, hourly, hours_by_day
+from baselines.daily import (
+    MIN_DAY_COVERAGE,
+    daily,
+    fahrenheit_to_celsius,
+    hour_of_week,
+    hourly,
+    hours_by_day,
+)
 from baselines.selection import DEFAULT_FORMS, SHARP, Criterion, SearchSettings
 from baselines.versions import Adjustment
 from core.deployment import load_deployment
@@ -45,7 +55,20 @@ from plugins.variables import relevant_variables
 WEEKDAY_CHOICES: dict[str, bool | None] = {"auto": None, "yes": True, "no": False}
 
 
-def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
+@dataclass(frozen=True)
+class Fitted:
+    """A fit and what the input held back: days summed from too few readings."""
+
+    analysis: Analysis | HourlyAnalysis
+    partial_days: int = 0
+    min_day_coverage: float = MIN_DAY_COVERAGE
+
+    def to_dict(self) -> dict[str, object]:
+        held_back = {"partial_days": self.partial_days, "min_day_coverage": self.min_day_coverage}
+        return {**self.analysis.to_dict(), "input": held_back}
+
+
+def run_fit(args: argparse.Namespace) -> Fitted:
     baseline = parse_period(args.baseline)
     reporting = parse_period(args.reporting) if args.reporting else None
     last = max(baseline.last, reporting.last if reporting else baseline.last)
@@ -63,22 +86,36 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
         temperature = fahrenheit_to_celsius(temperature)
     how = "counter" if args.counter else "sum"
     if args.granularity == "hourly":
+        step_h = _step_hours(times)
+        if step_h > 1.0:
+            raise InputError(
+                f"--granularity hourly needs readings at least hourly; these are {step_h:g} h "
+                "apart (use daily or monthly)"
+            )
         hours, energy_hours = hourly(times, energy, first=first, last=last, tz=args.tz, how=how)
         _, temperature_hours = hourly(
             t_times, temperature, first=first, last=last, tz=args.tz, how="mean"
         )
         zone = ZoneInfo(args.tz)
         days = [datetime.fromtimestamp(int(ns) / NS, zone).date() for ns in hours]
-        return analyse_hourly(
-            hours,
-            hour_of_week(hours, args.tz),
-            energy_hours,
-            temperature_hours,
-            days=days,
-            baseline=baseline,
-            reporting=reporting,
+        return _refuse_empty_reporting(
+            Fitted(
+                analyse_hourly(
+                    hours,
+                    hour_of_week(hours, args.tz),
+                    energy_hours,
+                    temperature_hours,
+                    days=days,
+                    baseline=baseline,
+                    reporting=reporting,
+                )
+            ),
+            reporting,
         )
-    energy_days = daily(times, energy, first=first, last=last, tz=args.tz, how=how)
+    energy_days = daily(
+        times, energy, first=first, last=last, tz=args.tz, how=how,
+        min_coverage=args.min_day_coverage,
+    )  # fmt: skip
     temperature_days = daily(t_times, temperature, first=first, last=last, tz=args.tz, how="mean")
     search = SearchSettings(
         forms=tuple(ModelForm(f) for f in args.forms.split(",")) if args.forms else DEFAULT_FORMS,
@@ -89,13 +126,16 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
     if args.granularity == "monthly":
         if args.variable or args.degree_hours:
             raise InputError("--variable and --degree-hours work with daily granularity only")
-        return analyse_monthly(
+        monthly = analyse_monthly(
             energy_days.days,
             energy_days.values,
             temperature_days.values,
             baseline=baseline,
             reporting=reporting,
             search=search,
+        )
+        return _refuse_empty_reporting(
+            Fitted(monthly, energy_days.partial_days, args.min_day_coverage), reporting
         )
     readings = (
         hours_by_day(t_times, temperature, first=first, last=last, tz=args.tz)
@@ -106,7 +146,7 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
         name: daily(v_times, v_values, first=first, last=last, tz=args.tz, how=how_v).values
         for name, (v_times, v_values, how_v) in _variables(args).items()
     }
-    return analyse_daily(
+    analysis = analyse_daily(
         energy_days.days,
         energy_days.values,
         readings,
@@ -115,6 +155,28 @@ def run_fit(args: argparse.Namespace) -> Analysis | HourlyAnalysis:
         search=search,
         variables=variables,
     )
+    return _refuse_empty_reporting(
+        Fitted(analysis, energy_days.partial_days, args.min_day_coverage), reporting
+    )
+
+
+def _step_hours(times_ns: np.ndarray) -> float:
+    """The usual spacing of readings, in hours."""
+    steps = np.diff(np.sort(np.asarray(times_ns, dtype=np.int64)))
+    steps = steps[steps > 0]
+    return float(np.median(steps)) / NS / 3600 if steps.size else 0.0
+
+
+def _refuse_empty_reporting(fitted: Fitted, reporting: Period | None) -> Fitted:
+    """A reporting period without one day of both consumption and temperature has no
+    result to report: say so rather than print NaN."""
+    result = fitted.analysis.result
+    if reporting is not None and (result is None or result.points == 0):
+        raise InputError(
+            f"the reporting period {reporting.first}..{reporting.last} has no day with both "
+            "consumption and temperature data"
+        )
+    return fitted
 
 
 def _variables(args: argparse.Namespace) -> dict[str, tuple[np.ndarray, np.ndarray, str]]:
@@ -165,10 +227,16 @@ def _reporting_lines(analysis: Analysis | HourlyAnalysis) -> list[str]:
     lines = []
     if analysis.result is not None:
         r = analysis.result
+        spread = (
+            f"± {r.uncertainty_kwh:,.0f} kWh (68 %)"
+            if math.isfinite(r.uncertainty_kwh)
+            else "uncertainty unknown"
+        )
+        share = f", FSU {r.fsu:.1%}" if math.isfinite(r.fsu) else ""  # for savings only
         lines.append(
-            f"reporting: expected {r.expected_kwh:,.0f} kWh, actual {r.actual_kwh:,.0f} kWh, "
-            f"avoided {r.avoided_kwh:,.0f} kWh ({r.improvement:.1%}), SEnPI {r.senpi:.3f}, "
-            f"FSU {r.fsu:.1%}"
+            f"reporting: {r.points} days, expected {r.expected_kwh:,.0f} kWh, actual "
+            f"{r.actual_kwh:,.0f} kWh, avoided {r.avoided_kwh:,.0f} kWh {spread} "
+            f"({r.improvement:.1%}), SEnPI {r.senpi:.3f}{share}"
         )
     lines.append(f"validity: {analysis.validity.label}")
     lines += [
@@ -180,14 +248,19 @@ def _reporting_lines(analysis: Analysis | HourlyAnalysis) -> list[str]:
 
 def fit_command(args: argparse.Namespace) -> int:
     try:
-        analysis = run_fit(args)
+        fitted = run_fit(args)
     except (InputError, ValueError) as exc:
         print(f"enms baseline fit: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, InputError) else 1
     if args.format == "json":
-        print(json.dumps(analysis.to_dict(), indent=2, allow_nan=False, default=str))
+        print(json.dumps(fitted.to_dict(), indent=2, allow_nan=False, default=str))
     else:
-        print(table(analysis))
+        print(table(fitted.analysis))
+        if fitted.partial_days:
+            print(
+                f"input: {fitted.partial_days} days with readings covering less than "
+                f"{args.min_day_coverage:.0%} of the day, counted as missing"
+            )
     return 0
 
 
@@ -291,6 +364,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "--temperature-unit", choices=("C", "F"), default="C", help="of the temperature file"
     )
     fit.add_argument("--counter", action="store_true", help="consumption is a cumulative register")
+    fit.add_argument(
+        "--min-day-coverage",
+        type=float,
+        default=MIN_DAY_COVERAGE,
+        metavar="SHARE",
+        help="a day's sum counts only where its readings cover this share of it; other days "
+        f"are missing (default {MIN_DAY_COVERAGE:g})",
+    )
     fit.add_argument("--time-column", help="name of the time column (default: found by name)")
     fit.add_argument("--value-column", help="name of the consumption value column")
     fit.add_argument(

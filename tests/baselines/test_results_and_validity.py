@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from baselines.analysis import Period, analyse_daily
+from baselines.analysis import Analysis, Period, analyse_daily
 from baselines.changepoint import ModelForm
 from baselines.daily import daily, heating_degree_days
 from baselines.enpi import heating_part, normal_year_corrected, normalised, ratio
@@ -60,7 +61,7 @@ def test_fractional_savings_uncertainty_is_guideline_14_annex_b() -> None:
     assert fractional_savings_uncertainty(
         fit, reporting_points=m, savings_fraction=savings
     ) == pytest.approx(by_hand)
-    assert math.isinf(
+    assert math.isnan(  # defined for savings only; the kWh uncertainty is (PeriodResult)
         fractional_savings_uncertainty(fit, reporting_points=m, savings_fraction=-0.1)
     )
 
@@ -75,7 +76,7 @@ def test_a_stored_baseline_gives_the_same_results_as_its_fit() -> None:
     assert stored.fsu == pytest.approx(from_fit.fsu, rel=1e-12)
     assert (stored.avoided_kwh, stored.senpi) == (from_fit.avoided_kwh, from_fit.senpi)
     assert 0 < stored.fsu < math.inf
-    assert math.isinf(forecast_from_statistics({}, expected, actual).fsu)  # nothing to go on
+    assert math.isnan(forecast_from_statistics({}, expected, actual).fsu)  # nothing to go on
 
 
 def test_autocorrelation_widens_the_uncertainty() -> None:
@@ -194,3 +195,47 @@ def test_analysis_of_a_building_with_a_saving_measure() -> None:
     document = analysis.to_dict()
     assert document["validity"]["label"] == VALID
     assert len(document["reporting"]["cusum_kwh"]) == 365
+
+
+def summer_building(hot_spell_c: float) -> Analysis:
+    """A building with cooling; its reporting summer has three weeks ``hot_spell_c`` warmer."""
+    rng = np.random.default_rng(11)
+    days = [date(2023, 1, 1) + timedelta(days=i) for i in range(365 + 244)]  # to 2024-08-31
+    t = (
+        8
+        + 10 * np.sin(2 * np.pi * (np.arange(len(days)) - 105) / 365)
+        + rng.normal(0, 2, len(days))
+    )
+    reporting = Period(date(2024, 6, 1), date(2024, 8, 31))
+    spell = [i for i, d in enumerate(days) if date(2024, 7, 1) <= d <= date(2024, 7, 21)]
+    t[spell] = t[:365].max() + hot_spell_c
+    # cooling that rises faster in real heat than the baseline's mild summer showed
+    use = 200 + 12 * np.maximum(t - 18, 0) + 3 * np.maximum(t - 26, 0) ** 2
+    use += 6 * np.maximum(12 - t, 0) + rng.normal(0, 8, len(days))
+    return analyse_daily(days, use, t, baseline=Period(date(2023, 1, 1), date(2023, 12, 31)),
+                         reporting=reporting)  # fmt: skip
+
+
+def test_a_reporting_period_far_outside_the_fitted_temperatures_is_not_valid() -> None:
+    """Three weeks 10 °C hotter than anything in the baseline were once "valid"."""
+    hot = summer_building(10.0)
+    assert hot.extrapolation is not None
+    assert hot.extrapolation.days_outside == 21
+    assert hot.extrapolation.kwh_share > 0.10
+    gate = next(g for g in hot.validity.gates if g.code == "iso50006.extrapolation")
+    assert gate.passed is False
+    assert not hot.validity.valid
+    fitted_low, fitted_high = hot.temperature_range_c  # the fitted days' range, reported
+    assert (fitted_low, fitted_high) == (
+        hot.extrapolation.fitted_low,
+        hot.extrapolation.fitted_high,
+    )
+    document = hot.to_dict()
+    json.dumps(document, allow_nan=False)
+    assert document["extrapolation"]["days_outside"] == 21  # type: ignore[index]
+
+    usual = summer_building(-3.0)  # the same summer without the heat
+    assert usual.extrapolation is not None
+    assert usual.extrapolation.days_outside == 0
+    gate = next(g for g in usual.validity.gates if g.code == "iso50006.extrapolation")
+    assert gate.passed is True

@@ -176,6 +176,19 @@ async def test_baseline_run_writes_series_consistent_with_baseline_fit(
     assert series["cusum_kwh"].values[-1] == pytest.approx(reporting["cusum_kwh"][-1], rel=1e-9)
     assert reporting["improvement"] == pytest.approx(0.10, abs=0.02)
 
+    # each reporting day says whether it lies outside the temperatures the model was fitted on
+    low, high = fitted["data"]["temperature_range_c"]
+    baseline_days = series["temperature_c"].values[:365]
+    assert (low, high) == pytest.approx((baseline_days.min(), baseline_days.max()), abs=1e-3)
+    (flags,) = await store.raw(
+        SeriesSelector("enpi", "extrapolated", {"enpi": "hus-a-fjv"}), 0, 2 * 10**18
+    )
+    reporting_days = series["temperature_c"].values[365:]
+    assert flags.values.size == reporting_days.size
+    margin = 0.1 * (high - low)
+    beyond = (reporting_days < low - margin) | (reporting_days > high + margin)
+    assert flags.values.tolist() == beyond.astype(float).tolist()
+
 
 async def test_an_adopted_baseline_is_reused_and_a_changed_period_is_a_recorded_revision(
     deployment_file: tuple[Path, Store], capsys: pytest.CaptureFixture[str]
@@ -368,4 +381,7 @@ async def test_degree_hours_from_stored_hourly_temperatures_match_baseline_fit(
     register.close()
     assert [v.degree_hours for v in versions] == [True, False]
     assert versions[1].reason == "outdoor degrees changed in the configuration to daily_mean"
-    assert versions[0].statistics == fitted["model"]  # the stored model is the CLI's model
+    stored = dict(versions[0].statistics)
+    # the stored model is the CLI's model, with the range of the temperatures it was fitted on
+    assert stored.pop("temperature_range_c") == fitted["data"]["temperature_range_c"]
+    assert stored == fitted["model"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -203,3 +203,103 @@ def test_a_csv_from_a_swedish_spreadsheet_fits_like_the_original(
     converted_fit = json.loads(capsys.readouterr().out)
     assert converted_fit["model"] == original["model"]
     assert converted_fit["reporting"] == original["reporting"]
+
+
+def scaled_reporting(consumption: Path, factor: float) -> None:
+    """The fixture's reporting year (day 366 on) using ``factor`` times the baseline's level."""
+    rows = consumption.read_text().splitlines()
+    kept = [rows[0]]
+    for i, row in enumerate(rows[1:]):
+        moment, value = row.split(",")
+        kept.append(f"{moment},{float(value) / 0.9 * factor if i >= 366 else float(value):.3f}")
+    consumption.write_text("\n".join(kept) + "\n")
+
+
+def strict_json(text: str) -> dict[str, object]:
+    """JSON as the standard has it: NaN and Infinity refused."""
+
+    def refuse(constant: str) -> object:
+        raise AssertionError(f"{constant} is not JSON")
+
+    document: dict[str, object] = json.loads(text, parse_constant=refuse)
+    return document
+
+
+@pytest.mark.parametrize("factor", [1.10, 1.0])
+def test_more_or_equal_use_is_reported_with_its_uncertainty_in_valid_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], factor: float
+) -> None:
+    """Avoided energy of zero or less once crashed the JSON (FSU divided by it: inf)."""
+    consumption, temperature = write_fixture(tmp_path)
+    scaled_reporting(consumption, factor)
+    assert main(fit(consumption, temperature, "--format", "json")) == 0
+    reporting = strict_json(capsys.readouterr().out)["reporting"]
+    assert isinstance(reporting, dict)
+    assert reporting["fractional_savings_uncertainty"] is None  # a share of no savings
+    uncertainty = reporting["savings_uncertainty_kwh"]
+    assert isinstance(uncertainty, float)
+    assert 0 < uncertainty < 0.05 * reporting["expected_kwh"]
+    if factor > 1:
+        assert reporting["avoided_kwh"] < -uncertainty  # worse, beyond its uncertainty
+    else:
+        assert abs(reporting["avoided_kwh"]) < 0.02 * reporting["expected_kwh"]
+    assert main(fit(consumption, temperature)) == 0
+    out = capsys.readouterr().out
+    assert "kWh (68 %)" in out
+    assert "inf" not in out
+    assert "nan" not in out
+
+
+def test_a_reporting_period_without_data_is_refused_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    consumption, temperature = write_fixture(tmp_path)
+    args = [*fit(consumption, temperature)[:-2], "--reporting", "2019-01-01..2019-03-31"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "the reporting period 2019-01-01..2019-03-31 has no day with both" in err
+    assert "nan" not in err
+
+
+def test_days_summed_from_too_few_hours_count_as_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """8 of 24 hours once made a whole day, and savings went from +11 % to -7 %."""
+    consumption, temperature = write_fixture(tmp_path)
+    rows = consumption.read_text().splitlines()
+    hourly = [rows[0]]
+    short = {"baseline": 0, "reporting": 0}
+    for i, row in enumerate(rows[1:]):
+        moment, value = row.split(",")
+        start = datetime.fromisoformat(moment)
+        # every fifth reporting day and every tenth baseline day only sent its first 8 hours
+        hours = 8 if (i >= 366 and i % 5 == 0) or (i < 366 and i % 10 == 0) else 24
+        if hours < 24:
+            in_reporting = date(2017, 1, 2) <= start.date() <= date(2017, 12, 30)
+            short["reporting" if in_reporting else "baseline"] += start.year == 2016 or in_reporting
+        hourly += [
+            f"{(start + timedelta(hours=h)).isoformat()},{float(value) / 24:.5f}"
+            for h in range(hours)
+        ]
+    consumption.write_text("\n".join(hourly) + "\n")
+    assert main(fit(consumption, temperature, "--format", "json")) == 0
+    document = strict_json(capsys.readouterr().out)
+    held_back = document["input"]
+    assert isinstance(held_back, dict)
+    assert held_back["partial_days"] == 37 + 72 == sum(short.values())
+    data, reporting = document["data"], document["reporting"]
+    assert isinstance(data, dict)
+    assert isinstance(reporting, dict)
+    assert data["missing_days"] == short["baseline"] == 37  # the gate counts them
+    assert reporting["points"] == 363 - short["reporting"]
+    assert reporting["improvement"] == pytest.approx(0.10, abs=0.02)  # not a false loss
+    assert main(fit(consumption, temperature)) == 0
+    assert "109 days with readings covering less than 90% of the day" in capsys.readouterr().out
+
+
+def test_hourly_granularity_on_daily_readings_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    consumption, temperature = write_fixture(tmp_path)
+    assert main(fit(consumption, temperature, "--granularity", "hourly")) == 2
+    assert "needs readings at least hourly; these are 24 h apart" in capsys.readouterr().err
