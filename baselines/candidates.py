@@ -20,7 +20,7 @@ import numpy.typing as npt
 from scipy import special
 
 from baselines.changepoint import COLUMNS, WEEKDAY_NAMES, ModelForm, weekday_columns
-from baselines.search import CHUNK_ELEMENTS, Best, Fixed, best_of, p_values
+from baselines.search import CHUNK_ELEMENTS, Best, Fixed, best_of, p_values, search_corrected_p
 from baselines.stats import FloatArray
 from baselines.sums import Data, Family, Moments, cross
 
@@ -33,6 +33,9 @@ _TESTED: dict[ModelForm, tuple[str, ...]] = {
     ModelForm.FOUR_P: ("heating",),
     ModelForm.FIVE_P: ("heating", "cooling"),
 }
+
+
+_ONE_HINGE = (ModelForm.THREE_P_HEATING, ModelForm.THREE_P_COOLING)
 
 
 class Criterion(StrEnum):
@@ -263,7 +266,8 @@ def qualify(
     with np.errstate(invalid="ignore", divide="ignore"):
         sse = np.where(usable, np.maximum(best_sse, 0.0), math.nan)
         sigma2 = sse / dof
-        p = p_values(slopes / np.sqrt(sigma2[..., None] * inverse), dof[..., None].astype(float))
+        t = slopes / np.sqrt(sigma2[..., None] * inverse)
+        p = _searched_p(found, forms, t, p_values(t, dof[..., None].astype(float)), dof)
         adj_r2 = 1.0 - sse / sst * (n - 1) / dof
         log_likelihood = -0.5 * n * (math.log(2 * math.pi) + np.log(sse / n) + 1) + 0.5 * log_w
         bic = -2 * log_likelihood + k * np.log(n)
@@ -306,6 +310,27 @@ def qualify(
                 )
             )
     return per_meter
+
+
+def _searched_p(
+    found: dict[ModelForm, Best],
+    forms: Sequence[ModelForm],
+    t: FloatArray,
+    p: FloatArray,
+    dof: npt.NDArray[np.intp],
+) -> FloatArray:
+    """The slopes' p values (forms, rows, 2) allowing for the balance-point search.
+
+    Each searched slope is tested allowing for the search over its balance points
+    (``search.search_corrected_p``): a one-hinge slope against the search over both sides'
+    points (heating or cooling is part of what was searched), a 5P slope along each of its
+    searched parameters with the others held.
+    """
+    variation = np.stack([found[form].variation for form in forms]) * np.sqrt(dof)[..., None]
+    sides = [f for f, form in enumerate(forms) if form in _ONE_HINGE]
+    if len(sides) == 2:
+        variation[sides, :, 0] = np.nansum(variation[sides, :, 0], axis=0)
+    return search_corrected_p(t, p, variation)
 
 
 def _weekday_p(

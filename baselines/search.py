@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -83,6 +84,12 @@ class Best:
     sse: FloatArray
     slopes: FloatArray  # (meters, 2)
     inverse: FloatArray  # (meters, 2)
+    #: (meters, 2), per searched slope: the total variation of its column's projection (the
+    #: added-variable statistic's numerator) along the balance points searched, divided by the
+    #: root of the chosen candidate's error sum of squares -- times the root of its degrees of
+    #: freedom, the V of Davies's bound for a test after a search (``search_corrected_p``);
+    #: NaN where nothing was searched
+    variation: FloatArray
 
 
 def _pick(sse: FloatArray, **fields: FloatArray) -> tuple[FloatArray, dict[str, FloatArray]]:
@@ -116,6 +123,7 @@ def _best(sse: FloatArray, values: dict[str, FloatArray]) -> Best:
         sse=sse,
         slopes=np.column_stack([get("slope_h"), get("slope_c")]),
         inverse=np.column_stack([get("inverse_h"), get("inverse_c")]),
+        variation=np.column_stack([get("variation_h"), get("variation_c")]),
     )
 
 
@@ -166,7 +174,46 @@ def single(family: Family, fixed: Fixed) -> Best:
     values["heating" if family.side == "h" else "cooling"] = values.pop("centre")
     with np.errstate(divide="ignore", invalid="ignore"):
         values["inverse_h"] = 1.0 / values.pop("xx")
+        # the projection of y on each balance point's normalised hinge, kept where the slope
+        # has its sign (the one-sided process), along the balance points at the chosen spread
+        usable = (xx > _DEGENERATE * family.XX) & family.side_ok[:, None, :]
+        projection = np.where(usable, np.maximum(xy, 0.0) / np.sqrt(xx), math.nan)
+        m = sse.shape[0]
+        choice = np.argmin(sse.reshape(m, -1), axis=1)
+        spread_at, centre_at = choice // sse.shape[2], choice % sse.shape[2]
+        rows = np.arange(m)
+        # along the balance points at the chosen spread, then along the spreads there
+        along = _variation(projection[rows, spread_at]) + _variation(projection[rows, :, centre_at])
+        values["variation_h"] = along / np.sqrt(best)
     return _best(best, values)
+
+
+def _variation(paths: FloatArray) -> FloatArray:
+    """The total variation of each row along its axis, over the finite points in order."""
+    if paths.shape[1] < 2:
+        return np.zeros(paths.shape[0])
+    positions = np.where(np.isfinite(paths), np.arange(paths.shape[1]), 0)
+    np.maximum.accumulate(positions, axis=1, out=positions)  # each point's last finite one
+    held = np.take_along_axis(paths, positions, axis=1)
+    steps: FloatArray = np.abs(np.diff(held, axis=1))
+    total: FloatArray = np.where(np.isfinite(steps), steps, 0.0).sum(axis=1)
+    return total
+
+
+def search_corrected_p(t: FloatArray, p: FloatArray, variation: FloatArray) -> FloatArray:
+    """A slope's p value allowing for the balance point it was searched at (Davies 1987).
+
+    The slope is tested at the best of many balance points, so its plain t-test p value is
+    too small: with no weather dependence a temperature term would be selected far more often
+    than the test's level says. Davies's bound for the largest of a smooth family of test
+    statistics, P(sup |Z| > u) <= P(|Z| > u) + V exp(-u²/2) / π, adds a term that grows with
+    V, how much the statistic varies along the balance points searched: nothing for a search
+    over one point, much for a statistic that wanders. NaN ``variation``: no search (the
+    plain p stands).
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        extra = np.where(np.isfinite(variation), variation * np.exp(-0.5 * t * t) / math.pi, 0.0)
+    return np.minimum(1.0, p + extra)
 
 
 def pair(
@@ -224,7 +271,60 @@ def pair(
         values["slope_c"] = values.pop("n_c") / det_at
         values["inverse_h"] = values.pop("cc") / det_at
         values["inverse_c"] = values.pop("hh") / det_at
+    if not same_centre:
+        usable = side_ok & (det > _DEGENERATE * scale)
+        values.update(
+            _pair_variation(
+                sse, best, usable=usable, n_h=n_h, n_c=n_c, hh=hh, cc=cc, det=det, i=i, j=j
+            )
+        )
     return _best(best, values)
+
+
+def _pair_variation(
+    sse: FloatArray,
+    best: FloatArray,
+    *,
+    usable: npt.NDArray[np.bool_],
+    n_h: FloatArray,
+    n_c: FloatArray,
+    hh: FloatArray,
+    cc: FloatArray,
+    det: FloatArray,
+    i: npt.NDArray[np.intp],
+    j: npt.NDArray[np.intp],
+) -> dict[str, FloatArray]:
+    """5P: each slope's variation along each searched parameter -- the heating point, the
+    cooling point, the spread -- with the others held where chosen.
+
+    A slope's added-variable statistic is n / sqrt(det · (the other column's x'x)); pairs are
+    laid out heating index first, so the pairs sharing the chosen heating point run along the
+    cooling points in order, and those sharing the chosen cooling point along the heating ones.
+    """
+    m = sse.shape[0]
+    choice = np.argmin(sse.reshape(m, -1), axis=1)
+    spread_at, pair_at = choice // sse.shape[2], choice % sse.shape[2]
+    rows = np.arange(m)
+    same_heating = i[None, :] == i[pair_at][:, None]  # the cooling point moves
+    same_cooling = j[None, :] == j[pair_at][:, None]  # the heating point moves
+    found = {}
+
+    def statistic(index: tuple[Any, ...], n: FloatArray, other: FloatArray) -> FloatArray:
+        return np.where(
+            usable[index], np.maximum(n[index], 0.0) / np.sqrt(other[index] * det[index]), math.nan
+        )
+
+    at_spread = (rows, spread_at)  # (meters, pairs): the chosen spread
+    at_pair = (rows, slice(None), pair_at)  # (meters, spreads): the chosen pair
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for side, n, other in (("h", n_h, cc), ("c", n_c, hh)):
+            at = statistic(at_spread, n, other)
+            # along each searched parameter in turn, the others where chosen
+            along = _variation(np.where(same_heating, at, math.nan))
+            along += _variation(np.where(same_cooling, at, math.nan))
+            along += _variation(statistic(at_pair, n, other))
+            found[f"variation_{side}"] = along / np.sqrt(best)
+    return found
 
 
 def _ordered_pairs(
