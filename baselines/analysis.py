@@ -287,20 +287,130 @@ def analyse_monthly(
     search: SearchSettings = DEFAULT_SEARCH,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Analysis:
-    """The analysis on calendar months, as for monthly bills (PRISM / ASHRAE G14).
+    """The analysis on calendar months built from daily consumption (PRISM / ASHRAE G14).
 
     The model is of kWh per day against each month's average daily degrees, weighted by the
     month's length; a month's expected consumption is its days times the model's per-day value.
+    A month counts only if every day's consumption is known.
     """
     energy = np.asarray(energy_kwh, dtype=np.float64)
     temperature = np.asarray(temperature_c, dtype=np.float64)
-    base_groups = months(days, baseline)
-    per_day, temps, lengths = _period_arrays(base_groups, energy, temperature)
-    usable = np.isfinite(per_day)
+
+    def periods(period: Period) -> _Periods:
+        groups = months(days, period)
+        per_day, temps, lengths = _period_arrays(groups, energy, temperature)
+        return _Periods(per_day, temps, lengths)
+
+    base_days = baseline.mask(days)
+    known_days = int(np.isfinite(energy[base_days]).sum())
+    return _analyse_periods(
+        periods(baseline),
+        None if reporting is None else periods(reporting),
+        temperature[base_days],
+        baseline=baseline,
+        reporting=reporting,
+        covered_days=known_days,
+        search=search,
+        thresholds=thresholds,
+    )
+
+
+@dataclass(frozen=True)
+class Bill:
+    """Consumption over a period of days, both ends included: a bill, or two meter reads."""
+
+    first: date
+    last: date
+    kwh: float
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def analyse_billing(
+    days: Sequence[date],
+    temperature_c: npt.ArrayLike,
+    bills: Sequence[Bill],
+    *,
+    baseline: Period,
+    reporting: Period | None = None,
+    search: SearchSettings = DEFAULT_SEARCH,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Analysis:
+    """The analysis on billing periods of uneven length (utility bills, manual meter reads).
+
+    As for months: kWh per day against each period's daily temperatures (degrees taken per
+    day and averaged), weighted by the period's length. A bill belongs to the baseline or the
+    reporting period that holds most of its days; ``days`` and ``temperature_c`` give the
+    daily mean temperatures around them.
+    """
+    temperature = np.asarray(temperature_c, dtype=np.float64)
+    position = {day: i for i, day in enumerate(days)}
+
+    def periods(period: Period) -> tuple[_Periods, int]:
+        held = [b for b in bills if _mostly_in(b, period) and math.isfinite(b.kwh)]
+        width = max((b.days for b in held), default=1)
+        temps = np.full((len(held), width), np.nan)
+        for row, bill in enumerate(held):
+            for offset in range(bill.days):
+                at = position.get(bill.first + timedelta(days=offset))
+                if at is not None:
+                    temps[row, offset] = temperature[at]
+        lengths = np.array([b.days for b in held], dtype=np.float64)
+        per_day = np.array([b.kwh for b in held]) / np.maximum(lengths, 1)
+        per_day = np.where(np.isfinite(temps).any(axis=1), per_day, np.nan)
+        covered = sum(
+            1 for b in held for d in range(b.days) if period.first <= b.first + timedelta(d)
+            and b.first + timedelta(d) <= period.last
+        )  # fmt: skip
+        return _Periods(per_day, temps, lengths), covered
+
+    base, covered = periods(baseline)
+    base_days = baseline.mask(days)
+    return _analyse_periods(
+        base,
+        None if reporting is None else periods(reporting)[0],
+        temperature[base_days],
+        baseline=baseline,
+        reporting=reporting,
+        covered_days=covered,
+        search=search,
+        thresholds=thresholds,
+    )
+
+
+def _mostly_in(bill: Bill, period: Period) -> bool:
+    inside = (min(bill.last, period.last) - max(bill.first, period.first)).days + 1
+    return inside * 2 > bill.days
+
+
+@dataclass(frozen=True)
+class _Periods:
+    """Periods of several days: kWh per day, daily temperatures (NaN-padded), lengths."""
+
+    per_day: FloatArray
+    temps: FloatArray
+    lengths: FloatArray
+
+
+def _analyse_periods(
+    base: _Periods,
+    rep: _Periods | None,
+    base_temperature: FloatArray,
+    *,
+    baseline: Period,
+    reporting: Period | None,
+    covered_days: int,
+    search: SearchSettings,
+    thresholds: Thresholds,
+) -> Analysis:
+    """The weighted analysis of periods (months or bills), baseline and reporting."""
+    usable = np.isfinite(base.per_day)
     selection = select_model(
-        temps[usable],
-        per_day[usable],
-        weights=lengths[usable],
+        base.temps[usable],
+        base.per_day[usable],
+        weights=base.lengths[usable],
         search=replace(search, min_side_points=MIN_PERIODS_PER_SIDE, weekday_terms=False),
     )
     model = selection.chosen
@@ -308,27 +418,24 @@ def analyse_monthly(
     reporting_mean = None
     reporting_months = None
     extrapolated = None
-    fitted_means = np.nanmean(temps[usable], axis=1) if usable.any() else np.empty(0)
-    if reporting is not None:
-        rep_groups = months(days, reporting)
-        rep_per_day, rep_temps, rep_lengths = _period_arrays(rep_groups, energy, temperature)
-        expected = model.predict(rep_temps) * rep_lengths
-        result = forecast(model.fit, expected, rep_per_day * rep_lengths)
-        reporting_mean = np.nanmean(rep_temps, axis=1)
-        reporting_months = float(len(rep_groups))
+    fitted_means = np.nanmean(base.temps[usable], axis=1) if usable.any() else np.empty(0)
+    if rep is not None and reporting is not None:
+        expected = model.predict(rep.temps) * rep.lengths
+        result = forecast(model.fit, expected, rep.per_day * rep.lengths)
+        with np.errstate(invalid="ignore"):
+            reporting_mean = np.nanmean(rep.temps, axis=1) if rep.temps.size else np.empty(0)
+        reporting_months = round(float(rep.lengths.sum()) * 12 / 365, 1)
         extrapolated = extrapolation(fitted_means, reporting_mean, expected)
-    base_days = baseline.mask(days)
-    base_temperature = temperature[base_days]
     sufficiency = Sufficiency(
         days=baseline.days,
-        missing_days=baseline.days - int(np.isfinite(energy[base_days]).sum()),
+        missing_days=baseline.days - covered_days,
         temperature_coverage=float(np.isfinite(base_temperature).sum()) / baseline.days,
     )
     validity = assess(
         model.fit,
         variables=(
-            {"temperature": (np.nanmean(temps[usable], axis=1), reporting_mean)}
-            if reporting_mean is not None
+            {"temperature": (fitted_means, reporting_mean)}
+            if reporting_mean is not None and reporting_mean.size
             else None
         ),
         reporting_months=reporting_months,

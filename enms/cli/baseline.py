@@ -12,6 +12,7 @@ Each CSV has a time column and a value column (found by name, or named with --ti
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
@@ -24,8 +25,10 @@ import numpy as np
 
 from baselines.analysis import (
     Analysis,
+    Bill,
     HourlyAnalysis,
     Period,
+    analyse_billing,
     analyse_daily,
     analyse_hourly,
     analyse_monthly,
@@ -123,9 +126,25 @@ def run_fit(args: argparse.Namespace) -> Fitted:
         spreads_c=SHARP if args.sharp else None,
         weekday_terms=WEEKDAY_CHOICES[args.weekdays],
     )
+    if args.granularity in ("monthly", "billing") and (args.variable or args.degree_hours):
+        raise InputError("--variable and --degree-hours work with daily granularity only")
+    if args.granularity == "billing":
+        bills = read_bills(times, energy, tz=args.tz, counter=args.counter)
+        around = timedelta(days=92)  # a bill mostly inside a period may start before it
+        temperatures = daily(
+            t_times, temperature, first=first - around, last=last + around, tz=args.tz,
+            how="mean",
+        )  # fmt: skip
+        billed = analyse_billing(
+            temperatures.days,
+            temperatures.values,
+            bills,
+            baseline=baseline,
+            reporting=reporting,
+            search=search,
+        )
+        return _refuse_empty_reporting(Fitted(billed, 0, args.min_day_coverage), reporting)
     if args.granularity == "monthly":
-        if args.variable or args.degree_hours:
-            raise InputError("--variable and --degree-hours work with daily granularity only")
         monthly = analyse_monthly(
             energy_days.days,
             energy_days.values,
@@ -158,6 +177,30 @@ def run_fit(args: argparse.Namespace) -> Fitted:
     return _refuse_empty_reporting(
         Fitted(analysis, energy_days.partial_days, args.min_day_coverage), reporting
     )
+
+
+def read_bills(times_ns: np.ndarray, values: np.ndarray, *, tz: str, counter: bool) -> list[Bill]:
+    """Billing periods from rows of (read time, value): each row's local day starts a period
+    that ends the day before the next row's; the value is that period's consumption, or --
+    ``counter`` -- the register at that read (the period's consumption is the next read
+    minus this one). A last row without a value only ends the period before it."""
+    zone = ZoneInfo(tz)
+    order = np.argsort(times_ns, kind="stable")
+    reads = [
+        (datetime.fromtimestamp(int(times_ns[k]) / NS, zone).date(), float(values[k]))
+        for k in order
+    ]
+    bills = []
+    for (start, value), (end, following) in itertools.pairwise(reads):
+        if end <= start:
+            raise InputError(f"two reads on {start}: a billing period needs a day or more")
+        kwh = following - value if counter else value
+        if counter and math.isfinite(kwh) and kwh < 0:
+            raise InputError(f"the register went down from {value:g} to {following:g} on {end}")
+        bills.append(Bill(start, end - timedelta(days=1), kwh))
+    if len(bills) < 2:
+        raise InputError("billing needs three reads or more (two periods)")
+    return bills
 
 
 def _step_hours(times_ns: np.ndarray) -> float:
@@ -234,7 +277,7 @@ def _reporting_lines(analysis: Analysis | HourlyAnalysis) -> list[str]:
         )
         share = f", FSU {r.fsu:.1%}" if math.isfinite(r.fsu) else ""  # for savings only
         lines.append(
-            f"reporting: {r.points} days, expected {r.expected_kwh:,.0f} kWh, actual "
+            f"reporting: {r.points} points, expected {r.expected_kwh:,.0f} kWh, actual "
             f"{r.actual_kwh:,.0f} kWh, avoided {r.avoided_kwh:,.0f} kWh {spread} "
             f"({r.improvement:.1%}), SEnPI {r.senpi:.3f}{share}"
         )
@@ -355,9 +398,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     fit.add_argument("--reporting", metavar="FIRST..LAST", help="reporting days")
     fit.add_argument(
         "--granularity",
-        choices=("daily", "monthly", "hourly"),
+        choices=("daily", "monthly", "billing", "hourly"),
         default="daily",
-        help="daily change-point models (default), calendar months (billing) or hourly (TOWT)",
+        help="daily change-point models (default); calendar months from daily data; billing "
+        "periods of any length (each consumption row starts a period that ends where the next "
+        "row starts, as bills and manual reads are kept; with --counter the rows are register "
+        "readings); or hourly (TOWT)",
     )
     fit.add_argument("--tz", default="Europe/Stockholm", help="zone of local days (IANA name)")
     fit.add_argument(

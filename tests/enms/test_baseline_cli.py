@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -303,3 +304,62 @@ def test_hourly_granularity_on_daily_readings_is_refused(
     consumption, temperature = write_fixture(tmp_path)
     assert main(fit(consumption, temperature, "--granularity", "hourly")) == 2
     assert "needs readings at least hourly; these are 24 h apart" in capsys.readouterr().err
+
+
+def write_bills(folder: Path, *, counter: bool) -> tuple[Path, Path]:
+    """Two years of bills read 25 to 38 days apart from a heating building (16 °C, 6 kWh per
+    degree-day, 40 kWh a day), 10 % less in the second year; daily temperatures."""
+    rng = np.random.default_rng(17)
+    days = 760
+    day_of_year = np.arange(days)
+    temp_c = 5 + 14 * np.sin(2 * np.pi * (day_of_year - 110) / 365) + rng.normal(0, 2, days)
+    use = 40 + 6 * np.maximum(16 - temp_c, 0)
+    use[366:] *= 0.9
+    temperature = folder / "temperature.csv"
+    temperature.write_text(
+        "time,temp\n"
+        + "".join(
+            f"{(START + timedelta(days=d)).isoformat()},{temp_c[d]:.2f}\n" for d in range(days)
+        )
+    )
+    reads, day = [0], 0
+    while day < days - 40:
+        day += int(rng.integers(25, 39))
+        reads.append(day)
+    rows, register = ["read,kwh"], 50_000.0
+    for start, end in itertools.pairwise(reads):
+        kwh = float(use[start:end].sum()) * (1 + rng.normal(0, 0.01))
+        rows.append(f"{(START + timedelta(days=start)).date()},{register if counter else kwh:.2f}")
+        register += kwh
+    end = (START + timedelta(days=reads[-1])).date()
+    rows.append(f"{end},{register:.2f}" if counter else f"{end},")  # the last read ends a period
+    bills = folder / "bills.csv"
+    bills.write_text("\n".join(rows) + "\n")
+    return bills, temperature
+
+
+@pytest.mark.parametrize("counter", [False, True])
+def test_bills_of_uneven_length_are_fitted_weighted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], counter: bool
+) -> None:
+    """Bills once gave "no model could be fitted": calendar months were built from days."""
+    bills, temperature = write_bills(tmp_path, counter=counter)
+    args = [
+        "baseline", "fit", "--consumption", str(bills), "--temperature", str(temperature),
+        "--tz", "UTC", "--granularity", "billing", "--baseline", "2016-01-01..2016-12-31",
+        "--reporting", "2017-01-01..2017-12-31", "--format", "json",
+        *(["--counter"] if counter else []),
+    ]  # fmt: skip
+    assert main(args) == 0
+    document = strict_json(capsys.readouterr().out)
+    model, reporting = document["model"], document["reporting"]
+    assert isinstance(model, dict)
+    assert isinstance(reporting, dict)
+    assert model["form"] == "3p_heating"
+    assert model["heating_balance_c"] == pytest.approx(16, abs=1.5)
+    assert model["coefficients"]["heating"]["value"] == pytest.approx(6, rel=0.1)
+    assert 10 <= model["n"] <= 15  # a bill per 25 to 38 days of the baseline year
+    assert reporting["improvement"] == pytest.approx(0.10, abs=0.02)
+    uncertainty = reporting["savings_uncertainty_kwh"]
+    assert isinstance(uncertainty, float)
+    assert 0 < uncertainty < reporting["avoided_kwh"]
