@@ -17,17 +17,19 @@ import numpy as np
 import numpy.typing as npt
 
 from baselines.daily import heating_degree_days
-from baselines.results import PeriodResult, forecast
+from baselines.results import PeriodResult, forecast, forecast_with, hourly_uncertainty
 from baselines.selection import DEFAULT_SEARCH, SearchSettings, Selection, select_model
 from baselines.stats import FloatArray, row_means
-from baselines.towt import TowtModel, fit_towt
+from baselines.towt import HOURS_PER_WEEK, TowtModel, fit_towt
 from baselines.validity import (
     DEFAULT_THRESHOLDS,
     Extrapolation,
+    HourlySufficiency,
     Sufficiency,
     Thresholds,
     Validity,
     assess,
+    assess_hourly,
     extrapolation,
 )
 
@@ -467,15 +469,25 @@ class HourlyAnalysis:
     validity: Validity
     result: PeriodResult | None
     hours: int
+    sufficiency: HourlySufficiency | None = None
+    extrapolation: Extrapolation | None = None
 
     def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {"baseline_hours": self.hours}
+        if self.sufficiency is not None:
+            data.update(
+                baseline_hours=self.sufficiency.hours,
+                known_hours=self.sufficiency.known_hours,
+                fewest_hours_per_hour_of_week=self.sufficiency.fewest_per_hour_of_week,
+            )
         return {
             "baseline_period": self.baseline.to_dict(),
             "reporting_period": None if self.reporting is None else self.reporting.to_dict(),
             "model": self.model.to_dict(),
-            "data": {"baseline_hours": self.hours},
+            "data": data,
             "validity": self.validity.to_dict(),
             "reporting": None if self.result is None else self.result.to_dict(),
+            "extrapolation": None if self.extrapolation is None else self.extrapolation.to_dict(),
         }
 
 
@@ -499,26 +511,47 @@ def analyse_hourly(
     how = np.asarray(hour_of_week, dtype=np.int64)
     in_base = baseline.mask(days)
     model = fit_towt(how[in_base], temperature[in_base], energy[in_base])
+    known = in_base & np.isfinite(energy) & np.isfinite(temperature)
+    per_bin = np.bincount(how[known], minlength=HOURS_PER_WEEK)
+    sufficiency = HourlySufficiency(
+        hours=int(in_base.sum()),
+        known_hours=int(known.sum()),
+        fewest_per_hour_of_week=int(per_bin.min()),
+    )
     result = None
-    reporting_months = None
+    extrapolated = None
+    base_days = np.array([d.toordinal() for d in days])[in_base]
+    base_residuals = energy[in_base] - model.predict(
+        how[in_base], np.nan_to_num(temperature[in_base])
+    )
+    base_residuals[~np.isfinite(temperature[in_base])] = math.nan
+    per_day = float(np.nansum(energy[known])) / max(len(set(base_days.tolist())), 1)
     if reporting is not None:
         in_rep = reporting.mask(days)
         expected = model.predict(how[in_rep], np.nan_to_num(temperature[in_rep]))
         expected = np.where(np.isfinite(temperature[in_rep]), expected, np.nan)
-        result = forecast(model.fit, expected, energy[in_rep])
-        reporting_months = round(reporting.days * 12 / 365, 1)
-    validity = assess(
+        reporting_days = len({d for d, r in zip(days, in_rep, strict=True) if r})
+        result = forecast_with(
+            expected,
+            energy[in_rep],
+            lambda _: hourly_uncertainty(base_residuals, base_days, per_day, reporting_days),
+        )
+        extrapolated = extrapolation(temperature[known], temperature[in_rep], expected)
+    validity = assess_hourly(
         model.fit,
+        sufficiency=sufficiency,
         variables=(
             None
             if reporting is None
-            else {"temperature": (temperature[in_base], temperature[reporting.mask(days)])}
+            else {"temperature": (temperature[known], temperature[reporting.mask(days)])}
         ),
-        reporting_months=reporting_months,
         fractional_savings_uncertainty=None if result is None else _defined(result.fsu),
+        extrapolated=extrapolated,
         thresholds=thresholds,
     )
-    return HourlyAnalysis(baseline, reporting, model, validity, result, int(model.fit.n))
+    return HourlyAnalysis(
+        baseline, reporting, model, validity, result, int(model.fit.n), sufficiency, extrapolated
+    )
 
 
 def _defined(value: float) -> float | None:

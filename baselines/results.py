@@ -68,6 +68,42 @@ def relative_uncertainty(
     return t * 1.26 * cv_rmse * spread
 
 
+def hourly_uncertainty(
+    residuals: npt.ArrayLike,
+    day_of_hour: npt.ArrayLike,
+    expected_per_day: float,
+    reporting_days: int,
+    confidence: float = CONFIDENCE,
+) -> float:
+    """The savings uncertainty of an hourly model as a share of the expected energy, from its
+    baseline residuals summed per day.
+
+    Hourly residuals correlate at lags of a day and a week, which a lag-1 correction of the
+    hourly series does not see: it gave half the band the same residuals summed per day give.
+    Summed per day, the residuals' spread and day-to-day autocorrelation carry that structure,
+    and Guideline 14's formula applies to days (``relative_uncertainty``). Days with a missing
+    hour are left out of the sums.
+    """
+    r = np.asarray(residuals, dtype=np.float64)
+    day = np.asarray(day_of_hour)
+    _, index = np.unique(day, return_inverse=True)
+    complete = np.bincount(index, weights=np.isnan(r).astype(np.float64)) == 0
+    sums = np.bincount(index, weights=np.nan_to_num(r))[complete]
+    n = int(sums.size)
+    if n < 3 or not expected_per_day > 0:
+        return math.nan
+    cv = float(np.sqrt(np.mean(sums * sums))) / expected_per_day
+    rho = float(np.corrcoef(sums[:-1], sums[1:])[0, 1]) if n > 3 else 0.0
+    return relative_uncertainty(
+        n=n,
+        dof=n - 1,
+        cv_rmse=cv,
+        autocorrelation=rho,
+        reporting_points=reporting_days,
+        confidence=confidence,
+    )
+
+
 def fsu(
     *,
     n: int,
@@ -176,6 +212,13 @@ def forecast_from_statistics(
             reporting_points=points,
         ),
     )
+
+
+def forecast_with(
+    expected: npt.ArrayLike, actual: npt.ArrayLike, relative: Callable[[int], float]
+) -> PeriodResult:
+    """``forecast`` with another uncertainty: ``relative(points)`` as a share of expected."""
+    return _forecast(expected, actual, relative)
 
 
 def _forecast(

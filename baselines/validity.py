@@ -39,6 +39,13 @@ class Thresholds:
     #: share of the reporting period's expected energy the model may predict at temperatures
     #: outside those it was fitted on (ISO 50006: a model holds within its data's range)
     max_extrapolated_share: float = 0.10
+    #: hourly models: the baseline's hours with consumption and temperature, and the fewest
+    #: hours each hour of the week needs for its coefficient (one in each of 20 weeks)
+    min_hourly_coverage: float = 0.90
+    min_hours_per_hour_of_week: int = 20
+    #: hourly models: ASHRAE Guideline 14's criteria for hourly data
+    max_hourly_cv_rmse: float = 0.30
+    max_hourly_abs_nmbe: float = 0.10
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -306,6 +313,86 @@ def assess(
                 "temperature coverage",
             ),
         ]  # fmt: skip
+    return Validity(tuple(gates), tuple(modelling_warnings(fit)))
+
+
+@dataclass(frozen=True)
+class HourlySufficiency:
+    """How complete an hourly baseline is: its hours, and the thinnest hour of the week."""
+
+    hours: int  # local hours in the baseline period
+    known_hours: int  # with consumption and temperature
+    fewest_per_hour_of_week: int
+
+
+def assess_hourly(
+    fit: LinearFit,
+    *,
+    sufficiency: HourlySufficiency,
+    variables: Mapping[str, tuple[npt.ArrayLike, npt.ArrayLike]] | None = None,
+    fractional_savings_uncertainty: float | None = None,
+    extrapolated: Extrapolation | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Validity:
+    """The gates for an hourly (TOWT) baseline.
+
+    DOE's per-variable p and R² gates are for regressions on a few variables; a model with an
+    indicator per hour of the week (168) and piecewise temperature slopes has many terms that
+    are weak alone and meaningful together, so they are not applied. In their place: CalTRACK's
+    hourly data sufficiency (hours known, every hour of the week estimated from enough weeks),
+    ASHRAE Guideline 14's criteria for hourly data (CV(RMSE) <= 30 %, |NMBE| <= 10 %), the
+    savings uncertainty from the model's residuals summed per day (``hourly_uncertainty``), and
+    the extrapolation and reporting-range gates of the daily models.
+    """
+    t = thresholds
+    share = sufficiency.known_hours / sufficiency.hours if sufficiency.hours else 0.0
+    gates = [
+        _gate("doe.points", fit.n >= t.min_points, fit.n, f">= {t.min_points}", "data points"),
+        _gate(
+            "caltrack.hourly_coverage", share >= t.min_hourly_coverage, share,
+            f">= {t.min_hourly_coverage:.0%}", "share of baseline hours with data",
+        ),
+        _gate(
+            "caltrack.hours_per_hour_of_week",
+            sufficiency.fewest_per_hour_of_week >= t.min_hours_per_hour_of_week,
+            sufficiency.fewest_per_hour_of_week, f">= {t.min_hours_per_hour_of_week}",
+            "fewest hours behind an hour-of-week coefficient",
+        ),
+        _gate(
+            "g14.hourly_cv_rmse", fit.cv_rmse <= t.max_hourly_cv_rmse, fit.cv_rmse,
+            f"<= {t.max_hourly_cv_rmse:.0%} (hourly data)", "CV(RMSE)",
+        ),
+        _gate(
+            "g14.hourly_nmbe", abs(fit.nmbe) <= t.max_hourly_abs_nmbe, fit.nmbe,
+            f"|NMBE| <= {t.max_hourly_abs_nmbe:.0%} (hourly data)", "NMBE",
+        ),
+    ]  # fmt: skip
+    for name, (baseline_values, reporting_values) in (variables or {}).items():
+        base = np.asarray(baseline_values, dtype=np.float64)
+        mean = float(np.nanmean(np.asarray(reporting_values, dtype=np.float64)))
+        low, high = float(np.nanmin(base)), float(np.nanmax(base))
+        gates.append(
+            _gate(
+                "doe.reporting_range", low <= mean <= high, mean,
+                f"within the baseline's {low:.3g}..{high:.3g}", f"reporting-period mean of {name}",
+            )
+        )  # fmt: skip
+    if extrapolated is not None:
+        gates.append(
+            _gate(
+                "iso50006.extrapolation",
+                extrapolated.kwh_share <= t.max_extrapolated_share, extrapolated.kwh_share,
+                f"<= {t.max_extrapolated_share:.0%}",
+                "share of expected energy predicted outside the fitted range",
+            )
+        )  # fmt: skip
+    fsu = fractional_savings_uncertainty
+    gates.append(
+        _gate(
+            "g14.fsu", None if fsu is None else bool(fsu < t.max_fsu), fsu,
+            f"< {t.max_fsu:.0%} of savings at 68 %", "fractional savings uncertainty",
+        )
+    )  # fmt: skip
     return Validity(tuple(gates), tuple(modelling_warnings(fit)))
 
 
