@@ -23,6 +23,8 @@ from scipy import special
 from baselines.stats import FloatArray, LinearFit
 
 CONFIDENCE = 0.68
+#: the lags (days) over which an hourly model's daily residual sums are taken to persist
+WEEK_LAGS = 7
 
 
 def fractional_savings_uncertainty(
@@ -80,9 +82,9 @@ def hourly_uncertainty(
 
     Hourly residuals correlate at lags of a day and a week, which a lag-1 correction of the
     hourly series does not see: it gave half the band the same residuals summed per day give.
-    Summed per day, the residuals' spread and day-to-day autocorrelation carry that structure,
-    and Guideline 14's formula applies to days (``relative_uncertainty``). Days with a missing
-    hour are left out of the sums.
+    Summed per day, the residuals carry that structure: their spread, and their
+    autocorrelation over a week of lags, enter Guideline 14's formula applied to days
+    (``relative_uncertainty``). Days with a missing hour are left out of the sums.
     """
     r = np.asarray(residuals, dtype=np.float64)
     day = np.asarray(day_of_hour)
@@ -93,12 +95,21 @@ def hourly_uncertainty(
     if n < 3 or not expected_per_day > 0:
         return math.nan
     cv = float(np.sqrt(np.mean(sums * sums))) / expected_per_day
-    rho = float(np.corrcoef(sums[:-1], sums[1:])[0, 1]) if n > 3 else 0.0
+    # days persist for a week (habits, the weather the model does not see): the variance of a
+    # sum of days grows by 1 + 2 Σ ρ_k over a week's lags, which Guideline 14's lag-1 form
+    # expresses as an equivalent ρ with (1 + ρ) / (1 - ρ) equal to that growth
+    centred = sums - sums.mean()
+    scale = float(np.dot(centred, centred))
+    lags = range(1, min(WEEK_LAGS, n - 2) + 1)
+    growth = 1.0 + 2.0 * sum(
+        max(float(np.dot(centred[:-k], centred[k:])) / scale, 0.0) if scale > 0 else 0.0
+        for k in lags
+    )
     return relative_uncertainty(
         n=n,
         dof=n - 1,
         cv_rmse=cv,
-        autocorrelation=rho,
+        autocorrelation=(growth - 1.0) / (growth + 1.0),
         reporting_points=reporting_days,
         confidence=confidence,
     )
