@@ -34,6 +34,8 @@ from baselines.selection import select_model
 from enms.cli.series_files import read_series
 
 VENV = Path("/tmp/enms-eemeter-venv")
+#: blocked cross-validation: the baseline year in four contiguous quarters, each held out once
+FOLDS = 4
 SIDE = Path(__file__).with_name("eemeter_side.py")
 
 
@@ -70,7 +72,7 @@ def _days_before(text: str) -> date:
 
 
 def enms_side(
-    row: dict[str, str], samples: Path, repeat: int, *, degree_hours: bool = True
+    row: dict[str, str], samples: Path, repeat: int, *, degree_hours: bool = True, folds: int = 0
 ) -> dict[str, Any]:
     """enms's fit of one sample meter: its default daily model selection, with degrees taken
     hour by hour from the hourly temperatures (``degree_hours``) or from daily means."""
@@ -119,7 +121,20 @@ def enms_side(
     rep_t = rep_t[ok] if degree_hours else rep_t[ok, 0]
     expected = float(model.predict(rep_t, weekdays=[d.weekday() for d in rep_days]).sum())
     form = model.form.value + (" + weekdays" if model.weekday_terms else "")
+    held_out: dict[str, list[Any]] = {"days": [], "observed": [], "predicted": []}
+    if folds:
+        span = (baseline.last - baseline.first).days + 1
+        block = np.array(
+            [min(int((d - baseline.first).days * folds // span), folds - 1) for d in days]
+        )
+        for k in range(folds):
+            out = block == k
+            fold = select_model(t[~out], y[keep][~out], weekdays=weekdays[~out]).chosen
+            held_out["days"] += [d.isoformat() for d in days[out]]
+            held_out["observed"] += y[keep][out].tolist()
+            held_out["predicted"] += fold.predict(t[out], weekdays=weekdays[out]).tolist()
     return {
+        "cv": held_out,
         "fit_s": statistics.median(durations),
         "form": form,
         "baseline_days": [d.isoformat() for d in days],
@@ -140,6 +155,7 @@ def eemeter_side(python: Path, row: dict[str, str], samples: Path, repeat: int) 
         "reporting": [row["harness_reporting_start"], row["harness_reporting_end_exclusive"]],
         "electricity": row["interpretation"] == "electricity",
         "repeat": repeat,
+        "folds": FOLDS,
     }
     command = [str(python), str(SIDE)]
     done = subprocess.run(
@@ -166,9 +182,11 @@ def main() -> None:
     print(f"{'meter':<32}{'tool':<17}{'CV(RMSE)':>9}{'NMBE':>9}{'savings':>9}{'fit ms':>10}")
     enms_times, legacy_times = [], []
     worse_than = {"current": [], "legacy": []}
+    out_of_sample: list[tuple[str, dict[str, tuple[float, float]]]] = []
     for row in rows:
-        ours = enms_side(row, samples, args.repeat)
+        ours = enms_side(row, samples, args.repeat, folds=FOLDS)
         theirs = eemeter_side(python, row, samples, args.repeat)
+        out_of_sample.append((row["id"], blocked_metrics(ours["cv"], theirs)))
         days = set(ours["baseline_days"]).intersection(
             theirs["current"]["baseline_days"], theirs["legacy"]["baseline_days"]
         )
@@ -208,6 +226,43 @@ def main() -> None:
         print(
             f"meters where enms's in-sample CV(RMSE) is above eemeter {mode}'s: {meters or 'none'}"
         )
+    print(
+        f"\nout of sample: blocked {FOLDS}-fold cross-validation on the baseline year "
+        "(each quarter predicted by the model fitted on the other three; the same days)"
+    )
+    print(f"{'meter':<32}{'tool':<17}{'CV(RMSE)':>9}{'NMBE':>9}")
+    met = True
+    for meter, by_tool in out_of_sample:
+        for tool, (cv, nmbe) in by_tool.items():
+            print(f"{meter if tool == 'enms' else '':<32}{tool:<17}{cv:>9.2%}{nmbe:>9.3%}")
+        best = min(by_tool["eemeter current"][0], by_tool["eemeter legacy"][0])
+        met &= by_tool["enms"][0] <= best + 0.002 and abs(by_tool["enms"][1]) <= 0.005
+    print(
+        "target (enms CV(RMSE) <= the better eemeter's + 0.2 points, |NMBE| <= 0.5 %, every "
+        f"meter): {'met' if met else 'not met'}"
+    )
+
+
+def blocked_metrics(
+    ours: dict[str, list[Any]], theirs: dict[str, Any]
+) -> dict[str, tuple[float, float]]:
+    """(CV(RMSE), NMBE) of each tool's held-out predictions, on the days all three predicted."""
+    tools = {
+        "enms": ours,
+        "eemeter current": theirs["current_cv"],
+        "eemeter legacy": theirs["legacy_cv"],
+    }
+    by_day = {
+        tool: dict(zip(r["days"], zip(r["observed"], r["predicted"], strict=True), strict=True))
+        for tool, r in tools.items()
+    }
+    common = sorted(set.intersection(*(set(d) for d in by_day.values())))
+    result = {}
+    for tool, days in by_day.items():
+        observed = np.array([days[d][0] for d in common], dtype=float)
+        predicted = np.array([days[d][1] for d in common], dtype=float)
+        result[tool] = metrics(observed, predicted)
+    return result
 
 
 if __name__ == "__main__":

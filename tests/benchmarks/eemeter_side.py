@@ -27,6 +27,34 @@ def window(data, start, end):
     return data[(data.index >= start) & (data.index < end)]
 
 
+def blocked(meter, temperature, b0, b1, folds, electricity, mode):
+    """Blocked k-fold cross-validation on the baseline window: each contiguous block of days is
+    left out in turn, the model fitted on the rest predicts it. Held-out days, observed and
+    predicted."""
+    if not folds:
+        return None
+    edges = pd.date_range(b0, b1, periods=folds + 1)
+    days, observed, predicted = [], [], []
+    for k in range(folds):
+        h0, h1 = edges[k], edges[k + 1]
+        held = (meter.index >= h0) & (meter.index < h1)
+        training = meter.copy()
+        training[held] = float("nan")
+        data = em.DailyBaselineData.from_series(
+            window(training, b0, b1), window(temperature, b0, b1), electricity
+        )
+        model = em.DailyModel(model=mode).fit(data, ignore_disqualification=True)
+        test = em.DailyReportingData.from_series(
+            window(meter, h0, h1), window(temperature, h0, h1), electricity
+        )
+        frame = model.predict(test, ignore_disqualification=True)
+        frame = frame.dropna(subset=["observed", "predicted"])
+        days += [str(d.date()) for d in frame.index]
+        observed += frame["observed"].tolist()
+        predicted += frame["predicted"].tolist()
+    return {"days": days, "observed": observed, "predicted": predicted}
+
+
 def main():
     job = json.load(sys.stdin)
     tz = job["tz"]
@@ -42,6 +70,9 @@ def main():
         window(meter, r0, r1), window(temperature, r0, r1), electricity
     )
     out = {}
+    folds = job.get("folds", 0)
+    for mode in ("current", "legacy"):
+        out[mode + "_cv"] = blocked(meter, temperature, b0, b1, folds, electricity, mode)
     for mode in ("current", "legacy"):
         times = []
         for _ in range(job["repeat"]):
