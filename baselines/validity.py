@@ -250,30 +250,7 @@ def assess(
                 f"at least one <= {t.best_variable_p}", "smallest variable p",
             )
         )  # fmt: skip
-    for name, (baseline_values, reporting_values) in (variables or {}).items():
-        base = np.asarray(baseline_values, dtype=np.float64)
-        mean = float(np.nanmean(np.asarray(reporting_values, dtype=np.float64)))
-        low, high = float(np.nanmin(base)), float(np.nanmax(base))
-        code = "doe.reporting_range" if name == "temperature" else f"doe.reporting_range.{name}"
-        gates.append(
-            _gate(
-                code,
-                low <= mean <= high,
-                mean,
-                f"within the baseline's {low:.3g}..{high:.3g}",
-                f"reporting-period mean of {name}",
-            )
-        )
-    if extrapolated is not None:
-        share = extrapolated.kwh_share
-        gates.append(
-            _gate(
-                "iso50006.extrapolation", share <= t.max_extrapolated_share, share,
-                f"<= {t.max_extrapolated_share:.0%}, fitted on {extrapolated.fitted_low:.3g}.."
-                f"{extrapolated.fitted_high:.3g} (+- {RANGE_MARGIN:.0%} of it)",
-                "share of expected energy predicted outside the fitted range",
-            )
-        )  # fmt: skip
+    gates += _range_gates(variables, extrapolated, t)
     gates.append(
         _gate(
             "g14.nmbe", abs(fit.nmbe) <= t.max_abs_nmbe, fit.nmbe,
@@ -287,13 +264,7 @@ def assess(
             f"<= {limit:.0%} for this reporting length", "CV(RMSE)",
         )
     )  # fmt: skip
-    fsu = fractional_savings_uncertainty
-    gates.append(
-        _gate(
-            "g14.fsu", None if fsu is None else bool(fsu < t.max_fsu), fsu,
-            f"< {t.max_fsu:.0%} of savings at 68 %", "fractional savings uncertainty",
-        )
-    )  # fmt: skip
+    gates.append(_fsu_gate(fractional_savings_uncertainty, t))
     if sufficiency is not None:
         days, missing = sufficiency.days, sufficiency.missing_days
         share = missing / days if days else 1.0
@@ -367,33 +338,48 @@ def assess_hourly(
             f"|NMBE| <= {t.max_hourly_abs_nmbe:.0%} (hourly data)", "NMBE",
         ),
     ]  # fmt: skip
+    gates += _range_gates(variables, extrapolated, t)
+    gates.append(_fsu_gate(fractional_savings_uncertainty, t))
+    return Validity(tuple(gates), tuple(modelling_warnings(fit)))
+
+
+def _range_gates(
+    variables: Mapping[str, tuple[npt.ArrayLike, npt.ArrayLike]] | None,
+    extrapolated: Extrapolation | None,
+    t: Thresholds,
+) -> list[Gate]:
+    """DOE's reporting-period mean inside the baseline's range, per variable; the share of
+    expected energy predicted outside the fitted range (ISO 50006)."""
+    gates = []
     for name, (baseline_values, reporting_values) in (variables or {}).items():
         base = np.asarray(baseline_values, dtype=np.float64)
         mean = float(np.nanmean(np.asarray(reporting_values, dtype=np.float64)))
         low, high = float(np.nanmin(base)), float(np.nanmax(base))
+        code = "doe.reporting_range" if name == "temperature" else f"doe.reporting_range.{name}"
         gates.append(
             _gate(
-                "doe.reporting_range", low <= mean <= high, mean,
+                code, low <= mean <= high, mean,
                 f"within the baseline's {low:.3g}..{high:.3g}", f"reporting-period mean of {name}",
             )
         )  # fmt: skip
     if extrapolated is not None:
+        share = extrapolated.kwh_share
         gates.append(
             _gate(
-                "iso50006.extrapolation",
-                extrapolated.kwh_share <= t.max_extrapolated_share, extrapolated.kwh_share,
-                f"<= {t.max_extrapolated_share:.0%}",
+                "iso50006.extrapolation", share <= t.max_extrapolated_share, share,
+                f"<= {t.max_extrapolated_share:.0%}, fitted on {extrapolated.fitted_low:.3g}.."
+                f"{extrapolated.fitted_high:.3g} (+- {RANGE_MARGIN:.0%} of it)",
                 "share of expected energy predicted outside the fitted range",
             )
         )  # fmt: skip
-    fsu = fractional_savings_uncertainty
-    gates.append(
-        _gate(
-            "g14.fsu", None if fsu is None else bool(fsu < t.max_fsu), fsu,
-            f"< {t.max_fsu:.0%} of savings at 68 %", "fractional savings uncertainty",
-        )
+    return gates
+
+
+def _fsu_gate(fsu: float | None, t: Thresholds) -> Gate:
+    return _gate(
+        "g14.fsu", None if fsu is None else bool(fsu < t.max_fsu), fsu,
+        f"< {t.max_fsu:.0%} of savings at 68 %", "fractional savings uncertainty",
     )  # fmt: skip
-    return Validity(tuple(gates), tuple(modelling_warnings(fit)))
 
 
 def modelling_warnings(fit: LinearFit) -> list[str]:

@@ -30,6 +30,7 @@ import numpy as np
 from baselines.analysis import Analysis, HourlyAnalysis, Period, analyse_daily, analyse_hourly
 from baselines.changepoint import ModelForm
 from baselines.daily import daily
+from tests.baselines.test_towt import hourly_building
 
 FIRST = date(2023, 1, 1)
 BASELINE = Period(FIRST, date(2023, 12, 31))
@@ -92,22 +93,13 @@ def daily_building(
 
 
 def hourly_office(rng: np.random.Generator) -> tuple[HourlyAnalysis, float]:
-    weeks = 78
-    hours = 168 * weeks
-    how = np.arange(hours) % 168
-    day = np.arange(hours) // 24
-    t = 6 + 12 * np.sin(2 * np.pi * (day - 105) / 365) + rng.normal(0, 1.5, hours)
-    staffed = ((how // 24) < 5) & ((how % 24) >= 7) & ((how % 24) < 18)
-    y = 20 + 40 * staffed + 2.5 * np.maximum(15 - t, 0) + rng.normal(0, 4, hours)
-    y += rng.normal(0, 6, day.max() + 1)[day] + rng.normal(0, 3, weeks)[np.arange(hours) // 168]
-    days = [date(2018, 1, 1) + timedelta(days=int(d)) for d in day]
-    baseline, reporting = (
-        Period(date(2018, 1, 1), date(2018, 12, 30)),
-        Period(date(2018, 12, 31), date(2019, 6, 30)),
-    )
+    """The office of tests/baselines/test_towt.py: residuals persisting through days and
+    weeks; 3 kWh less every reporting hour."""
+    days, stamps, how, t, y = hourly_building(rng, 78)
+    baseline = Period(date(2018, 1, 1), date(2018, 12, 30))
+    reporting = Period(date(2018, 12, 31), date(2019, 6, 30))
     in_rep = reporting.mask(days)
     y = y - 3.0 * in_rep
-    stamps = (int(datetime(2018, 1, 1, tzinfo=UTC).timestamp()) + 3600 * np.arange(hours)) * 10**9
     analysis = analyse_hourly(stamps, how, y, t, days=days, baseline=baseline, reporting=reporting)
     return analysis, 3.0 * float(in_rep.sum())
 
