@@ -213,8 +213,26 @@ class Message(BaseModel):
     def render(self, locale: Locale) -> str:
         return locale.text(self.text, **self.values)
 
+    def sentence(self, locale: Locale) -> str:
+        """``render`` as a sentence: a leading word of the text or of a translated message
+        capitalised ("fjärrvärme 2025: …" -> "Fjärrvärme 2025: …"); a leading value -- a meter
+        id like "asp-el" -- kept as it is."""
+        text = self.render(locale)
+        lead = next(iter(string.Formatter().parse(self.text)), ("", None, None, None))
+        literal, field = lead[0], lead[1]
+        translated = not literal and field is not None and _is_message(self.values.get(field))
+        if (literal or translated) and text[:1].islower():
+            return text[:1].upper() + text[1:]
+        return text
+
     def __str__(self) -> str:
         return self.render(locale_for(Language.EN))
+
+
+def _is_message(value: Any) -> bool:
+    return isinstance(value, Message) or (
+        isinstance(value, dict) and set(value) == {"text", "values"}
+    )
 
 
 def message(text: str, /, **values: Any) -> Message:

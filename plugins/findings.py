@@ -16,7 +16,9 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.i18n import Locale, Message
+from core.i18n import Language, Locale, Message, locale_for
+
+ENGLISH = locale_for(Language.EN)
 
 
 class Kind(StrEnum):
@@ -117,8 +119,7 @@ class Finding(BaseModel):
         """This finding with its title in ``locale``'s language and number formats."""
         if self.message is None:
             return self
-        title = self.message.render(locale)
-        return self.model_copy(update={"title": title[:1].upper() + title[1:]})
+        return self.model_copy(update={"title": self.message.sentence(locale)})
 
 
 class PeriodLike(Protocol):
@@ -173,7 +174,7 @@ class FindingMaker:
         return Finding(
             id=id,
             plugin=self.plugin,
-            title=str(title)[:1].upper() + str(title)[1:],
+            title=title.sentence(ENGLISH) if isinstance(title, Message) else title,
             message=title if isinstance(title, Message) else None,
             kind=kind,
             severity=severity,

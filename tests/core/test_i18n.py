@@ -110,3 +110,12 @@ def test_the_language_a_request_asks_for(
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="fi"):
         negotiate("fi", None, Language.SV)
+
+
+def test_a_finding_title_reads_as_a_sentence_but_keeps_an_id_as_written() -> None:
+    carrier = message("{carrier} {period}: {co2}", carrier=message("district heating"),
+                      period="2025", co2=message("CO2 unknown"))  # fmt: skip
+    assert carrier.sentence(SV) == "Fjärrvärme 2025: CO2 okänt"
+    assert carrier.sentence(EN) == "District heating 2025: CO2 unknown"
+    meter = message("{meter}: value unchanged for {hours:n0} h", meter="asp-el", hours=30)
+    assert meter.sentence(SV) == "asp-el: värdet oförändrat i 30 h"  # an id is not a word
