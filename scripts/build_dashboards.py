@@ -8,8 +8,10 @@ The dashboards are generated, not edited in Grafana's UI, so that every panel us
 datasource uid, template variables and local-day grouping, and the layout has no overlaps.
 The panels are in dashboards_portfolio.py, dashboards_building.py and dashboards_health.py,
 the shared pieces in grafana.py. The dashboards group by local day in the portfolio's time
-zone: the shipped files use config/example.yaml's; ``--config`` builds them for another
-deployment's.
+zone and read in the portfolio's language (titles, descriptions and variable labels are
+written in English, marked ``N_``, and translated through the catalogue, core/locale): the
+shipped files use config/example.yaml's (Europe/Stockholm, Swedish); ``--config`` builds them
+for another deployment's, ``--lang`` in another language.
 tests/dashboards/ runs every query in these files against a real InfluxDB.
 """
 
@@ -20,6 +22,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from dashboards_building import building_detail
 from dashboards_health import collector_health
@@ -27,6 +30,7 @@ from dashboards_portfolio import portfolio_overview
 from grafana import Json
 
 from core.config.loader import load_config
+from core.i18n import Language, Locale, locale_for
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "dashboards" / "json"
@@ -39,9 +43,31 @@ DASHBOARDS: dict[str, Callable[[str], Json]] = {
 }
 
 
-def rendered(zone: str) -> dict[str, str]:
+#: the texts of a dashboard a person reads, written in English in the panel descriptions
+TEXTS = ("title", "description", "label")
+
+
+def translated(item: Any, locale: Locale, zone: str) -> Any:
+    """``item`` with every title, description and variable label in ``locale``'s language
+    (the catalogue, core/locale; a text not in it stays as written) and ``{zone}`` filled in."""
+    if isinstance(item, list):
+        return [translated(value, locale, zone) for value in item]
+    if not isinstance(item, dict):
+        return item
+    result = {}
+    for key, value in item.items():
+        if key in TEXTS and isinstance(value, str):
+            text = locale.gettext(value)
+            result[key] = text.replace("{zone}", zone)
+        else:
+            result[key] = translated(value, locale, zone)
+    return result
+
+
+def rendered(zone: str, language: Language = Language.EN) -> dict[str, str]:
+    locale = locale_for(language)
     return {
-        name: json.dumps(build(zone), indent=2, ensure_ascii=False) + "\n"
+        name: json.dumps(translated(build(zone), locale, zone), indent=2, ensure_ascii=False) + "\n"
         for name, build in DASHBOARDS.items()
     }
 
@@ -57,10 +83,18 @@ def main(argv: list[str] | None = None) -> int:
         "(default: config/example.yaml)",
     )
     parser.add_argument("--out", type=Path, default=OUT, help="folder of the JSON files")
+    parser.add_argument(
+        "--lang",
+        choices=[language.value for language in Language],
+        help="language of titles and descriptions (default: the configuration's "
+        "portfolio.language)",
+    )
     args = parser.parse_args(argv)
-    zone = load_config(args.config).portfolio.timezone
+    portfolio = load_config(args.config).portfolio
     stale = []
-    for name, text in rendered(zone).items():
+    for name, text in rendered(
+        portfolio.timezone, Language(args.lang or portfolio.language)
+    ).items():
         path = args.out / name
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue

@@ -20,6 +20,7 @@ from grafana import (
     tz_clause,
 )
 
+from core.i18n import N_
 from core.schema import Measurement
 
 
@@ -31,9 +32,11 @@ def building_detail(zone: str) -> Json:
     layout.add(
         panel(
             "timeseries",
-            "Actual and expected consumption per day",
-            "Expected is the adopted baseline model at the day's outdoor temperature "
-            "(plus any non-routine adjustment).",
+            N_("Actual and expected consumption per day"),
+            N_(
+                "Expected is the adopted baseline model at the day's outdoor temperature "
+                "(plus any non-routine adjustment)."
+            ),
             [
                 target(
                     f'SELECT sum("actual_kwh") AS "actual", sum("expected_kwh") AS "expected" '
@@ -50,8 +53,8 @@ def building_detail(zone: str) -> Json:
     layout.add(
         panel(
             "table",
-            "Meters",
-            "Each meter's newest health report.",
+            N_("Meters"),
+            N_("Each meter's newest health report."),
             [
                 target(
                     'SELECT last("online") AS "online", last("seconds_since_success") AS '
@@ -71,8 +74,8 @@ def building_detail(zone: str) -> Json:
     layout.add(
         panel(
             "timeseries",
-            "CUSUM of the reporting period",
-            "Cumulative sum of actual minus expected: a falling line is a saving.",
+            N_("CUSUM of the reporting period"),
+            N_("Cumulative sum of actual minus expected: a falling line is a saving."),
             [
                 target(
                     f'SELECT last("cusum_kwh") FROM "{Measurement.ENPI}" WHERE {enpi_where} '
@@ -89,9 +92,11 @@ def building_detail(zone: str) -> Json:
     layout.add(
         panel(
             "xychart",
-            "Energy signature",
-            "Daily consumption against mean outdoor temperature; the fitted baseline model "
-            "as its own series.",
+            N_("Energy signature"),
+            N_(
+                "Daily consumption against mean outdoor temperature; the fitted baseline model "
+                "as its own series."
+            ),
             [
                 target(
                     f'SELECT "temperature_c", "actual_kwh" FROM "{Measurement.ENPI}" WHERE '
@@ -117,8 +122,8 @@ def building_detail(zone: str) -> Json:
     layout.add(
         panel(
             "timeseries",
-            "Consumption per meter",
-            "kWh per interval, from hourly consumption.",
+            N_("Consumption per meter"),
+            N_("kWh per interval, from hourly consumption."),
             [
                 target(
                     f'SELECT sum("kwh") FROM "{Measurement.CONSUMPTION}" WHERE {meters} '
@@ -137,8 +142,8 @@ def building_detail(zone: str) -> Json:
     layout.add(
         panel(
             "timeseries",
-            "Mean load per meter",
-            "Average power over each interval, from hourly consumption.",
+            N_("Mean load per meter"),
+            N_("Average power over each interval, from hourly consumption."),
             [
                 target(
                     f'SELECT mean("kwh") FROM "{Measurement.CONSUMPTION}" WHERE {meters} '
@@ -156,8 +161,8 @@ def building_detail(zone: str) -> Json:
     layout.add(
         panel(
             "timeseries",
-            "Indoor temperature",
-            "Mean per interval; the shaded band is 20–23 °C.",
+            N_("Indoor temperature"),
+            N_("Mean per interval; the shaded band is 20–23 °C."),
             [
                 target(
                     f'SELECT mean("temperature_c") FROM "{Measurement.READINGS}" '
@@ -191,8 +196,8 @@ def building_detail(zone: str) -> Json:
     layout.add(
         panel(
             "table",
-            "Findings for this building",
-            "The newest evaluation of each finding in the time range, every kind.",
+            N_("Findings for this building"),
+            N_("The newest evaluation of each finding in the time range, every kind."),
             [
                 target(
                     'SELECT last("title") AS "finding", last("severity_rank") AS "rank" '
@@ -209,9 +214,11 @@ def building_detail(zone: str) -> Json:
     )
     return dashboard(
         "enms-building",
-        "enms · Building detail",
-        "One building: actual against expected, CUSUM, energy signature, meters, indoor "
-        "climate and findings.",
+        N_("enms · Building detail"),
+        N_(
+            "One building: actual against expected, CUSUM, energy signature, meters, indoor "
+            "climate and findings."
+        ),
         variables=[SITE, ONE_BUILDING, MEDIUM, METER],
         layout=layout,
         time_from="now-90d",

@@ -15,6 +15,7 @@ from grafana import (
     target,
 )
 
+from core.i18n import N_
 from core.schema import Measurement
 
 
@@ -23,8 +24,11 @@ def collector_health(zone: str) -> Json:
     layout = Layout()
     layout.add(
         alarm_count(
-            "Sources offline",
-            "Meters and topics whose newest health report says offline (3 failed reads in a row).",
+            N_("Sources offline"),
+            N_(
+                "Meters and topics whose newest health report says offline (3 failed reads in a "
+                "row)."
+            ),
             'SELECT count("online") FROM (SELECT last("online") AS "online" FROM '
             f'"{Measurement.COLLECTOR_HEALTH}" WHERE {where} AND $timeFilter GROUP BY "source") '
             'WHERE "online" = false',
@@ -36,8 +40,8 @@ def collector_health(zone: str) -> Json:
     layout.add(
         panel(
             "stat",
-            "Spooled readings",
-            "Readings kept in the durable spool because the store did not take them yet.",
+            N_("Spooled readings"),
+            N_("Readings kept in the durable spool because the store did not take them yet."),
             [
                 target(
                     f'SELECT last("spool_readings") FROM "{Measurement.DAEMON}" WHERE $timeFilter'
@@ -51,8 +55,8 @@ def collector_health(zone: str) -> Json:
     layout.add(
         panel(
             "timeseries",
-            "Readings per second",
-            "Received by the collectors and written to the store, between health reports.",
+            N_("Readings per second"),
+            N_("Received by the collectors and written to the store, between health reports."),
             [
                 target(
                     'SELECT non_negative_derivative("readings_received", 1s) AS "received", '
@@ -69,8 +73,8 @@ def collector_health(zone: str) -> Json:
     layout.add(
         panel(
             "timeseries",
-            "Failed reads per source",
-            "Failed reads between consecutive health reports.",
+            N_("Failed reads per source"),
+            N_("Failed reads between consecutive health reports."),
             [
                 target(
                     'SELECT non_negative_difference("failures") FROM '
@@ -87,8 +91,8 @@ def collector_health(zone: str) -> Json:
     layout.add(
         panel(
             "timeseries",
-            "Queue and spool",
-            "Readings waiting in memory and in the spool.",
+            N_("Queue and spool"),
+            N_("Readings waiting in memory and in the spool."),
             [
                 target(
                     'SELECT last("queue_depth") AS "queue", last("spool_readings") AS "spool" '
@@ -105,8 +109,8 @@ def collector_health(zone: str) -> Json:
     layout.add(
         panel(
             "table",
-            "Last seen per source",
-            "Newest health report of every meter (Modbus) and topic (MQTT).",
+            N_("Last seen per source"),
+            N_("Newest health report of every meter (Modbus) and topic (MQTT)."),
             [
                 target(
                     'SELECT last("online") AS "online", last("seconds_since_success") AS '
@@ -125,8 +129,11 @@ def collector_health(zone: str) -> Json:
     layout.add(
         panel(
             "table",
-            "Errors by kind",
-            "Read errors counted per kind since the daemon started (timeout, refused, decode ...).",
+            N_("Errors by kind"),
+            N_(
+                "Read errors counted per kind since the daemon started (timeout, refused, "
+                "decode ...)."
+            ),
             [
                 target(
                     f'SELECT last(/^errors_/) FROM "{Measurement.COLLECTOR_HEALTH}" '
@@ -141,8 +148,8 @@ def collector_health(zone: str) -> Json:
     )
     return dashboard(
         "enms-collector-health",
-        "enms · Collector health",
-        "Is every meter being read? Readings per second, errors, spool and last seen.",
+        N_("enms · Collector health"),
+        N_("Is every meter being read? Readings per second, errors, spool and last seen."),
         variables=[SITE, BUILDING],
         layout=layout,
         time_from="now-24h",

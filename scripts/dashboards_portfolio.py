@@ -20,6 +20,7 @@ from grafana import (
     tz_clause,
 )
 
+from core.i18n import N_
 from core.schema import Measurement
 
 
@@ -34,9 +35,11 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "stat",
-            "Consumption in the time range",
-            "Sum of hourly consumption per medium (derived from the meters' registers; sub-meters "
-            "are inside their main meters).",
+            N_("Consumption in the time range"),
+            N_(
+                "Sum of hourly consumption per medium (derived from the meters' registers; "
+                "sub-meters are inside their main meters)."
+            ),
             [
                 target(
                     f'SELECT sum("kwh") FROM "{Measurement.CONSUMPTION}" WHERE {where} AND '
@@ -53,9 +56,11 @@ def portfolio_overview(zone: str) -> Json:
     )
     layout.add(
         alarm_count(
-            "Deviations and nonconformities",
-            "Findings of kind deviation or nonconformity in the evaluations of the time range, "
-            "each counted once per period evaluated (enms evaluate --store).",
+            N_("Deviations and nonconformities"),
+            N_(
+                "Findings of kind deviation or nonconformity in the evaluations of the time range, "
+                "each counted once per period evaluated (enms evaluate --store)."
+            ),
             'SELECT count("rank") FROM (SELECT last("severity_rank") AS "rank" '
             f'FROM "{Measurement.FINDINGS}" WHERE "kind" =~ /^(nonconformity|deviation)$/ '
             'AND "building" =~ /^$building$/ AND $timeFilter '
@@ -68,8 +73,8 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "timeseries",
-            "Consumption per day, building and medium",
-            f"Local days ({zone}), stacked.",
+            N_("Consumption per day, building and medium"),
+            N_("Local days ({zone}), stacked."),
             [
                 target(
                     f'SELECT sum("kwh") FROM "{Measurement.CONSUMPTION}" WHERE {where} AND '
@@ -87,9 +92,11 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "barchart",
-            "kWh/m² Atemp per building and medium",
-            "Consumption of each building's EnPI over the time range divided by its heated "
-            "area (Atemp), highest first.",
+            N_("kWh/m² Atemp per building and medium"),
+            N_(
+                "Consumption of each building's EnPI over the time range divided by its heated "
+                "area (Atemp), highest first."
+            ),
             [
                 target(
                     f'SELECT sum("actual_kwh_per_m2") AS "kWh/m²" FROM "{Measurement.ENPI}" '
@@ -111,9 +118,11 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "table",
-            "EnPI status: improvement against the baseline",
-            "Reporting days in the time range: actual and expected (baseline model) "
-            "consumption, improvement in per cent of expected, and CUSUM at the end.",
+            N_("EnPI status: improvement against the baseline"),
+            N_(
+                "Reporting days in the time range: actual and expected (baseline model) "
+                "consumption, improvement in per cent of expected, and CUSUM at the end."
+            ),
             [
                 target(
                     'SELECT sum("actual_kwh") AS "actual kWh", sum("expected_kwh") AS '
@@ -134,8 +143,8 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "table",
-            "Yearly EnPIs (normal-year corrected where configured)",
-            "Complete calendar years only.",
+            N_("Yearly EnPIs (normal-year corrected where configured)"),
+            N_("Complete calendar years only."),
             [
                 target(
                     'SELECT "actual_kwh" AS "kWh", "actual_kwh_per_m2" AS "kWh/m²", '
@@ -154,8 +163,8 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "table",
-            "Deviations and nonconformities found",
-            "The newest evaluation of each finding in the time range.",
+            N_("Deviations and nonconformities found"),
+            N_("The newest evaluation of each finding in the time range."),
             [
                 target(
                     'SELECT last("title") AS "finding", last("severity_rank") AS "rank" '
@@ -173,9 +182,11 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "table",
-            "Cost and emissions per energy carrier",
-            "From the cost_co2 evaluation of each period (main meters; prices and emission "
-            "factors of each month's year, from the configuration).",
+            N_("Cost and emissions per energy carrier"),
+            N_(
+                "From the cost_co2 evaluation of each period (main meters; prices and emission "
+                "factors of each month's year, from the configuration)."
+            ),
             [
                 target(
                     'SELECT last("metric_kwh") AS "kWh", last("metric_cost") AS "cost", '
@@ -208,8 +219,8 @@ def portfolio_overview(zone: str) -> Json:
     )
     return dashboard(
         "enms-portfolio",
-        "enms · Portfolio overview",
-        "Consumption, kWh/m² ranking, EnPI improvement and findings of the whole portfolio.",
+        N_("enms · Portfolio overview"),
+        N_("Consumption, kWh/m² ranking, EnPI improvement and findings of the whole portfolio."),
         variables=[SITE, BUILDING, MEDIUM],
         layout=layout,
         time_from="now-90d",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.i18n import N_
 from core.schema import Measurement
 
 DATASOURCE = {"type": "influxdb", "uid": "enms-influxdb"}
@@ -52,29 +53,31 @@ def variable(name: str, label: str, query: str, *, multi: bool = True) -> Json:
     }
 
 
-SITE = variable("site", "Site", f'SHOW TAG VALUES FROM "{Measurement.READINGS}" WITH KEY = "site"')
+SITE = variable(
+    "site", N_("Site"), f'SHOW TAG VALUES FROM "{Measurement.READINGS}" WITH KEY = "site"'
+)
 BUILDING = variable(
     "building",
-    "Building",
+    N_("Building"),
     f'SHOW TAG VALUES FROM "{Measurement.READINGS}" WITH KEY = "building" WHERE "site" =~ '
     "/^$site$/",
 )
 ONE_BUILDING = variable(
     "building",
-    "Building",
+    N_("Building"),
     f'SHOW TAG VALUES FROM "{Measurement.READINGS}" WITH KEY = "building" WHERE "site" =~ '
     "/^$site$/",
     multi=False,
 )
 MEDIUM = variable(
     "medium",
-    "Medium",
+    N_("Medium"),
     f'SHOW TAG VALUES FROM "{Measurement.CONSUMPTION}" WITH KEY = "medium" WHERE "building" =~ '
     "/^$building$/",
 )
 METER = variable(
     "meter",
-    "Meter",
+    N_("Meter"),
     f'SHOW TAG VALUES FROM "{Measurement.READINGS}" WITH KEY = "meter" WHERE "building" =~ '
     "/^$building$/",
 )

@@ -21,7 +21,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("core", "energy", "plugins", "daemon", "api", "simulation", "enms")
+PACKAGES = ("core", "energy", "plugins", "daemon", "api", "simulation", "enms", "scripts")
 CATALOGUE = REPO / "core" / "locale" / "sv.po"
 HEADER = (
     "# Swedish texts of enms: the management review, findings and command line.\n"

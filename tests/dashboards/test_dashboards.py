@@ -90,6 +90,31 @@ def test_dashboards_for_another_time_zone_group_by_its_local_days(tmp_path: Path
     assert "Stockholm" not in json.dumps(built)
 
 
+def test_dashboards_read_in_the_portfolios_language(tmp_path: Path) -> None:
+    """The shipped dashboards follow config/example.yaml's language (Swedish); --lang en gives
+    the same panels and queries in English, from the same description."""
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build_dashboards.py"), "--lang", "en",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name, swedish in dashboards().items():
+        english = json.loads((tmp_path / name).read_text(encoding="utf-8"))
+        assert [p["targets"] for p in swedish["panels"]] == [
+            p["targets"] for p in english["panels"]
+        ]
+        for sv, en in zip(swedish["panels"], english["panels"], strict=True):
+            assert sv["title"] != en["title"], (name, en["title"])  # every title translated
+            assert sv["description"] != en["description"], (name, en["description"])
+        labels = {v["name"]: v["label"] for v in swedish["templating"]["list"]}
+        assert labels.get("building", "Byggnad") == "Byggnad"
+    overview = dashboards()["portfolio-overview.json"]
+    assert overview["title"] == "enms · Beståndsöversikt"
+    described = " ".join(p["description"] for p in overview["panels"])
+    assert "Lokala dygn (Europe/Stockholm), staplade." in described
+
+
 def stored_names() -> set[str]:
     names: set[str] = set()
     for names_of in (
@@ -157,10 +182,10 @@ def test_days_are_local_and_units_are_set() -> None:
                     name,
                     panel["title"],
                 )
-    (cost,) = [
+    (cost,) = [  # the panel that prices: its overrides give the cost column a currency
         p
         for p in dashboards()["portfolio-overview.json"]["panels"]
-        if p["title"].startswith("Cost")
+        if any(o["matcher"]["options"] == "cost" for o in p["fieldConfig"]["overrides"])
     ]
     units = {
         o["matcher"]["options"]: o["properties"][0]["value"]
