@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from core.storage.embedded import EmbeddedStore
 from enms.cli.main import main
 from simulation.modbus_devices import free_port
 from tests.process_output import Output
-from tests.services import require_chromium
+from tests.services import require_chromium, require_influxdb
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120.0
@@ -242,3 +243,33 @@ def test_the_review_prints_as_an_a4_document_without_the_api(demo: RunningDemo) 
     glossary_page = int(re.search(r"Ordlista (\d+)", contents).group(1))  # type: ignore[union-attr]
     assert "Ordlista" in pages[glossary_page - 1]
     assert "CUSUM" in " ".join(pages[glossary_page - 1 :])
+
+
+def test_the_demo_pours_its_portfolio_into_influxdb_for_grafana(tmp_path: Path) -> None:
+    """`enms demo --influx-url`: the same demo, written where Grafana's dashboards read."""
+    url = require_influxdb()
+    database = f"enms_demo_test_{uuid.uuid4().hex[:8]}"
+    command = [sys.executable, "-m", "enms.cli.main", "demo", "--dir", str(tmp_path / "d"),
+               "--port", str(free_port("127.0.0.1")), "--duration", "600",
+               "--influx-url", url, "--influx-database", database]  # fmt: skip
+    output = start_demo(tmp_path, *command)
+    try:
+        urls = wait_for_urls(output)
+        assert f"Store: InfluxDB {url}, database {database}" in output.text
+        assert f"into InfluxDB database {database}" in output.text
+        review = httpx.get(urls["review (JSON)"], timeout=120).json()
+        enpis = {e["id"]: e for e in review["inputs"]["g_energy_performance"]["enpis"]}
+        assert enpis["ekbacka-fjv"]["improvement"]["improvement_pct"] > 10  # read from InfluxDB
+
+        def count(query: str) -> int:
+            answer = httpx.get(f"{url}/query", params={"db": database, "q": query}, timeout=30)
+            (series,) = answer.json()["results"][0]["series"]
+            return int(series["values"][0][1])
+
+        assert count('SELECT count("energy_kwh") FROM "readings"') > 10_000  # the history
+        assert count('SELECT count("expected_kwh") FROM "enpi"') > 1_000  # the EnPIs' days
+    finally:
+        code = stop_demo(output)
+        httpx.post(f"{url}/query", data={"q": f'DROP DATABASE "{database}"'}, timeout=30)
+    assert code == 0, output.text
+    assert not (tmp_path / "d" / "store.sqlite").exists()  # nothing in the embedded store

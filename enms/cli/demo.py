@@ -1,4 +1,4 @@
-"""``enms demo [--dir DIR] [--port PORT] [--duration SECONDS]``."""
+"""``enms demo [--dir DIR] [--port PORT] [--duration SECONDS] [--influx-url URL]``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def demo_command(args: argparse.Namespace) -> int:
         port=args.port,
         duration_s=args.duration,
         today=date.fromisoformat(args.today) if args.today else None,
+        influx_url=args.influx_url,
+        influx_database=args.influx_database,
     )
     return run_async(run_demo(options), "enms demo")
 
@@ -48,5 +50,18 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     parser.add_argument(
         "--today", metavar="YYYY-MM-DD", help="the simulated demo day (default: today)"
+    )
+    parser.add_argument(
+        "--influx-url",
+        metavar="URL",
+        help="write to this InfluxDB 1.x server instead of the embedded store, so Grafana's "
+        "dashboards show the demo (e.g. the compose stack's http://127.0.0.1:8086)",
+    )
+    parser.add_argument(
+        "--influx-database",
+        default="enms_demo",
+        metavar="NAME",
+        help="the database there (default enms_demo); it is dropped and written anew on "
+        "every run, so never give one that holds other data",
     )
     parser.set_defaults(handler=demo_command)

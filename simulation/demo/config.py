@@ -67,8 +67,22 @@ def _meter_entry(meter: SimMeter) -> dict[str, object]:
     return entry
 
 
-def demo_config(timeline: Timeline, ports: Ports) -> dict[str, object]:
-    """The configuration as a mapping (``demo_config_text`` writes it as YAML)."""
+EMBEDDED = {"backend": "embedded", "embedded": {"path": "store.sqlite"}}
+
+
+def influxdb_storage(url: str, database: str) -> dict[str, object]:
+    """The demo writing to an InfluxDB 1.x server, so Grafana's dashboards can show it."""
+    return {
+        "backend": "influxdb",
+        "influxdb": {"url": url, "database": database, "create_database": True},
+    }
+
+
+def demo_config(
+    timeline: Timeline, ports: Ports, storage: dict[str, object] | None = None
+) -> dict[str, object]:
+    """The configuration as a mapping (``demo_config_text`` writes it as YAML); ``storage``
+    the store it writes to (default: the embedded one in its folder)."""
     first, last = timeline.baseline
     hdd = round(normal_year_degree_days(17.0))
     sites = []
@@ -136,7 +150,7 @@ def demo_config(timeline: Timeline, ports: Ports) -> dict[str, object]:
                 {"id": "space-heating", "name": "Space heating and hot water"},
             ],
         },
-        "storage": {"backend": "embedded", "embedded": {"path": "store.sqlite"}},
+        "storage": storage or EMBEDDED,
         "daemon": {
             "spool": {"path": "spool.sqlite"},
             "register_path": "register.sqlite",
@@ -250,12 +264,14 @@ def demo_config(timeline: Timeline, ports: Ports) -> dict[str, object]:
     }
 
 
-def demo_config_text(timeline: Timeline, ports: Ports) -> str:
+def demo_config_text(
+    timeline: Timeline, ports: Ports, storage: dict[str, object] | None = None
+) -> str:
     header = (
         "# enms demo: a simulated municipal portfolio (written by `enms demo`; it is\n"
         "# rewritten on every run). Every device listens on 127.0.0.1.\n"
     )
     body = yaml.safe_dump(
-        demo_config(timeline, ports), sort_keys=False, allow_unicode=True, width=100
+        demo_config(timeline, ports, storage), sort_keys=False, allow_unicode=True, width=100
     )
     return header + body

@@ -39,7 +39,7 @@ from plugins.context import ReviewPeriod
 from plugins.manager import Plugins, load_plugins, load_with_plugins
 from plugins.recording import evaluate_and_record
 from plugins.variables import relevant_variables
-from simulation.demo.config import Ports, demo_config_text
+from simulation.demo.config import Ports, demo_config_text, influxdb_storage
 from simulation.demo.devices import ModbusDevices, MqttDevices
 from simulation.modbus_devices import free_port
 from simulation.mqtt_broker import EmbeddedBroker
@@ -60,6 +60,10 @@ class DemoOptions:
     port: int = 8080
     duration_s: float | None = None  # None: until Ctrl-C
     today: date | None = None  # the demo day; None: today in Stockholm
+    #: an InfluxDB 1.x server to write to instead of the embedded store (for Grafana), and
+    #: the database there, replaced on every run
+    influx_url: str | None = None
+    influx_database: str = "enms_demo"
 
 
 class Progress:
@@ -97,6 +101,26 @@ def prepare_folder(folder: Path) -> None:
     for name in DATA_FILES:
         for path in folder.glob(f"{name}*"):  # with SQLite's -wal and -shm files
             path.unlink()
+
+
+async def replace_database(url: str, database: str, out: TextIO) -> None:
+    """Drop the demo's InfluxDB database, so each run starts from the simulated history."""
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.post(
+                f"{url.rstrip('/')}/query", data={"q": f'DROP DATABASE "{database}"'}
+            )
+            answer.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise EnmsError(f"InfluxDB at {url} cannot be used for the demo: {exc}") from None
+    out.write(f"Store: InfluxDB {url}, database {database} (replaced on every run)\n")
+
+
+def where(options: DemoOptions) -> str:
+    """The store the demo writes to, in words."""
+    if options.influx_url:
+        return f"InfluxDB database {options.influx_database} at {options.influx_url}"
+    return "the embedded store"
 
 
 def api_port(wanted: int) -> int:
@@ -199,10 +223,16 @@ async def simulated_devices(portfolio: DemoPortfolio) -> AsyncIterator[tuple[Mod
 
 
 def write_config(
-    folder: Path, timeline: Timeline, ports: Ports, plugins: Plugins, out: TextIO
+    folder: Path,
+    timeline: Timeline,
+    ports: Ports,
+    plugins: Plugins,
+    out: TextIO,
+    *,
+    storage: dict[str, object] | None = None,
 ) -> Deployment:
     config_file = folder / CONFIG_NAME
-    config_file.write_text(demo_config_text(timeline, ports), encoding="utf-8")
+    config_file.write_text(demo_config_text(timeline, ports, storage), encoding="utf-8")
     try:
         deployment = load_with_plugins(config_file, plugins)
     except ConfigError as exc:  # a bug in the demo, not the user's
@@ -299,7 +329,7 @@ async def run_live(
         for what, url in urls(base, period_label(portfolio.timeline)).items():
             out.write(f"  {what:<18} {url}\n")
         out.write(
-            "The daemon collects from the simulated meters into the embedded store; "
+            f"The daemon collects from the simulated meters into {where(options)}; "
             "stop with Ctrl-C.\n"
         )
         out.flush()
@@ -335,7 +365,11 @@ async def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> int:
     async with simulated_devices(portfolio) as (modbus, mqtt_port):
         ports = Ports(modbus.ports(), mqtt_port, api_port(options.port))
         plugins = load_plugins(installed=True)  # profiles, baselines now, the daemon later
-        deployment = write_config(folder, portfolio.timeline, ports, plugins, out)
+        storage = None
+        if options.influx_url:
+            storage = influxdb_storage(options.influx_url, options.influx_database)
+            await replace_database(options.influx_url, options.influx_database, out)
+        deployment = write_config(folder, portfolio.timeline, ports, plugins, out, storage=storage)
         store = open_store(deployment.config.storage)
         try:
             await prepare_history(store, deployment, plugins, portfolio, out)
@@ -354,6 +388,7 @@ async def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> int:
     stats = daemon.writer.stats
     out.write(
         f"enms demo stopped: {stats.received:,} readings collected live, {stats.written:,} "
-        f"written, {stats.spooled:,} spooled. The data stays in {folder} until the next run.\n"
+        f"written, {stats.spooled:,} spooled. The data stays in "
+        f"{folder if not options.influx_url else where(options)} until the next run.\n"
     )
     return 0
