@@ -85,6 +85,12 @@ TERMS = {
     **{status.value: text for status, text in STATUS_TEXT.items()},
 }
 
+
+def term(locale: Locale, word: str) -> str:
+    """A word the data carries (``TERMS``) in ``locale``'s language; others as they are."""
+    return locale.text(TERMS[word]) if word in TERMS else word
+
+
 OUTPUT_TITLES = DESCRIPTIONS  # marked for the catalogue where they are defined
 
 GLOSSARY = (
@@ -173,9 +179,9 @@ def _enpi_rows(enpis: Sequence[EnpiPeriod], locale: Locale) -> list[dict[str, st
         imp = f.get("improvement") or {}
         base = f.get("baseline") or {}
         stats = base.get("statistics") or {}
-        status = [locale.text(TERMS.get(f["status"], f["status"]))]
+        status = [term(locale, f["status"])]
         if imp:
-            status.append(locale.text(TERMS.get(imp["verdict"], imp["verdict"])))
+            status.append(term(locale, imp["verdict"]))
         if not f.get("reportable", True):
             status.append(locale.text(TERMS["not reportable"]))
         cv = stats.get("cv_rmse")
@@ -184,7 +190,7 @@ def _enpi_rows(enpis: Sequence[EnpiPeriod], locale: Locale) -> list[dict[str, st
                 "v{version} {model}, {validity}, CV(RMSE) {cv:pct1}",
                 version=base["version"],
                 model=base["model"],
-                validity=locale.text(TERMS.get(base["validity"], base["validity"])),
+                validity=term(locale, base["validity"]),
                 cv=cv * 100 if cv is not None else None,
             )
             if base
@@ -443,7 +449,7 @@ def render(
             + locale.text("Management review {period}", period=document["period"])
         ),
         text=locale.text,
-        term=lambda word: locale.text(TERMS[word]) if word in TERMS else word,
+        term=lambda word: term(locale, word),
         output_text=lambda value: locale.text(OUTPUT_TITLES[OutputCategory(value)]),
     )
 
@@ -479,4 +485,6 @@ async def report_html(api: ApiState, period: ReviewPeriod, locale: Locale) -> st
     return (await report_renderer(api, period, locale))(None)
 
 
-__all__ = ["GLOSSARY", "INPUT_TITLES", "TERMS", "render", "report_html", "report_renderer"]
+__all__ = [
+    "GLOSSARY", "INPUT_TITLES", "TERMS", "render", "report_html", "report_renderer", "term"
+]  # fmt: skip

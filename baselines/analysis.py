@@ -362,10 +362,7 @@ def analyse_billing(
         lengths = np.array([b.days for b in held], dtype=np.float64)
         per_day = np.array([b.kwh for b in held]) / np.maximum(lengths, 1)
         per_day = np.where(np.isfinite(temps).any(axis=1), per_day, np.nan)
-        covered = sum(
-            1 for b in held for d in range(b.days) if period.first <= b.first + timedelta(d)
-            and b.first + timedelta(d) <= period.last
-        )  # fmt: skip
+        covered = sum(_days_inside(b, period) for b in held)
         return _Periods(per_day, temps, lengths), covered
 
     base, covered = periods(baseline)
@@ -382,9 +379,12 @@ def analyse_billing(
     )
 
 
+def _days_inside(bill: Bill, period: Period) -> int:
+    return max((min(bill.last, period.last) - max(bill.first, period.first)).days + 1, 0)
+
+
 def _mostly_in(bill: Bill, period: Period) -> bool:
-    inside = (min(bill.last, period.last) - max(bill.first, period.first)).days + 1
-    return inside * 2 > bill.days
+    return _days_inside(bill, period) * 2 > bill.days
 
 
 @dataclass(frozen=True)
@@ -520,13 +520,14 @@ def analyse_hourly(
     )
     result = None
     extrapolated = None
-    base_days = np.array([d.toordinal() for d in days])[in_base]
-    base_residuals = energy[in_base] - model.predict(
-        how[in_base], np.nan_to_num(temperature[in_base])
-    )
-    base_residuals[~np.isfinite(temperature[in_base])] = math.nan
-    per_day = float(np.nansum(energy[known])) / max(len(set(base_days.tolist())), 1)
     if reporting is not None:
+        # the band comes from the baseline's residuals summed per day
+        base_days = np.array([d.toordinal() for d in days])[in_base]
+        base_residuals = energy[in_base] - model.predict(
+            how[in_base], np.nan_to_num(temperature[in_base])
+        )
+        base_residuals[~np.isfinite(temperature[in_base])] = math.nan
+        per_day = float(np.nansum(energy[known])) / max(len(set(base_days.tolist())), 1)
         in_rep = reporting.mask(days)
         expected = model.predict(how[in_rep], np.nan_to_num(temperature[in_rep]))
         expected = np.where(np.isfinite(temperature[in_rep]), expected, np.nan)

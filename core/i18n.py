@@ -120,6 +120,7 @@ class Locale:
         self.code = _CLDR[language]
         self._translations = _translations(language)
         self._formatter = _Formatter(self)
+        self._percent = str(BabelLocale.parse(self.code).percent_formats[None].pattern)
 
     # -- texts ----------------------------------------------------------------------------
     def gettext(self, text: str) -> str:
@@ -151,8 +152,7 @@ class Locale:
             return text
         if signed:
             text = text.replace("-", "\u2212") if text.startswith("-") else f"+{text}"
-        pattern = str(BabelLocale.parse(self.code).percent_formats[None].pattern)
-        return pattern.replace("#,##0", text, 1)
+        return self._percent.replace("#,##0", text, 1)
 
     def quantity(self, value: Any, unit: str, digits: int = 0) -> str:
         """A number and its unit, kept on one line: "49 788 kWh"."""

@@ -18,7 +18,7 @@ from core.config.models import EnmsConfig
 from core.schema import EnpiField, EnpiYearField, Measurement, Tag
 from core.storage.buckets import local_days
 from core.storage.contract import Store
-from core.storage.points import FloatArray, SeriesSelector
+from core.storage.points import FloatArray, RawSeries, SeriesSelector
 
 #: the stored fields of an EnPI day that its series carry
 FIELDS = (
@@ -71,17 +71,33 @@ async def daily_series_many(
         enpi: {f: np.full(len(days), np.nan) for f in FIELDS} for enpi in versions
     }
     for field in FIELDS:
-        selector = SeriesSelector(Measurement.ENPI, field, {Tag.ENPI: sorted(versions)})
-        for series in await store.raw(selector, start, end):
-            enpi = series.tags.get(Tag.ENPI, "")
-            if enpi not in versions or series.tags.get(Tag.BASELINE_VERSION) != str(versions[enpi]):
-                continue
+        stored = await _of_versions(store, Measurement.ENPI, field, versions, start=start, end=end)
+        for enpi, series in stored:
             # points stand at local midnight: the nearest whole day from the first one,
             # whatever the DST offset, is the day's index
             index = np.rint((series.times_ns - start_ns) / 86_400e9).astype(np.int64)
             inside = (index >= 0) & (index < len(days))
             values[enpi][field][index[inside]] = series.values[inside]
     return {enpi: DailySeries(days, columns) for enpi, columns in values.items()}
+
+
+async def _of_versions(
+    store: Store,
+    measurement: Measurement,
+    field: str,
+    versions: Mapping[str, int],
+    *,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[str, RawSeries]]:
+    """(EnPI, series) of ``field`` for each EnPI, against its baseline version only."""
+    selector = SeriesSelector(measurement, field, {Tag.ENPI: sorted(versions)})
+    return [
+        (enpi, series)
+        for series in await store.raw(selector, start, end)
+        if (enpi := series.tags.get(Tag.ENPI, "")) in versions
+        and series.tags.get(Tag.BASELINE_VERSION) == str(versions[enpi])
+    ]
 
 
 async def enpi_years(
@@ -96,11 +112,10 @@ async def enpi_years(
     if not versions:
         return found
     for field in EnpiYearField:
-        selector = SeriesSelector(Measurement.ENPI_YEAR, field, {Tag.ENPI: sorted(versions)})
-        for series in await store.raw(selector, start, end):
-            enpi = series.tags.get(Tag.ENPI, "")
-            if enpi not in versions or series.tags.get(Tag.BASELINE_VERSION) != str(versions[enpi]):
-                continue
+        stored = await _of_versions(
+            store, Measurement.ENPI_YEAR, field, versions, start=start, end=end
+        )
+        for enpi, series in stored:
             for time_ns, value in zip(
                 series.times_ns.tolist(), series.values.tolist(), strict=True
             ):

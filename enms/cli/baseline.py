@@ -115,11 +115,6 @@ def run_fit(args: argparse.Namespace) -> Fitted:
             ),
             reporting,
         )
-    energy_days = daily(
-        times, energy, first=first, last=last, tz=args.tz, how=how,
-        min_coverage=args.min_day_coverage,
-    )  # fmt: skip
-    temperature_days = daily(t_times, temperature, first=first, last=last, tz=args.tz, how="mean")
     search = SearchSettings(
         forms=tuple(ModelForm(f) for f in args.forms.split(",")) if args.forms else DEFAULT_FORMS,
         criterion=Criterion(args.criterion),
@@ -144,6 +139,11 @@ def run_fit(args: argparse.Namespace) -> Fitted:
             search=search,
         )
         return _refuse_empty_reporting(Fitted(billed, 0, args.min_day_coverage), reporting)
+    energy_days = daily(
+        times, energy, first=first, last=last, tz=args.tz, how=how,
+        min_coverage=args.min_day_coverage,
+    )  # fmt: skip
+    temperature_days = daily(t_times, temperature, first=first, last=last, tz=args.tz, how="mean")
     if args.granularity == "monthly":
         monthly = analyse_monthly(
             energy_days.days,

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from api.report import TERMS
+from api.report import term
 from core.i18n import N_, Locale
 from core.storage.factory import open_store
 from energy.register import Register
@@ -63,9 +63,6 @@ def as_dict(evaluation: Evaluation, locale: Locale) -> dict[str, Any]:
 def as_table(evaluation: Evaluation, locale: Locale) -> str:
     period = evaluation.period
 
-    def term(word: str) -> str:
-        return locale.text(TERMS[word]) if word in TERMS else word
-
     lines = [
         locale.text(
             "Review period {period} ({first:date} to {last:date})",
@@ -79,7 +76,13 @@ def as_table(evaluation: Evaluation, locale: Locale) -> str:
     ):
         scope = f"{f.scope.level}:{f.scope.id}" if f.scope.id else f.scope.level
         rows.append(
-            (term(f.severity.value), term(f.kind.value), f.plugin, scope, f.localized(locale).title)
+            (
+                term(locale, f.severity.value),
+                term(locale, f.kind.value),
+                f.plugin,
+                scope,
+                f.localized(locale).title,
+            )
         )
     headings = (N_("Severity"), N_("Kind"), N_("Plugin"), N_("About"), N_("Finding"))
     lines.append(text_table(tuple(locale.text(h) for h in headings), rows))

@@ -119,7 +119,8 @@ async def listen(
         rows.append(
             (meter.id, heard.messages if heard else 0, shown(heard.values) if heard else "", status)
         )
-    others = [h for key, h in refused.items() if key not in {r[0] for r in rows}]
+    listed = {row[0] for row in rows}
+    others = [h for key, h in refused.items() if key not in listed]
     out("")
     headings = (N_("meter"), N_("messages"), N_("last values"), N_("status"))
     out(text_table(tuple(locale.text(h) for h in headings), rows))
