@@ -116,10 +116,16 @@ class Finding(BaseModel):
     )
 
     def localized(self, locale: Locale) -> Finding:
-        """This finding with its title in ``locale``'s language and number formats."""
+        """This finding with its title in ``locale``'s language and number formats; the
+        title as given where its message cannot be filled in (a plugin's message whose values
+        do not fit its placeholders is the plugin's mistake, not the reader's)."""
         if self.message is None:
             return self
-        return self.model_copy(update={"title": self.message.sentence(locale)})
+        try:
+            title = self.message.sentence(locale)
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+            return self
+        return self.model_copy(update={"title": title})
 
 
 class PeriodLike(Protocol):

@@ -49,7 +49,7 @@ from core.errors import ConfigError
 from core.storage.factory import open_store
 from energy.enpi_run import EnpiResult, run_enpi
 from energy.register import Register
-from enms.cli.console import add_config, open_deployment, run_async
+from enms.cli.console import add_config, open_deployment, run_async, share
 from enms.cli.series_files import NS, InputError, parse_period, read_series
 from plugins.manager import load_plugins
 from plugins.variables import relevant_variables
@@ -412,7 +412,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     fit.add_argument("--counter", action="store_true", help="consumption is a cumulative register")
     fit.add_argument(
         "--min-day-coverage",
-        type=float,
+        type=share,
         default=MIN_DAY_COVERAGE,
         metavar="SHARE",
         help="a day's sum counts only where its readings cover this share of it; other days "

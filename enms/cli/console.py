@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
@@ -105,6 +106,22 @@ def add_language(parser: argparse.ArgumentParser) -> None:
 def chosen_locale(args: argparse.Namespace, config: EnmsConfig) -> Locale:
     """The locale a command writes in: ``--lang``, else the portfolio's language."""
     return locale_for(getattr(args, "lang", None) or config.portfolio.language)
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: seconds, more than zero and finite."""
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above zero")
+    return value
+
+
+def share(text: str) -> float:
+    """An argparse type: a share above 0 and at most 1."""
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share above 0 and at most 1")
+    return value
 
 
 def add_config(parser: argparse.ArgumentParser) -> None:

@@ -39,6 +39,7 @@ from enms.cli.console import (
     chosen_locale,
     open_deployment,
     parsed,
+    positive_seconds,
     run_async,
     text_table,
     try_deployment,
@@ -352,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     collect.add_argument(
         "--listen",
-        type=float,
+        type=positive_seconds,
         metavar="SECONDS",
         help="instead of polling Modbus: show what each configured MQTT meter sends for this "
         "long, decoded, and what was refused; nothing is stored",

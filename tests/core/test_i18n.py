@@ -119,3 +119,25 @@ def test_a_finding_title_reads_as_a_sentence_but_keeps_an_id_as_written() -> Non
     assert carrier.sentence(EN) == "District heating 2025: CO2 unknown"
     meter = message("{meter}: value unchanged for {hours:n0} h", meter="asp-el", hours=30)
     assert meter.sentence(SV) == "asp-el: värdet oförändrat i 30 h"  # an id is not a word
+
+
+def test_a_plugin_message_that_cannot_be_filled_in_keeps_the_plugins_title() -> None:
+    """A finding whose message does not fit its values is shown as the plugin titled it;
+    reading the review does not fail on it."""
+    from plugins.findings import (  # noqa: PLC0415
+        Finding,
+        Kind,
+        Perspective,
+        Phase,
+        ReviewInput,
+        Scope,
+        Severity,
+    )  # fmt: skip
+
+    finding = Finding(
+        id="x", plugin="p", title="as the plugin wrote it", kind=Kind.OBSERVATION,
+        severity=Severity.INFO, scope=Scope(level="portfolio"), period="2025",
+        perspective=Perspective.PROCESS, phase=Phase.CHECK, review_input=ReviewInput.MONITORING,
+        message=Message(text="{cost:money} and {missing}", values={"cost": "not a mapping"}),
+    )  # fmt: skip
+    assert finding.localized(SV).title == "as the plugin wrote it"

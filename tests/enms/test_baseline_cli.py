@@ -363,3 +363,14 @@ def test_bills_of_uneven_length_are_fitted_weighted(
     uncertainty = reporting["savings_uncertainty_kwh"]
     assert isinstance(uncertainty, float)
     assert 0 < uncertainty < reporting["avoided_kwh"]
+
+
+@pytest.mark.parametrize("value", ["0", "-0.5", "1.5", "nan"])
+def test_a_day_coverage_outside_zero_to_one_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    consumption, temperature = write_fixture(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main(fit(consumption, temperature, "--min-day-coverage", value))
+    assert stopped.value.code == 2
+    assert "is not a share above 0 and at most 1" in capsys.readouterr().err

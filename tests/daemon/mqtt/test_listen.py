@@ -13,8 +13,10 @@ import uuid
 from pathlib import Path
 
 import paho.mqtt.client as paho
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from enms.cli.main import main
 from tests.daemon.mqtt.conftest import Broker
 from tests.process_output import Output
 
@@ -75,3 +77,13 @@ def test_listen_shows_each_meters_readings_refusals_and_silence(
     assert "1 of 3 MQTT meters sent readings" in text
     assert "nothing stored" in text
     assert not (tmp_path / "data.sqlite").exists()  # the store was never opened
+
+
+@pytest.mark.parametrize("seconds", ["0", "-5", "nan", "inf"])
+def test_listen_wants_a_number_of_seconds_above_zero(
+    seconds: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["collect", "--config", "unused.yaml", "--listen", seconds])
+    assert stopped.value.code == 2
+    assert "is not a number of seconds above zero" in capsys.readouterr().err
