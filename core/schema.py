@@ -19,6 +19,7 @@ __all__ = [
     "ConsumptionField",
     "DaemonField",
     "EnpiField",
+    "EnpiMonthField",
     "EnpiYearField",
     "FindingField",
     "HealthField",
@@ -36,6 +37,7 @@ class Measurement(StrEnum):
     READINGS = "readings"  # meter values as collected: tags from Tag.reading_tags()
     CONSUMPTION = "consumption"  # derived consumption per meter and bucket
     ENPI = "enpi"  # one point per EnPI and local day: actual, expected, CUSUM
+    ENPI_MONTH = "enpi_month"  # one point per EnPI and local month: year-over-year kWh
     ENPI_YEAR = "enpi_year"  # one point per EnPI and year: normal-year corrected figures
     FINDINGS = "findings"  # one point per plugin finding and evaluation
     COLLECTOR_HEALTH = "collector_health"  # per source (meter, topic) health
@@ -93,6 +95,20 @@ class EnpiField(StrEnum):
     CUSUM_KWH = "cusum_kwh"  # reporting days only
     ADJUSTMENT_KWH = "adjustment_kwh"  # days a non-routine adjustment applies to
     ACTUAL_KWH_PER_M2 = "actual_kwh_per_m2"  # where the boundary has an Atemp
+    #: the baseline model at the day's temperature on an average day (weekday terms and
+    #: relevant variables at their baseline means): the energy signature's model line, the
+    #: same curve as the API's /signature model
+    MODEL_KWH = "model_kwh"
+    HEATING_DEGREE_DAYS = "heating_degree_days"  # 17 °C base, as the yearly figures
+
+
+class EnpiMonthField(StrEnum):
+    """energy.enpi_months: a month's kWh and the same days a year earlier and in the baseline."""
+
+    ACTUAL_KWH = "actual_kwh"
+    DAYS = "days"  # known days summed
+    LAST_YEAR_KWH = "last_year_kwh"
+    BASELINE_YEAR_KWH = "baseline_year_kwh"
 
 
 class EnpiYearField(StrEnum):
@@ -108,6 +124,13 @@ class ConsumptionField(StrEnum):
     KWH = "kwh"
     M3 = "m3"
     COVERAGE = "coverage"  # share of the bucket the readings cover (interval meters)
+    #: the bucket's local hour of day (0-23) and ISO weekday (1 Monday .. 7 Sunday), so a query
+    #: can select night hours or weekends (InfluxQL has no calendar functions)
+    HOUR = "hour"
+    WEEKDAY = "weekday"
+    #: kWh over the building's Atemp as configured when the hour was derived: summed over a
+    #: building's main meters it is the review's kWh/m² (every kWh carrier, each kWh once)
+    KWH_PER_M2 = "kwh_per_m2"
 
 
 class FindingField(StrEnum):

@@ -7,8 +7,9 @@ from ``Store.counter_consumption`` for cumulative registers -- the tested code t
 and from sums for interval meters. Energy (kWh) and volume (m³) are never added together.
 
 The written-back measurement holds one point per meter and local hour, tagged like the readings,
-with the share of the hour that valid meter intervals covered; re-deriving an hour overwrites
-the same point.
+with the share of the hour that valid meter intervals covered, the hour's local hour of day and
+weekday (for night, weekend and hour-by-day views) and, for kWh in a building, kWh per m² Atemp;
+re-deriving an hour overwrites the same point.
 """
 
 from __future__ import annotations
@@ -124,25 +125,38 @@ async def derive_consumption(
     """Consumption points of every consuming meter for the local hours in [start, end)."""
     meters = consuming_meters(config)
     known = {meter.id: (site, meter) for site, meter, _ in meters}
+    areas = {building.id: building.atemp_m2 for _, building in config.buildings()}
     points: list[Point] = []
     for one in await consumption(
         store, config, meters, start, end, bucket=Bucket.HOUR, group_by=("meter",)
     ):
         site_meter = known.get(one.series.tags.get("meter", ""))
         if site_meter is not None:
-            points += _points(one.series, *site_meter, _FIELD[one.unit])
+            site, meter = site_meter
+            area = areas.get(meter.building) if one.unit == "kWh" else None
+            points += _points(one.series, site, meter, _FIELD[one.unit], area)
     return points
 
 
-def _points(series: BucketSeries, site: Site, meter: Meter, field: str) -> list[Point]:
+def _points(
+    series: BucketSeries, site: Site, meter: Meter, field: str, area_m2: float | None
+) -> list[Point]:
     tags = reading_tags(site, meter)
     if meter.parent is not None:  # sums over buildings and media leave sub-meters out
         tags[Tag.PARENT] = meter.parent
+    starts = series.starts()
     points = []
     for i in np.flatnonzero(np.isfinite(series.values)):
-        fields: dict[str, float | int | bool | str] = {field: float(series.values[i])}
+        value = float(series.values[i])
+        fields: dict[str, float | int | bool | str] = {
+            field: value,
+            ConsumptionField.HOUR: starts[i].hour,
+            ConsumptionField.WEEKDAY: starts[i].isoweekday(),
+        }
         if series.coverage is not None:
             fields[ConsumptionField.COVERAGE] = round(float(series.coverage[i]), 4)
+        if area_m2:
+            fields[ConsumptionField.KWH_PER_M2] = value / area_m2
         points.append(Point(Measurement.CONSUMPTION, tags, fields, int(series.starts_ns[i])))
     return points
 

@@ -35,6 +35,7 @@ from core.schema import EnpiField, EnpiYearField, Measurement, Tag, variable_fie
 from core.storage.buckets import local_days
 from core.storage.contract import Store
 from core.storage.points import Aggregate, Bucket, Point, SeriesSelector
+from energy.enpi_months import month_points
 from energy.register import Register, now_text
 from energy.variables import RelevantVariable, variable_values
 
@@ -344,6 +345,8 @@ async def run_enpi(
         known &= np.isfinite(values)
     reporting = np.array([d > last for d in days]) & known
     residual = energy - expected
+    model = baseline.predict(np.nan_to_num(temperature, nan=0.0))  # the signature's line
+    degree_days = heating_degree_days(temperature)
     cusum = np.cumsum(np.where(reporting, residual, 0.0))
     fitted = baseline.statistics.get("temperature_range_c")  # baselines adopted since it is kept
     extrapolated = outside(fitted, temperature)[0] if fitted else None
@@ -367,6 +370,8 @@ async def run_enpi(
             EnpiField.RESIDUAL_KWH: float(residual[i]),
             EnpiField.TEMPERATURE_C: float(temperature[i]),
             EnpiField.REPORTING: bool(reporting[i]),
+            EnpiField.MODEL_KWH: float(model[i]),
+            EnpiField.HEATING_DEGREE_DAYS: float(degree_days[i]),
         }
         if reporting[i]:
             fields[EnpiField.CUSUM_KWH] = float(cusum[i])
@@ -383,6 +388,9 @@ async def run_enpi(
             Point(Measurement.ENPI, tags, fields, int(midnight.timestamp()) * 1_000_000_000)
         )
     points += year_points(enpi, baseline, data, area=area, tags=tags, zone=zone)
+    points += month_points(
+        days, energy, known, baseline=(baseline.first, baseline.last), tags=tags, zone=zone
+    )
     await store.write(points)
     return EnpiResult(
         enpi=enpi,

@@ -98,7 +98,6 @@ async def test_hourly_consumption_is_derived_per_meter_and_rewritten_not_added(
     try:
         await store.write(points)
         command = ["consumption", "--config", str(path), "--period", "2025-03-03..2025-03-04"]
-        command = ["consumption", "--config", str(path), "--period", "2025-03-03..2025-03-04"]
         for _ in range(2):  # the second run must overwrite the first
             assert await asyncio.to_thread(main, command) == 0
         assert (
@@ -107,7 +106,7 @@ async def test_hourly_consumption_is_derived_per_meter_and_rewritten_not_added(
         start, end = START * NS, (START + HOURS * 3600) * NS
         stored = {
             (series.tags["meter"], field): series
-            for field in ("kwh", "coverage")
+            for field in ("kwh", "coverage", "hour", "weekday", "kwh_per_m2")
             for series in await store.raw(
                 SeriesSelector(Measurement.CONSUMPTION, field), start, end
             )
@@ -127,6 +126,13 @@ async def test_hourly_consumption_is_derived_per_meter_and_rewritten_not_added(
     heat = stored["fjv", "kwh"]
     np.testing.assert_allclose(heat.values, fjv, atol=1e-6)
     assert ("fjv", "coverage") not in stored  # interval sums have no coverage to report
+    # each hour knows its local hour of day and weekday (2025-03-03 is a Monday), and its kWh
+    # per m² of the building's 4000 m² Atemp
+    for meter in ("el", "fjv"):
+        assert list(stored[meter, "hour"].values) == [h % 24 for h in range(HOURS)]
+        assert list(stored[meter, "weekday"].values) == [1 + h // 24 for h in range(HOURS)]
+    np.testing.assert_allclose(stored["el", "kwh_per_m2"].values, el / 4000, rtol=1e-9)
+    np.testing.assert_allclose(stored["fjv", "kwh_per_m2"].values, fjv / 4000, rtol=1e-9)
 
 
 def test_a_bad_period_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

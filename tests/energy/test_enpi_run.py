@@ -189,6 +189,47 @@ async def test_baseline_run_writes_series_consistent_with_baseline_fit(
     beyond = (reporting_days < low - margin) | (reporting_days > high + margin)
     assert flags.values.tolist() == beyond.astype(float).tolist()
 
+    # the signature's model line: the model on an average day of the week, and degree days
+    (line,) = await store.raw(
+        SeriesSelector("enpi", "model_kwh", {"enpi": "hus-a-fjv"}), 0, 2 * 10**18
+    )
+    average_day = sum(coefficients.get(name, 0.0) for name in WEEKDAY_NAMES) / 7  # Sunday: 0
+    by_temperature = coefficients["intercept"] + coefficients["heating"] * hinge(
+        model["heating_balance_c"] - series["temperature_c"].values, model["balance_spread_c"]
+    )
+    np.testing.assert_allclose(line.values, by_temperature + average_day, rtol=1e-9)
+    (hdd,) = await store.raw(
+        SeriesSelector("enpi", "heating_degree_days", {"enpi": "hus-a-fjv"}), 0, 2 * 10**18
+    )
+    np.testing.assert_allclose(hdd.values, np.maximum(17 - series["temperature_c"].values, 0))
+
+    # months beside the same days a year earlier and in the baseline year
+    months = {
+        field: (
+            await store.raw(
+                SeriesSelector("enpi_month", field, {"enpi": "hus-a-fjv"}), 0, 2 * 10**18
+            )
+        )[0]
+        for field in ("actual_kwh", "days", "last_year_kwh", "baseline_year_kwh")
+    }
+    assert len(months["actual_kwh"].values) == 18  # January 2023 .. June 2024
+    assert months["days"].values[1] == 28 and months["days"].values[13] == 29  # leap February
+    by_day = dict(zip(days, actual.values, strict=True))
+
+    def month_kwh(year: int, month: int) -> float:
+        return sum(v for d, v in by_day.items() if (d.year, d.month) == (year, month))
+
+    assert months["actual_kwh"].values[14] == pytest.approx(month_kwh(2024, 3), rel=1e-9)
+    # comparisons start with the first month that has a year before it: 2024
+    assert len(months["last_year_kwh"].values) == 6
+    assert months["last_year_kwh"].values[2] == pytest.approx(month_kwh(2023, 3), rel=1e-9)
+    # 29 February 2024 has no day a year before: February is compared over days 1-28
+    assert months["last_year_kwh"].values[1] == pytest.approx(month_kwh(2023, 2), rel=1e-9)
+    assert months["baseline_year_kwh"].values.tolist() == pytest.approx(
+        [month_kwh(2023, m) for m in range(1, 13)] + [month_kwh(2023, m) for m in range(1, 7)],
+        rel=1e-9,
+    )
+
 
 async def test_an_adopted_baseline_is_reused_and_a_changed_period_is_a_recorded_revision(
     deployment_file: tuple[Path, Store], capsys: pytest.CaptureFixture[str]
