@@ -213,7 +213,7 @@ async def test_baseline_run_writes_series_consistent_with_baseline_fit(
         for field in ("actual_kwh", "days", "last_year_kwh", "baseline_year_kwh")
     }
     assert len(months["actual_kwh"].values) == 18  # January 2023 .. June 2024
-    assert months["days"].values[1] == 28 and months["days"].values[13] == 29  # leap February
+    assert months["days"].values[[1, 13]].tolist() == [28, 29]  # February, then a leap one
     by_day = dict(zip(days, actual.values, strict=True))
 
     def month_kwh(year: int, month: int) -> float:
