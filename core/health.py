@@ -26,6 +26,7 @@ class SourceHealth:
     collector: str
     source: str
     tags: Mapping[str, str] = field(default_factory=dict)
+    first_attempt_ns: int | None = None
     last_attempt_ns: int | None = None
     last_success_ns: int | None = None
     last_error: str | None = None
@@ -48,6 +49,7 @@ class SourceHealth:
                 self.source,
                 self.consecutive_failures,
             )
+        self.first_attempt_ns = self.first_attempt_ns or now_ns
         self.last_attempt_ns = self.last_success_ns = now_ns
         self.consecutive_failures = 0
         self.successes += 1
@@ -56,6 +58,7 @@ class SourceHealth:
 
     def record_failure(self, now_ns: int, kind: str, message: str) -> None:
         was_online = self.online
+        self.first_attempt_ns = self.first_attempt_ns or now_ns
         self.last_attempt_ns = now_ns
         self.last_error = message
         self.consecutive_failures += 1
@@ -78,6 +81,9 @@ class SourceHealth:
             fields[HealthField.SECONDS_SINCE_SUCCESS] = round(
                 (now_ns - self.last_success_ns) / 1e9, 3
             )
+        unread_since = self.last_success_ns or self.first_attempt_ns
+        if unread_since is not None:  # a meter never read at all is unread since the first try
+            fields[HealthField.SECONDS_UNREAD] = round((now_ns - unread_since) / 1e9, 3)
         if self.last_error is not None:
             fields[HealthField.LAST_ERROR] = self.last_error
         for kind, count in self.errors.items():

@@ -147,6 +147,9 @@ class HealthField(StrEnum):
     VALUES_READ = "values_read"
     LATENCY_MS = "latency_ms"
     SECONDS_SINCE_SUCCESS = "seconds_since_success"
+    #: seconds since the last success, or since the first attempt for a source never read:
+    #: what the meter-offline alert judges
+    SECONDS_UNREAD = "seconds_unread"
     LAST_ERROR = "last_error"
 
 

@@ -1,15 +1,18 @@
-"""One building in detail: actual against expected, CUSUM, energy signature, meters."""
+"""One building in detail: its EnPI's actual against expected, CUSUM, energy signature,
+consumption beside the weather, meters, indoor climate and findings."""
 
 from __future__ import annotations
 
 from grafana import (
     BARS,
+    BUILDING_UID,
     CELSIUS,
     KW,
     KWH,
     MEDIUM,
     METER,
     ONE_BUILDING,
+    ONE_ENPI,
     SITE,
     TABLE_OPTIONS,
     Json,
@@ -24,9 +27,22 @@ from core.i18n import N_
 from core.schema import Measurement
 
 
+def right_axis(field: str, unit: str) -> Json:
+    """``field`` drawn as a line on its own axis on the right, in ``unit``."""
+    return {
+        "matcher": {"id": "byName", "options": field},
+        "properties": [
+            {"id": "unit", "value": unit},
+            {"id": "custom.axisPlacement", "value": "right"},
+            {"id": "custom.drawStyle", "value": "line"},
+            {"id": "custom.fillOpacity", "value": 0},
+        ],
+    }
+
+
 def building_detail(zone: str) -> Json:
     tz = tz_clause(zone)
-    enpi_where = '"building" =~ /^$building$/ AND "seu" = \'\' AND "medium" =~ /^$medium$/'
+    enpi_where = '"building" =~ /^$building$/ AND "enpi" =~ /^$enpi$/'
     meters = '"building" =~ /^$building$/ AND "meter" =~ /^$meter$/'
     layout = Layout()
     layout.add(
@@ -89,35 +105,83 @@ def building_detail(zone: str) -> Json:
         12,
         9,
     )
+    signature = 'SELECT "temperature_c", "actual_kwh" AS "{days}" FROM "{enpi}" WHERE {where} '
     layout.add(
         panel(
             "xychart",
             N_("Energy signature"),
             N_(
-                "Daily consumption against mean outdoor temperature; the fitted baseline model "
-                "as its own series."
+                "Daily consumption against mean outdoor temperature: baseline days and "
+                "reporting days apart, and the baseline model on an average day as a line."
             ),
             [
                 target(
-                    f'SELECT "temperature_c", "actual_kwh" FROM "{Measurement.ENPI}" WHERE '
-                    f"{enpi_where} "
-                    "AND $timeFilter",
+                    signature.format(days="baseline", enpi=Measurement.ENPI, where=enpi_where)
+                    + 'AND "reporting" = false AND $timeFilter',
                     "A",
                     table=True,
                 ),
                 target(
-                    f'SELECT "temperature_c", "expected_kwh" FROM "{Measurement.ENPI}" WHERE '
-                    f"{enpi_where} "
-                    "AND $timeFilter",
+                    signature.format(days="reporting", enpi=Measurement.ENPI, where=enpi_where)
+                    + 'AND "reporting" = true AND $timeFilter',
                     "B",
+                    table=True,
+                ),
+                target(
+                    f'SELECT "temperature_c", "model_kwh" AS "model" FROM "{Measurement.ENPI}" '
+                    f"WHERE {enpi_where} AND $timeFilter",
+                    "C",
                     table=True,
                 ),
             ],
             unit=KWH,
-            options={"seriesMapping": "auto", "dims": {"x": "temperature_c"}},
+            options={
+                "seriesMapping": "manual",
+                "dims": {},
+                "series": [
+                    {"frame": 0, "x": "temperature_c", "y": "baseline", "show": "points"},
+                    {"frame": 1, "x": "temperature_c", "y": "reporting", "show": "points"},
+                    {"frame": 2, "x": "temperature_c", "y": "model", "show": "lines"},
+                ],
+            },
+            # the line is drawn in row order: from the coldest day to the warmest
+            transformations=[
+                {"id": "sortBy", "options": {"sort": [{"field": "temperature_c"}]}},
+            ],
         ),
         12,
         9,
+    )
+    layout.add(
+        panel(
+            "timeseries",
+            N_("Consumption, outdoor temperature and degree days"),
+            N_(
+                "The EnPI's kWh per interval (at least a day) beside the mean outdoor "
+                "temperature and the heating degree days (17 °C base) of the same days."
+            ),
+            [
+                target(
+                    f'SELECT sum("actual_kwh") AS "kWh", sum("heating_degree_days") AS '
+                    f'"degree days", mean("temperature_c") AS "outdoor °C" FROM '
+                    f'"{Measurement.ENPI}" WHERE {enpi_where} AND $timeFilter '
+                    f"GROUP BY time($__interval) fill(none) {tz}",
+                    alias="$col",
+                )
+            ],
+            extra={
+                "interval": "1d",
+                "fieldConfig": {
+                    "defaults": {"unit": KWH, "custom": {"drawStyle": "bars", "fillOpacity": 60}},
+                    "overrides": [
+                        right_axis("outdoor °C", CELSIUS),
+                        right_axis("degree days", "none"),
+                    ],
+                },
+            },
+        ),
+        24,
+        8,
     )
     layout.add(
         panel(
@@ -213,13 +277,13 @@ def building_detail(zone: str) -> Json:
         8,
     )
     return dashboard(
-        "enms-building",
+        BUILDING_UID,
         N_("enms · Building detail"),
         N_(
-            "One building: actual against expected, CUSUM, energy signature, meters, indoor "
-            "climate and findings."
+            "One building and one of its EnPIs: actual against expected, CUSUM, energy "
+            "signature, the weather, meters, indoor climate and findings."
         ),
-        variables=[SITE, ONE_BUILDING, MEDIUM, METER],
+        variables=[SITE, ONE_BUILDING, ONE_ENPI, MEDIUM, METER],
         layout=layout,
         time_from="now-90d",
         zone=zone,

@@ -14,7 +14,9 @@ from grafana import (
     Json,
     Layout,
     alarm_count,
+    building_link,
     dashboard,
+    linked,
     panel,
     target,
     tz_clause,
@@ -58,8 +60,9 @@ def portfolio_overview(zone: str) -> Json:
         alarm_count(
             N_("Deviations and nonconformities"),
             N_(
-                "Findings of kind deviation or nonconformity in the evaluations of the time range, "
-                "each counted once per period evaluated (enms evaluate --store)."
+                "Findings of kind deviation or nonconformity in the evaluations of the time range "
+                "(the daemon's scheduled ones, or enms evaluate --store), each counted once per "
+                "period evaluated."
             ),
             'SELECT count("rank") FROM (SELECT last("severity_rank") AS "rank" '
             f'FROM "{Measurement.FINDINGS}" WHERE "kind" =~ /^(nonconformity|deviation)$/ '
@@ -92,17 +95,17 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "barchart",
-            N_("kWh/m² Atemp per building and medium"),
+            N_("kWh/m² Atemp per building"),
             N_(
-                "Consumption of each building's EnPI over the time range divided by its heated "
-                "area (Atemp), highest first."
+                "Every kWh carrier of each building's main meters over the time range (each kWh "
+                "once: sub-meters are inside their main meters) divided by its heated area "
+                "(Atemp), highest first: the management review's ranking. Click a bar for the "
+                "building."
             ),
             [
                 target(
-                    f'SELECT sum("actual_kwh_per_m2") AS "kWh/m²" FROM "{Measurement.ENPI}" '
-                    "WHERE \"seu\" = '' "
-                    'AND "building" != \'\' AND "building" =~ /^$building$/ '
-                    'AND "medium" =~ /^$medium$/ AND $timeFilter GROUP BY "building", "medium"',
+                    f'SELECT sum("kwh_per_m2") AS "kWh/m²" FROM "{Measurement.CONSUMPTION}" '
+                    f'WHERE {where} AND $timeFilter GROUP BY "building"',
                     table=True,
                 )
             ],
@@ -111,6 +114,12 @@ def portfolio_overview(zone: str) -> Json:
             transformations=[
                 {"id": "sortBy", "options": {"sort": [{"field": "kWh/m²", "desc": True}]}},
             ],
+            extra={
+                "fieldConfig": {
+                    "defaults": {"unit": KWH_PER_M2, "links": [building_link()]},
+                    "overrides": [],
+                }
+            },
         ),
         12,
         9,
@@ -175,6 +184,7 @@ def portfolio_overview(zone: str) -> Json:
                 )
             ],
             options={**TABLE_OPTIONS, "sortBy": [{"displayName": "rank", "desc": True}]},
+            extra={"fieldConfig": {"defaults": {}, "overrides": [linked("building")]}},
         ),
         12,
         8,

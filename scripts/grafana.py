@@ -41,7 +41,6 @@ def variable(name: str, label: str, query: str, *, multi: bool = True) -> Json:
         "type": "query",
         "datasource": DATASOURCE,
         "query": query,
-        "definition": query,
         "refresh": 1,  # on dashboard load
         "sort": 1,
         "multi": multi,
@@ -74,6 +73,13 @@ MEDIUM = variable(
     N_("Medium"),
     f'SHOW TAG VALUES FROM "{Measurement.CONSUMPTION}" WITH KEY = "medium" WHERE "building" =~ '
     "/^$building$/",
+)
+ONE_ENPI = variable(
+    "enpi",
+    N_("EnPI"),
+    f'SHOW TAG VALUES FROM "{Measurement.ENPI}" WITH KEY = "enpi" WHERE "building" =~ '
+    "/^$building$/",
+    multi=False,
 )
 METER = variable(
     "meter",
@@ -164,9 +170,36 @@ def dashboard(
         "templating": {"list": variables},
         "annotations": {"list": []},
         "links": [
-            {"type": "dashboards", "tags": ["enms"], "asDropdown": True, "title": "enms"},
+            {
+                "type": "dashboards",
+                "tags": ["enms"],
+                "asDropdown": True,
+                "title": "enms",
+                "includeVars": True,  # a building chosen here stays chosen there
+                "keepTime": True,
+            },
         ],
         "panels": layout.panels,
+    }
+
+
+#: the building detail's uid, the target of links from the overview and from findings
+BUILDING_UID = "enms-building"
+
+
+def building_link(field: str = "building") -> Json:
+    """A data link from a row's building to that building's detail, keeping the time range."""
+    return {
+        "title": N_("Building detail"),
+        "url": f"/d/{BUILDING_UID}/?var-building=${{__data.fields.{field}}}&${{__url_time_range}}",
+    }
+
+
+def linked(field: str) -> Json:
+    """A field override giving the column ``field`` the link to its building's detail."""
+    return {
+        "matcher": {"id": "byName", "options": field},
+        "properties": [{"id": "links", "value": [building_link(field)]}],
     }
 
 

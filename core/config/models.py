@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from core.config.alerts import AlertSettings
 from core.config.api import ApiSettings
 from core.config.connections import (
     EmbeddedSettings,
@@ -113,6 +114,10 @@ class EnmsConfig(StrictModel):
     nonconformities: NonconformitySettings = Field(
         default_factory=NonconformitySettings,
         description="owners, due dates and verification of nonconformities (10.1)",
+    )
+    alerts: AlertSettings = Field(
+        default_factory=AlertSettings,
+        description="thresholds of the Grafana alert rules (scripts/build_dashboards.py)",
     )
 
     def buildings(self) -> list[tuple[Site, Building]]:

@@ -19,24 +19,36 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+import numpy as np
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.auth import hash_key
 from core import schema
 from core.config.models import InfluxDBSettings
+from core.deployment import load_deployment
 from core.storage import InfluxDBStore
+from tests.dashboards.grafana_schema import alert_problems, dashboard_problems
 from tests.fixture_portfolio import START, config_text, readings
 from tests.process_output import Output
 from tests.services import require_influxdb, require_mqtt
 
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARDS = REPO / "dashboards"
+ALERTS = DASHBOARDS / "provisioning" / "alerting" / "enms.yaml"
+PROVISIONING = "/etc/grafana/provisioning"
 ENMS = [sys.executable, "-m", "enms.cli.main"]
+ZONE = ZoneInfo("Europe/Stockholm")
 
 
 def dashboards() -> dict[str, dict[str, Any]]:
@@ -68,8 +80,54 @@ def test_the_dashboards_are_generated_from_scripts_build_dashboards() -> None:
     assert set(dashboards()) == {
         "portfolio-overview.json",
         "building-detail.json",
+        "load-profile.json",
         "collector-health.json",
     }
+    assert ALERTS.is_file()
+
+
+def alert_rules() -> list[dict[str, Any]]:
+    provisioned = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    return [rule for group in provisioned["groups"] for rule in group["rules"]]
+
+
+def test_every_dashboard_and_alert_rule_reads_in_the_pinned_grafanas_schema() -> None:
+    """Field names, enum values, panel types, transformations and the datasource uid, against
+    the schemas of the Grafana version docker-compose.yml runs (tests/dashboards/
+    grafana_schema.py)."""
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    assert compose["services"]["grafana"]["image"].startswith("grafana/grafana-oss:11.3.")
+    uid = datasource_uid()
+    for name, board in dashboards().items():
+        assert dashboard_problems(board, uid) == [], name
+    provisioned = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    assert alert_problems(provisioned, uid) == []
+    assert {rule["uid"] for rule in alert_rules()} == {
+        "enms-meter-offline", "enms-spool-growing", "enms-cusum-deviation",
+        "enms-indoor-commitment",
+    }  # fmt: skip
+    mounts = compose["services"]["grafana"]["volumes"]
+    assert f"./dashboards/provisioning/alerting:{PROVISIONING}/alerting:ro" in mounts
+
+
+def test_the_schema_check_finds_what_grafana_would_not_read() -> None:
+    """The check itself: a misspelt option, an unknown enum value, a foreign datasource and a
+    rule whose condition names no query are each reported."""
+    board = dashboards()["load-profile.json"]
+    broken = json.loads(json.dumps(board))
+    broken["panels"][0]["options"]["colour"] = {}
+    broken["panels"][1]["options"]["legend"]["placement"] = "middle"
+    broken["panels"][2]["targets"][0]["datasource"] = {"type": "influxdb", "uid": "other"}
+    broken["panels"][3]["transformations"] = [{"id": "pivotEverything"}]
+    problems = " ".join(dashboard_problems(broken, datasource_uid()))
+    for expected in ("options.colour", "'middle'", "other", "pivotEverything"):
+        assert expected in problems
+    provisioned = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    provisioned["groups"][0]["rules"][0]["condition"] = "Z"
+    provisioned["groups"][0]["rules"][1]["noDataState"] = "Maybe"
+    problems = " ".join(alert_problems(provisioned, datasource_uid()))
+    assert "'Z' is no query" in problems
+    assert "'Maybe'" in problems
 
 
 def test_dashboards_for_another_time_zone_group_by_its_local_days(tmp_path: Path) -> None:
@@ -119,7 +177,7 @@ def stored_names() -> set[str]:
     names: set[str] = set()
     for names_of in (
         schema.Measurement, schema.Tag, schema.ReadingField, schema.EnpiField,
-        schema.EnpiYearField, schema.ConsumptionField, schema.FindingField,
+        schema.EnpiMonthField, schema.EnpiYearField, schema.ConsumptionField, schema.FindingField,
         schema.HealthField, schema.DaemonField,
     ):  # fmt: skip
         names |= {member.value for member in names_of}
@@ -133,6 +191,8 @@ def test_every_name_a_query_reads_is_a_stored_name_from_core_schema() -> None:
     for name, board in dashboards().items():
         queries = [t["query"] for p in board["panels"] for t in p["targets"]]
         queries += [v["query"] for v in board["templating"]["list"]]
+        if name == "portfolio-overview.json":  # and once, the alert rules' queries
+            queries += [q["model"]["query"] for r in alert_rules() for q in r["data"][:1]]
         for query in queries:
             aliases = set(re.findall(r'AS "([^"]+)"', query))
             for identifier in re.findall(r'"([^"]+)"', query):
@@ -246,6 +306,7 @@ plugins:
       carriers:
         electricity: {price_per_kwh: {2025: 1.3}, co2_g_per_kwh: {2025: 40}}
         district_heating: {price_per_kwh: {2025: 0.95}, co2_g_per_kwh: {2025: 58}}
+    indoor_climate: {low_c: 21.2, high_c: 23}  # the school is below it for much of the day
 """
 
 
@@ -255,6 +316,7 @@ class Fixture:
     database: str
     first_ns: int
     last_ns: int
+    config: Path
 
 
 @pytest.fixture(scope="module")
@@ -265,7 +327,11 @@ def fixture_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
     folder = tmp_path_factory.mktemp("dashboards")
     config = folder / "site.yaml"
     storage = f'{{backend: influxdb, influxdb: {{url: "{url}", database: {database}}}}}'
-    config.write_text(config_text(storage, mqtt=mqtt, modbus_port=free_port(), extra=PRICES))
+    extra = (
+        PRICES
+        + f"api: {{keys: [{{name: grafana-test, sha256: {hash_key(READ_KEY)}, scopes: [read]}}]}}\n"
+    )
+    config.write_text(config_text(storage, mqtt=mqtt, modbus_port=free_port(), extra=extra))
 
     async def write() -> None:
         settings = InfluxDBSettings(url=url, database=database, create_database=True)
@@ -290,7 +356,7 @@ def fixture_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
         )
         run_daemon_briefly(config, 6.0)
         yield Fixture(
-            url, database, int(START.timestamp() * 1000), int(time.time() * 1000) + 60_000
+            url, database, int(START.timestamp() * 1000), int(time.time() * 1000) + 60_000, config
         )
     finally:
         httpx.post(f"{url}/query", data={"q": f'DROP DATABASE "{database}"'}, timeout=30)
@@ -353,19 +419,161 @@ def test_every_panel_query_returns_rows(fixture_data: Fixture, name: str, panel_
         ), f"{panel['title']}: only empty values from {query}"
 
 
-def test_a_single_building_selects_only_its_own_rows(fixture_data: Fixture) -> None:
+READ_KEY = "grafana-test-read-key-0123"
+
+
+@contextmanager
+def api_client(data: Fixture) -> Iterator[TestClient]:
+    """The API on the fixture's configuration: the figures the panels must agree with."""
+    app = create_app(load_deployment(data.config), installed_plugins=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.headers["X-API-Key"] = READ_KEY
+        yield client
+
+
+def local_window(data: Fixture, first: date, last: date) -> Fixture:
+    """The fixture with $timeFilter over the local days first..last (Europe/Stockholm)."""
+    start = datetime(first.year, first.month, first.day, tzinfo=ZONE)
+    end = datetime(last.year, last.month, last.day, tzinfo=ZONE) + timedelta(days=1)
+    ms = (int(start.timestamp() * 1000), int(end.timestamp() * 1000) - 1)
+    return Fixture(data.url, data.database, *ms, data.config)
+
+
+def test_kwh_per_m2_per_building_is_the_reviews_ranking(fixture_data: Fixture) -> None:
+    window = local_window(fixture_data, date(2025, 1, 1), date(2025, 3, 31))
+    with api_client(fixture_data) as client:
+        answer = client.get("/api/v1/review", params={"period": "2025-01-01..2025-03-31"})
+    assert answer.status_code == 200, answer.text
+    ranking = answer.json()["inputs"]["g_energy_performance"]["building_ranking"]["buildings"]
     board = dashboards()["portfolio-overview.json"]
     (panel,) = [p for p in board["panels"] if p["title"].startswith("kWh/m² Atemp")]
-    values = {**resolved_variables(board, fixture_data), "building": "(bok-forskolan)"}
-    series = influxql(fixture_data, substitute(panel["targets"][0]["query"], values, fixture_data))
-    assert [one["tags"]["building"] for one in series] == ["bok-forskolan"]
-    # the preschool's 2024 use per m² against the portfolio: it is a quarter of the school's
-    # heat on 900 of 4000 m², so slightly more per m² than the school
-    all_values = {**values, "building": ".*"}
-    every = influxql(
-        fixture_data, substitute(panel["targets"][0]["query"], all_values, fixture_data)
+    values = resolved_variables(board, window)
+    series = influxql(window, substitute(panel["targets"][0]["query"], values, window))
+    per_m2 = {one["tags"]["building"]: one["values"][0][1] for one in series}
+    assert per_m2 == pytest.approx({row["building"]: row["kwh_per_m2"] for row in ranking})
+    assert per_m2["asp-skolan"] > 0  # electricity and heat of the school, not only its EnPI
+    one = {**values, "building": "(bok-forskolan)"}
+    series = influxql(window, substitute(panel["targets"][0]["query"], one, window))
+    assert [found["tags"]["building"] for found in series] == ["bok-forskolan"]
+
+
+def test_the_energy_signature_is_the_apis(fixture_data: Fixture) -> None:
+    """Baseline and reporting days apart, each day's temperature and kWh as the API gives
+    them, and the model line on the API's model curve."""
+    window = local_window(fixture_data, date(2024, 1, 1), date(2025, 3, 31))
+    with api_client(fixture_data) as client:
+        answer = client.get(
+            "/api/v1/enpis/asp-fjv/signature", params={"period": "2024-01-01..2025-03-31"}
+        )
+    assert answer.status_code == 200, answer.text
+    api = answer.json()
+    board = dashboards()["building-detail.json"]
+    (panel,) = [p for p in board["panels"] if p["type"] == "xychart"]
+    values = {**resolved_variables(board, window), "building": "asp-skolan", "enpi": "asp-fjv"}
+    rows = {}
+    for target in panel["targets"]:
+        (series,) = influxql(window, substitute(target["query"], values, window))
+        rows[target["refId"]] = series["values"]
+    for ref, reporting in (("A", False), ("B", True)):
+        shown = [
+            (datetime.fromtimestamp(t / 1000, ZONE).date().isoformat(), temperature, kwh)
+            for t, temperature, kwh in rows[ref]
+        ]
+        expected = [
+            (p["day"], p["temperature_c"], p["actual_kwh"])
+            for p in api["points"]
+            if p["reporting"] is reporting
+        ]
+        assert len(shown) == len(expected)
+        for (day, temperature, kwh), (api_day, api_temperature, api_kwh) in zip(
+            shown, expected, strict=True
+        ):
+            assert day == api_day
+            assert temperature == pytest.approx(api_temperature, rel=1e-12)
+            assert kwh == pytest.approx(api_kwh, rel=1e-12)
+    assert any(p["reporting"] for p in api["points"])
+    assert not all(p["reporting"] for p in api["points"])
+    # the API samples its line every 0.5 °C; the stored line is the same model at each day's
+    # temperature, so it lies on the API's curve (to the curvature between two samples)
+    grid = np.array([point["temperature_c"] for point in api["model"]["line"]])
+    line = np.array([point["expected_kwh"] for point in api["model"]["line"]])
+    temperatures = np.array([row[1] for row in rows["C"]])
+    stored = np.array([row[2] for row in rows["C"]])
+    np.testing.assert_allclose(stored, np.interp(temperatures, grid, line), rtol=0.01)
+
+
+def alert_query(rule: dict[str, Any], data: Fixture) -> list[dict[str, Any]]:
+    (query,) = [q for q in rule["data"] if q["datasourceUid"] != "__expr__"]
+    return influxql(data, substitute(query["model"]["query"], {}, data))
+
+
+@pytest.mark.parametrize("uid", [
+    "enms-meter-offline", "enms-spool-growing", "enms-cusum-deviation", "enms-indoor-commitment",
+])  # fmt: skip
+def test_every_alert_rules_query_returns_the_series_it_judges(
+    fixture_data: Fixture, uid: str
+) -> None:
+    """The fixture's daemon could not read the Modbus meter, its school is colder than the
+    (tightened) indoor band, and its preschool's heating rose above the baseline: each rule's
+    query finds its series, with a value its threshold judges (Grafana reduces to the last)."""
+    (rule,) = [r for r in alert_rules() if r["uid"] == uid]
+    series = alert_query(rule, fixture_data)
+    assert series, uid
+    last = {tuple(sorted(one.get("tags", {}).items())): one["values"][-1][1] for one in series}
+    if uid == "enms-meter-offline":  # never read since the daemon first tried it
+        assert set(last) == {(("building", "asp-skolan"), ("source", "asp-ftx"))}
+        assert next(iter(last.values())) > 0
+    elif uid == "enms-spool-growing":  # the store took every reading: nothing grew
+        assert list(last.values()) == [0]
+    elif uid == "enms-cusum-deviation":
+        assert last == {(("building", ""), ("finding", "enpi-deviation.bok-fjv")): 1}
+    else:
+        assert [dict(tags)["building"] for tags in last] == ["asp-skolan"]
+
+
+def test_the_load_profile_panels_compute_what_they_say(fixture_data: Fixture) -> None:
+    """Heatmap cells, base load and the share outside working hours, recomputed from the
+    stored hourly consumption of the school's main meters in local time."""
+    window = local_window(fixture_data, date(2025, 1, 1), date(2025, 3, 31))
+    board = dashboards()["load-profile.json"]
+    values = {**resolved_variables(board, window), "building": "asp-skolan", "medium": ".*"}
+    raw = influxql(
+        window,
+        substitute(
+            'SELECT "kwh" FROM "consumption" WHERE "building" = \'asp-skolan\' AND "parent" = '
+            "'' AND $timeFilter GROUP BY \"meter\"",
+            {},
+            window,
+        ),
     )
-    per_m2 = {one["tags"]["building"]: one["values"][0][1] for one in every}
-    assert per_m2["bok-forskolan"] == pytest.approx(
-        per_m2["asp-skolan"] * (0.25 * 4000 / 900), rel=0.05
-    )
+    hourly: dict[int, float] = {}
+    for one in raw:
+        for t, kwh in one["values"]:
+            hourly[t] = hourly.get(t, 0.0) + kwh
+    assert {one["tags"]["meter"] for one in raw} == {"asp-el", "asp-fjv"}  # not the sub-meter
+    local = {datetime.fromtimestamp(t / 1000, ZONE): kwh for t, kwh in hourly.items()}
+    panels = {p["type"]: p for p in board["panels"]}
+
+    heatmap = panels["heatmap"]
+    (seven,) = [t for t in heatmap["targets"] if t["alias"] == "07"]
+    (cells,) = influxql(window, substitute(seven["query"], values, window))
+    by_day = {datetime.fromtimestamp(t / 1000, ZONE).date(): kwh for t, kwh in cells["values"]}
+    assert by_day == pytest.approx({at.date(): kwh for at, kwh in local.items() if at.hour == 7})
+
+    def answer(ref: str) -> float:
+        (target,) = [t for t in panels["stat"]["targets"] if t["refId"] == ref]
+        (series,) = influxql(window, substitute(target["query"], values, window))
+        value: float = series["values"][0][1]
+        return value
+
+    night = [kwh for at, kwh in local.items() if 1 <= at.hour < 5]
+    day = [kwh for at, kwh in local.items() if at.isoweekday() <= 5 and 8 <= at.hour < 16]
+    outside = [kwh for at, kwh in local.items() if at.isoweekday() >= 6 or not 7 <= at.hour < 18]
+    assert answer("A") == pytest.approx(np.mean(night))
+    assert answer("C") == pytest.approx(np.mean(day))
+    assert answer("D") / answer("E") == pytest.approx(sum(outside) / sum(local.values()))
+    assert answer("A") < answer("C")  # the fixture school uses less at night
+
+    duration = panels["trend"]
+    (series,) = influxql(window, substitute(duration["targets"][0]["query"], values, window))
+    assert sorted(row[1] for row in series["values"]) == pytest.approx(sorted(local.values()))
