@@ -22,6 +22,5 @@ class AlertSettings(StrictModel):
         30,
         ge=5,
         le=24 * 60,
-        description="minutes over which a growing spool (readings the store did not take) "
-        "alerts",
+        description="minutes over which a growing spool (readings the store did not take) alerts",
     )
