@@ -23,6 +23,7 @@ from api.models.common import HealthOut
 from api.routes import (
     consumption,
     enpis,
+    feedback,
     findings,
     nonconformities,
     portfolio,
@@ -126,6 +127,8 @@ def create_app(
         review.write,
         nonconformities.read,
         nonconformities.write,
+        feedback.read,
+        feedback.write,
         targets.router,
     ):
         app.include_router(router, prefix=PREFIX)

@@ -461,7 +461,9 @@ async def report_renderer(api: ApiState, period: ReviewPeriod, locale: Locale) -
     """The review of ``period`` gathered once; the result renders it with given page numbers
     for the contents (``None``: without), as a print in two passes needs."""
     review = await build_review(api, period, locale)
-    sections = await report_sections(api.plugins, api.config, api.store, period, api.register)
+    sections = await report_sections(
+        api.plugins, api.config, api.store, period, api.register, locale=locale
+    )
     settings = DeviationSettings.model_validate(
         api.config.plugins.settings.get(DEVIATION_PLUGIN, {})
     )

@@ -1,7 +1,8 @@
 """The management-system register: documented information ISO 50001 asks to retain.
 
 Baseline versions and their non-routine adjustments, the decisions of the management review,
-and nonconformities with every step of their lifecycle live here (targets join later).
+nonconformities with every step of their lifecycle, and the users' feedback (synpunkter) live
+here.
 History is only ever added: an adopted baseline is never edited, a revision adds the next
 version and marks the previous one superseded, an adjustment or a decision is its own record,
 and a nonconformity's row holds only its current status and last sighting -- each lifecycle
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from baselines.versions import Adjustment, EnergyBaseline
 from core.errors import EnmsError
+from energy.feedback_records import FeedbackRecords
 from energy.nonconformity_records import NonconformityRecords
 from energy.review_decisions import (
     OutputCategory,
@@ -84,7 +86,7 @@ def now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Register(NonconformityRecords):
+class Register(NonconformityRecords, FeedbackRecords):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
@@ -95,6 +97,7 @@ class Register(NonconformityRecords):
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
             self._migrate_nonconformities()
+            self._migrate_feedback()
         except (OSError, sqlite3.Error) as exc:
             raise RegisterError(f"register {path}: cannot open: {exc}") from exc
 

@@ -20,6 +20,8 @@ from core.config.models import (
 )
 from core.schema import Measurement, Tag, main_field
 from core.storage.points import Aggregate, Bucket, BucketSeries, Point, RawSeries, SeriesSelector
+from energy.feedback import Category as FeedbackCategory
+from energy.feedback import Feedback
 from energy.variables import DailyValues, RelevantVariable, VariableContext
 from plugins.collectors import Collector, CollectorContext, PluginMeter, Submit
 from plugins.context import EvaluationContext, ReviewPeriod
@@ -53,6 +55,8 @@ __all__ = [
     "EnpiDefinition",
     "EvaluationContext",
     "Evidence",
+    "Feedback",
+    "FeedbackCategory",
     "Finding",
     "FindingMaker",
     "Kind",

@@ -15,12 +15,14 @@ from baselines.analysis import Period
 from baselines.versions import EnergyBaseline
 from core import schema
 from core.config.models import EnmsConfig, EnpiDefinition, Meter, Site
+from core.i18n import Language, Locale, locale_for
 from core.schema import EnpiField, Measurement, Tag
 from core.storage.buckets import local_days
 from core.storage.contract import Store
 from core.storage.points import RawSeries, SeriesSelector
 from energy.enpi_run import boundary_meters
 from energy.enpi_series import DailySeries, daily_series
+from energy.feedback import Feedback
 from energy.nonconformities import Nonconformity
 from energy.register import Register
 
@@ -97,6 +99,8 @@ class EvaluationContext:
     now: datetime = field(default_factory=lambda: datetime.now().astimezone())
     #: the management-system register, read through ``baseline`` and ``nonconformities``
     register: Register | None = None
+    #: the reader's language and formats, for what a plugin writes itself (report sections)
+    locale: Locale = field(default_factory=lambda: locale_for(Language.EN))
 
     def settings_as(self, model: type[SettingsModel]) -> SettingsModel:
         """The plugin's settings validated by ``model``; the ``ValueError`` names each wrong one
@@ -181,6 +185,16 @@ class EvaluationContext:
     def baseline(self, enpi: EnpiDefinition) -> EnergyBaseline | None:
         """The EnPI's adopted baseline (a frozen record), or None without one or a register."""
         return self.register.current(enpi.id) if self.register is not None else None
+
+    def feedback(self, period: ReviewPeriod | None = None) -> list[Feedback]:
+        """The users' feedback (synpunkter) received in ``period`` (default: the one evaluated),
+        oldest first; none without a register."""
+        chosen = period or self.period
+        if self.register is None:
+            return []
+        return self.register.feedback(
+            chosen.first, chosen.last, zone=self.config.portfolio.timezone
+        )
 
     def nonconformities(self) -> list[Nonconformity]:
         """Every nonconformity in the register with its lifecycle (frozen records)."""

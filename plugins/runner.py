@@ -7,6 +7,7 @@ loaded becomes a finding about itself; the other plugins' findings stand.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
 import threading
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 from core.config.models import EnmsConfig
 from core.config.plugins import PluginSettings
+from core.i18n import Locale
 from core.storage.contract import Store
 from energy.register import Register
 from plugins.context import EvaluationContext, ReviewPeriod
@@ -208,12 +210,17 @@ async def evaluate_portfolio(
 
 
 def contexts(
-    config: EnmsConfig, store: Store, period: ReviewPeriod, register: Register | None
+    config: EnmsConfig,
+    store: Store,
+    period: ReviewPeriod,
+    register: Register | None,
+    locale: Locale | None = None,
 ) -> Callable[[str], EvaluationContext]:
-    """Plugin name -> its context for ``period``, with its own settings."""
+    """Plugin name -> its context for ``period``, with its own settings (and the reader's
+    ``locale``, English unless given)."""
 
     def context(name: str) -> EvaluationContext:
-        return EvaluationContext(
+        made = EvaluationContext(
             plugin=name,
             period=period,
             config=config,
@@ -221,6 +228,7 @@ def contexts(
             settings=config.plugins.settings.get(name, {}),
             register=register,
         )
+        return made if locale is None else dataclasses.replace(made, locale=locale)
 
     return context
 
@@ -231,10 +239,13 @@ async def report_sections(
     store: Store,
     period: ReviewPeriod,
     register: Register | None = None,
+    *,
+    locale: Locale | None = None,
 ) -> list[ReportSection]:
-    """Every enabled plugin's report sections, each plugin on its own under the time limit."""
+    """Every enabled plugin's report sections, each plugin on its own under the time limit;
+    a plugin writes them in ``locale`` (``context.locale``)."""
     settings = config.plugins
-    context_of = contexts(config, store, period, register)
+    context_of = contexts(config, store, period, register, locale)
     sections: list[ReportSection] = []
     for name, function in plugins.implementations(
         "enms_report_sections", disabled=settings.disabled

@@ -192,6 +192,30 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "table",
+            N_("Feedback checked against the sensors"),
+            N_(
+                "Complaints about the indoor temperature (synpunkter) in the evaluations of the "
+                "time range, each with what the building's sensors showed when it came in: "
+                "confirmed ones are nonconformities. Click a building for its detail."
+            ),
+            [
+                target(
+                    'SELECT last("title") AS "feedback", last("severity_rank") AS "rank" '
+                    f'FROM "{Measurement.FINDINGS}" WHERE "plugin" = \'feedback\' AND '
+                    '"finding" =~ /^feedback\\./ AND "building" =~ /^$building$/ AND $timeFilter '
+                    'GROUP BY "kind", "building", "finding"',
+                    table=True,
+                )
+            ],
+            options={**TABLE_OPTIONS, "sortBy": [{"displayName": "rank", "desc": True}]},
+            extra={"fieldConfig": {"defaults": {}, "overrides": [linked("building")]}},
+        ),
+        24,
+        7,
+    )
+    layout.add(
+        panel(
+            "table",
             N_("Cost and emissions per energy carrier"),
             N_(
                 "From the cost_co2 evaluation of each period (main meters; prices and emission "

@@ -310,6 +310,14 @@ plugins:
 """
 
 
+#: two complaints: the school is below the (tightened) band in the evening, not at noon
+FEEDBACK = """\
+case_ref;received_at;building;category;text
+D-1;2025-03-04 18:30;asp-skolan;too_cold;Kallt på kvällskursen
+D-2;2025-03-05 12:00;asp-skolan;too_cold;Kallt i matsalen
+"""
+
+
 @dataclass
 class Fixture:
     url: str
@@ -344,6 +352,9 @@ def fixture_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
             "consumption", "--config", str(config), "--period", "2024-01-01..2025-03-31", cwd=folder
         )
         enms("baseline", "run", "--config", str(config), "--until", "2025-03-31", cwd=folder)
+        cases = folder / "synpunkter.csv"
+        cases.write_text(FEEDBACK, encoding="utf-8")
+        enms("feedback", "import", "--config", str(config), str(cases), cwd=folder)
         enms(
             "evaluate",
             "--config",
