@@ -273,3 +273,33 @@ def test_the_demo_pours_its_portfolio_into_influxdb_for_grafana(tmp_path: Path) 
         httpx.post(f"{url}/query", data={"q": f'DROP DATABASE "{database}"'}, timeout=30)
     assert code == 0, output.text
     assert not (tmp_path / "d" / "store.sqlite").exists()  # nothing in the embedded store
+
+
+def test_the_demos_feedback_is_confirmed_or_answered_by_the_sensors(demo: RunningDemo) -> None:
+    """Synpunkter (#23): a cold-classroom complaint the sensors confirm and one they do not,
+    a too-hot corridor where the valve stuck, a fault report left unanswered."""
+    base, period = demo.urls["EnPIs"].split("/api/v1/enpis?period=")
+    listed = httpx.get(f"{base}/api/v1/feedback", params={"period": period}, timeout=30).json()
+    ids = {f["case_ref"]: f["id"] for f in listed["feedback"]}
+    assert set(ids) == {"DEMO-1", "DEMO-2", "DEMO-3", "DEMO-4", "DEMO-5"}
+    findings = httpx.get(f"{base}/api/v1/findings", params={"period": period}, timeout=120).json()[
+        "findings"
+    ]
+    by_id = {f["id"]: f for f in findings if f["plugin"] == "feedback"}
+    # the parents' evening at 19:30: the heating has followed the shorter ventilation
+    # schedule since the saving, off from 18:00
+    cold_evening = by_id[f"feedback.{ids['DEMO-1']}"]
+    assert cold_evening["kind"] == "nonconformity"
+    assert cold_evening["metrics"]["temperature_c"] < 20
+    assert cold_evening["metrics"]["since"][11:16] == "18:00"
+    assert cold_evening["metrics"]["sensors"] == ["ekbacka-klassrum"]
+    warm_day = by_id[f"feedback.{ids['DEMO-2']}"]
+    assert warm_day["kind"] == "observation"
+    assert warm_day["metrics"]["confirmed"] is False
+    corridor = by_id[f"feedback.{ids['DEMO-3']}"]
+    assert corridor["kind"] == "nonconformity"
+    assert corridor["metrics"]["temperature_c"] > 23  # the stuck radiator valve
+    assert "för varmt" in corridor["title"]  # the demo's portfolio speaks Swedish
+    town_hall = by_id["feedback-summary.kommunhuset"]
+    assert town_hall["kind"] == "deviation"
+    assert town_hall["metrics"]["overdue"] == [ids["DEMO-4"]]

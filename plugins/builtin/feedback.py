@@ -175,14 +175,27 @@ async def check(
         first -= 1
     since = starts[first]
     hours = (starts[last] - since) / timedelta(hours=1) + 1
-    return make(
+    values_of = {
+        "where": where, "category": message(feedback.category.text), "day": received.date(),
+        "time": received.strftime("%H:%M"), "value": value, "low": band.low_c,
+        "high": band.high_c, "since_day": since.date(), "since_time": since.strftime("%H:%M"),
+        "hours": hours,
+    }  # fmt: skip
+    title = (
         message(
             "{where}: “{category}” received {day:date} {time} confirmed: {value:n1} °C, "
+            "outside {low:n1}–{high:n1} °C for at least {hours:n0} h (as far back as looked)",
+            **values_of,
+        )
+        if first == 0
+        else message(
+            "{where}: “{category}” received {day:date} {time} confirmed: {value:n1} °C, "
             "outside {low:n1}–{high:n1} °C since {since_day:date} {since_time} ({hours:n0} h)",
-            where=where, category=message(feedback.category.text), day=received.date(),
-            time=received.strftime("%H:%M"), value=value, low=band.low_c, high=band.high_c,
-            since_day=since.date(), since_time=since.strftime("%H:%M"), hours=hours,
-        ),
+            **values_of,
+        )
+    )
+    return make(
+        title,
         Kind.NONCONFORMITY,
         Severity.MEDIUM,
         {

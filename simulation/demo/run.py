@@ -41,6 +41,7 @@ from plugins.recording import evaluate_and_record
 from plugins.variables import relevant_variables
 from simulation.demo.config import Ports, demo_config_text, influxdb_storage
 from simulation.demo.devices import ModbusDevices, MqttDevices
+from simulation.demo.feedback import seed_feedback
 from simulation.modbus_devices import free_port
 from simulation.mqtt_broker import EmbeddedBroker
 from simulation.portfolio import ZONE, DemoPortfolio, Timeline
@@ -259,6 +260,12 @@ async def prepare_history(
         f"From {timeline.fault_from}: {FAULT_TEXT}.\n"
     )
     await fit_baselines(store, deployment, plugins, timeline.today - timedelta(days=1), out)
+    register = Register(deployment.config.daemon.register_path)
+    try:
+        seeded = seed_feedback(register, timeline, ZONE)
+    finally:
+        register.close()
+    out.write(f"Feedback (synpunkter) recorded: {seeded}.\n")
     await record_evaluation(
         store, deployment, plugins, ReviewPeriod.parse(period_label(timeline)), out
     )
