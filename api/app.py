@@ -21,6 +21,7 @@ from api.dependencies import Api
 from api.guard import RequestGuard
 from api.models.common import HealthOut
 from api.routes import (
+    commitments,
     consumption,
     enpis,
     feedback,
@@ -129,6 +130,7 @@ def create_app(
         nonconformities.write,
         feedback.read,
         feedback.write,
+        commitments.router,
         targets.router,
     ):
         app.include_router(router, prefix=PREFIX)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from core.config.portfolio import Medium, Meter, ValueKind
+from core.config.portfolio import TEMPERATURE_MEDIA, Meter, ValueKind
 from core.config.types import DEFAULT_TIME_ZONE
 from core.units import Quantity
 
@@ -186,7 +186,7 @@ def error_field(kind: str) -> str:
 
 def main_field(meter: Meter) -> tuple[ReadingField, Quantity]:
     """The field a single-value meter's readings are stored in, and what it measures."""
-    if meter.medium in (Medium.OUTDOOR_TEMPERATURE, Medium.INDOOR_TEMPERATURE):
+    if meter.medium in TEMPERATURE_MEDIA:
         return ReadingField.TEMPERATURE_C, Quantity.TEMPERATURE
     if meter.kind is ValueKind.INSTANTANEOUS:
         if meter.unit in ("m3/h", "l/s"):

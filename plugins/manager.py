@@ -16,6 +16,7 @@ from core.deployment import Deployment, load_deployment
 from plugins import hookspecs
 from plugins.builtin import (
     calendar_days,
+    commitments,
     cost_co2,
     data_quality,
     enpi_deviation,
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "enms.plugins"
 BUILTIN: dict[str, ModuleType] = {
     "calendar": calendar_days,
+    "commitments": commitments,
     "cost_co2": cost_co2,
     "data_quality": data_quality,
     "enpi_deviation": enpi_deviation,

@@ -10,7 +10,8 @@ compared with a threshold by Grafana's server-side expressions:
   readings as fast as they arrive;
 - an EnPI's CUSUM crossing its decision interval upwards (the enpi_deviation plugin's
   nonconformity, from the daemon's scheduled evaluations);
-- an indoor-temperature commitment broken (the indoor_climate plugin's deviation).
+- a service commitment (kvalitetsdeklaration) broken: the commitments plugin's nonconformity
+  -- an indoor temperature, hot water against legionella, ventilation, answers in time.
 
 The rules notify through the organisation's default notification policy; which contact point
 that is (e-mail, Teams, a webhook ...) is the site's to configure (README, "Alerts").
@@ -143,13 +144,13 @@ def alert_rules(config: EnmsConfig) -> Json:
             above=0,
         ),
         rule(
-            "enms-indoor-commitment",
-            N_("enms: indoor temperature commitment broken"),
+            "enms-commitment-broken",
+            N_("enms: service commitment broken"),
             N_(
-                "{{ $labels.building }}: fewer occupied hours than committed within the indoor "
-                "temperature band."
+                "{{ $labels.finding }}: a kvalitetsdeklaration (indoor temperature, hot water, "
+                "ventilation, answers) was not kept in the period evaluated."
             ),
-            _findings("indoor_climate", "deviation", r"indoor-band\..*"),
+            _findings("commitments", "nonconformity", r"commitment\..*"),
             seconds=evaluations_s,
             above=0,
         ),

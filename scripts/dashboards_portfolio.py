@@ -192,6 +192,42 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "table",
+            N_("Service commitments kept"),
+            N_(
+                "Each kvalitetsdeklaration per building in the evaluations of the time range: "
+                "the share of hours (or fault reports) that met it against the share promised; "
+                "a broken one is a nonconformity."
+            ),
+            [
+                target(
+                    'SELECT last("title") AS "commitment", last("metric_share") AS "kept", '
+                    'last("metric_kept_share") AS "promised" '
+                    f'FROM "{Measurement.FINDINGS}" WHERE "plugin" = \'commitments\' AND '
+                    '"building" =~ /^$building$/ AND $timeFilter '
+                    'GROUP BY "kind", "building", "finding"',
+                    table=True,
+                )
+            ],
+            options=TABLE_OPTIONS,
+            extra={
+                "fieldConfig": {
+                    "defaults": {},
+                    "overrides": [
+                        linked("building"),
+                        {
+                            "matcher": {"id": "byRegexp", "options": "^(kept|promised)$"},
+                            "properties": [{"id": "unit", "value": "percentunit"}],
+                        },
+                    ],
+                }
+            },
+        ),
+        24,
+        7,
+    )
+    layout.add(
+        panel(
+            "table",
             N_("Feedback checked against the sensors"),
             N_(
                 "Complaints about the indoor temperature (synpunkter) in the evaluations of the "

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from core.config.alerts import AlertSettings
 from core.config.api import ApiSettings
+from core.config.commitments import Commitment, CommitmentKind
 from core.config.connections import (
     EmbeddedSettings,
     InfluxDBSettings,
@@ -58,6 +59,8 @@ __all__ = [
     "BaselinePeriod",
     "Building",
     "BuildingCategory",
+    "Commitment",
+    "CommitmentKind",
     "DaemonSettings",
     "EmbeddedSettings",
     "EnmsConfig",
@@ -114,6 +117,11 @@ class EnmsConfig(StrictModel):
     nonconformities: NonconformitySettings = Field(
         default_factory=NonconformitySettings,
         description="owners, due dates and verification of nonconformities (10.1)",
+    )
+    commitments: list[Commitment] = Field(
+        default_factory=list,
+        description="kvalitetsdeklarationer: service commitments approved by a board, each "
+        "checked against the data",
     )
     alerts: AlertSettings = Field(
         default_factory=AlertSettings,

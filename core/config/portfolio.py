@@ -41,6 +41,7 @@ class Medium(StrEnum):
     HOT_WATER = "hot_water"
     OUTDOOR_TEMPERATURE = "outdoor_temperature"
     INDOOR_TEMPERATURE = "indoor_temperature"
+    HOT_WATER_TEMPERATURE = "hot_water_temperature"  # circulation or tap, for legionella
 
     @property
     def text(self) -> str:
@@ -60,7 +61,12 @@ MEDIUM_TEXT = {
     Medium.HOT_WATER: N_("hot water"),
     Medium.OUTDOOR_TEMPERATURE: N_("outdoor temperature"),
     Medium.INDOOR_TEMPERATURE: N_("indoor temperature"),
+    Medium.HOT_WATER_TEMPERATURE: N_("hot-water temperature"),
 }
+#: the media a thermometer measures: °C, instantaneous, stored as temperature_c
+TEMPERATURE_MEDIA = frozenset(
+    {Medium.OUTDOOR_TEMPERATURE, Medium.INDOOR_TEMPERATURE, Medium.HOT_WATER_TEMPERATURE}
+)
 
 
 class ValueKind(StrEnum):
@@ -90,7 +96,7 @@ _ENERGY_MEDIA = {
 
 def allowed_units(medium: Medium, kind: ValueKind) -> tuple[str, ...]:
     """The units that make sense for a medium read as a kind of value."""
-    if medium in (Medium.OUTDOOR_TEMPERATURE, Medium.INDOOR_TEMPERATURE):
+    if medium in TEMPERATURE_MEDIA:
         return TEMPERATURE_UNITS if kind is ValueKind.INSTANTANEOUS else ()
     if medium in (Medium.WATER, Medium.HOT_WATER):
         return FLOW_UNITS if kind is ValueKind.INSTANTANEOUS else VOLUME_UNITS

@@ -113,6 +113,7 @@ def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
     problems += _enpi_problems(config)
     problems += _parent_problems(config)
     problems += _target_problems(config)
+    problems += _commitment_problems(config)
     problems += _queue_problems(config)
     return problems
 
@@ -257,4 +258,25 @@ def _target_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
             ((("targets", i, "action_plans", j, "id"), plan.id) for j, plan in plans),
             "action plan id",
         )
+    return problems
+
+
+def _commitment_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
+    """Commitment ids unique; the buildings and meters they name configured."""
+    problems: list[tuple[Path, str]] = []
+    commitments = config.commitments
+    problems += _duplicates(
+        ((("commitments", i, "id"), c.id) for i, c in enumerate(commitments)), "commitment id"
+    )
+    buildings = {building.id for _, building in config.buildings()}
+    meters = {meter.id for _, meter in config.meters()}
+    for i, commitment in enumerate(commitments):
+        for j, building in enumerate(commitment.buildings):
+            if building not in buildings:
+                problems.append(
+                    (("commitments", i, "buildings", j), f"unknown building {building!r}")
+                )
+        for j, meter in enumerate(commitment.meters):
+            if meter not in meters:
+                problems.append((("commitments", i, "meters", j), f"unknown meter {meter!r}"))
     return problems

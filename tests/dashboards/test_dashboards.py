@@ -104,7 +104,7 @@ def test_every_dashboard_and_alert_rule_reads_in_the_pinned_grafanas_schema() ->
     assert alert_problems(provisioned, uid) == []
     assert {rule["uid"] for rule in alert_rules()} == {
         "enms-meter-offline", "enms-spool-growing", "enms-cusum-deviation",
-        "enms-indoor-commitment",
+        "enms-commitment-broken",
     }  # fmt: skip
     mounts = compose["services"]["grafana"]["volumes"]
     assert f"./dashboards/provisioning/alerting:{PROVISIONING}/alerting:ro" in mounts
@@ -307,6 +307,10 @@ plugins:
         electricity: {price_per_kwh: {2025: 1.3}, co2_g_per_kwh: {2025: 40}}
         district_heating: {price_per_kwh: {2025: 0.95}, co2_g_per_kwh: {2025: 58}}
     indoor_climate: {low_c: 21.2, high_c: 23}  # the school is below it for much of the day
+commitments:
+  - {id: inomhus, text: "21,2–23 °C under skoldagen", approved_by: Tekniska nämnden,
+     approved_on: 2024-11-20, kind: indoor_temperature, categories: [school], low_c: 21.2,
+     high_c: 23}
 """
 
 
@@ -519,13 +523,13 @@ def alert_query(rule: dict[str, Any], data: Fixture) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("uid", [
-    "enms-meter-offline", "enms-spool-growing", "enms-cusum-deviation", "enms-indoor-commitment",
+    "enms-meter-offline", "enms-spool-growing", "enms-cusum-deviation", "enms-commitment-broken",
 ])  # fmt: skip
 def test_every_alert_rules_query_returns_the_series_it_judges(
     fixture_data: Fixture, uid: str
 ) -> None:
-    """The fixture's daemon could not read the Modbus meter, its school is colder than the
-    (tightened) indoor band, and its preschool's heating rose above the baseline: each rule's
+    """The fixture's daemon could not read the Modbus meter, its school is colder than its
+    (tightened) indoor commitment, and its preschool's heating rose above the baseline: each rule's
     query finds its series, with a value its threshold judges (Grafana reduces to the last)."""
     (rule,) = [r for r in alert_rules() if r["uid"] == uid]
     series = alert_query(rule, fixture_data)
@@ -538,8 +542,10 @@ def test_every_alert_rules_query_returns_the_series_it_judges(
         assert list(last.values()) == [0]
     elif uid == "enms-cusum-deviation":
         assert last == {(("building", ""), ("finding", "enpi-deviation.bok-fjv")): 1}
-    else:
-        assert [dict(tags)["building"] for tags in last] == ["asp-skolan"]
+    else:  # the school's indoor commitment, checked against the tightened band
+        assert last == {
+            (("building", "asp-skolan"), ("finding", "commitment.inomhus.asp-skolan")): 1
+        }
 
 
 def test_the_load_profile_panels_compute_what_they_say(fixture_data: Fixture) -> None:
