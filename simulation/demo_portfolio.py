@@ -13,7 +13,7 @@ from typing import Literal
 from baselines.calendar import DayKind
 from simulation.buildings import EVERY_DAY, OPEN_DAYS, BuildingModel, Schedule
 
-Series = Literal["electricity", "ventilation", "district_heating", "indoor", "outdoor"]
+Series = Literal["electricity", "ventilation", "district_heating", "indoor", "outdoor", "hot_water"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,7 @@ class SimMeter:
             "district_heating": "district_heating",
             "indoor": "indoor_temperature",
             "outdoor": "outdoor_temperature",
+            "hot_water": "hot_water_temperature",
         }[self.series]
 
     @property
@@ -282,6 +283,13 @@ METERS = (
         "tallgarden",
         "indoor",
         MqttLink("fastighet/tallgarden/rum/plan-2", "json_temperature"),
+    ),
+    SimMeter(
+        "tallgarden-vvc",
+        "Varmvattencirkulation, retur",
+        "tallgarden",
+        "hot_water",
+        MqttLink("fastighet/tallgarden/vvc/retur", "json_temperature"),
     ),
     SimMeter(
         "kommunhuset-el",

@@ -43,6 +43,8 @@ NS = 1_000_000_000
 BASELINE_DAYS = 365
 REPORTING_DAYS = 175  # from the saving to the day before the demo
 FAULT_DAYS = 35  # the valve has been stuck this long on the demo day
+HOT_WATER_LOWERED_DAYS = 16  # the hot water was left too cool from this many days before
+HOT_WATER_C, HOT_WATER_LOWERED_C = 56.0, 46.0
 HORIZON_DAYS = 400  # how long past the demo day the simulated devices have values
 
 
@@ -71,6 +73,12 @@ class Timeline:
     @property
     def fault_from(self) -> date:
         return self.today - timedelta(days=FAULT_DAYS)
+
+    @property
+    def hot_water_lowered(self) -> tuple[date, date]:
+        """Days a service visit left Tallgården's hot water at 46 °C (legionella risk)."""
+        first = self.today - timedelta(days=HOT_WATER_LOWERED_DAYS)
+        return first, first + timedelta(days=3)
 
     @property
     def start_utc(self) -> datetime:
@@ -114,6 +122,7 @@ class DemoPortfolio:
             )
             for k, b in enumerate(BUILDINGS)
         }
+        hot_water = self._hot_water(calendar, seed)
         self._hourly: dict[str, Floats] = {}
         self._counters: dict[str, Floats] = {}
         for meter in METERS:
@@ -124,12 +133,23 @@ class DemoPortfolio:
                 "district_heating": building.district_heating_kwh,
                 "indoor": building.indoor_c,
                 "outdoor": self.outdoor,
+                "hot_water": hot_water,
             }[meter.series]
             self._hourly[meter.id] = hourly
             if meter.counter:  # the register at each whole hour, one value more than hours
                 self._counters[meter.id] = meter.first_kwh + np.concatenate(
                     ([0.0], np.cumsum(hourly))
                 )
+
+    def _hot_water(self, calendar: Hours, seed: int) -> Floats:
+        """The hot-water circulation's return temperature: 56 °C, dipping a little when much
+        is drawn in the morning, and 46 °C on the days the setpoint was left lowered."""
+        rng = np.random.default_rng(seed + 99)
+        morning = np.exp(-(((calendar.local_hour - 7.5) / 1.5) ** 2))
+        values = HOT_WATER_C - 1.5 * morning + rng.normal(0, 0.3, self.hours)
+        first, last = self.timeline.hot_water_lowered
+        lowered = calendar.from_day(first) & ~calendar.from_day(last + timedelta(days=1))
+        return np.where(lowered, HOT_WATER_LOWERED_C + rng.normal(0, 0.3, self.hours), values)
 
     def _position(self, at: datetime) -> tuple[int, float]:
         offset = (at - self.start_utc).total_seconds() / 3600

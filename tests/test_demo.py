@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -303,3 +303,30 @@ def test_the_demos_feedback_is_confirmed_or_answered_by_the_sensors(demo: Runnin
     town_hall = by_id["feedback-summary.kommunhuset"]
     assert town_hall["kind"] == "deviation"
     assert town_hall["metrics"]["overdue"] == [ids["DEMO-4"]]
+
+
+def test_the_demos_commitments_show_a_broken_hot_water_promise(demo: RunningDemo) -> None:
+    """Kvalitetsdeklarationer (#23): the elderly-care home's hot water was left at 46 °C for
+    four days (legionella), the town hall's fault report went unanswered, the school kept its
+    classroom temperatures; the yearly follow-up says so month by month."""
+    base, period = demo.urls["EnPIs"].split("/api/v1/enpis?period=")
+    findings = httpx.get(f"{base}/api/v1/findings", params={"period": period}, timeout=120).json()[
+        "findings"
+    ]
+    by_id = {f["id"]: f for f in findings if f["plugin"] == "commitments"}
+    hot_water = by_id["commitment.legionella.tallgarden"]
+    assert hot_water["kind"] == "nonconformity"
+    assert hot_water["metrics"]["share"] < 0.99
+    assert by_id["commitment.skolornas-klassrum.ekbackaskolan"]["kind"] == "observation"
+    assert by_id["commitment.felanmalan.kommunhuset"]["kind"] == "nonconformity"
+    assert by_id["commitment.felanmalan.lonnen"]["kind"] == "observation"  # nothing fell due
+    today = date.fromisoformat(period.split("..")[1]) + timedelta(days=1)
+    lowered = today - timedelta(days=16)
+    follow_up = httpx.get(
+        f"{base}/api/v1/commitments", params={"year": lowered.year}, timeout=120
+    ).json()
+    (legionella,) = [c for c in follow_up["commitments"] if c["id"] == "legionella"]
+    (home,) = legionella["buildings"]
+    month = {m["month"]: m for m in home["months"]}[f"{lowered:%Y-%m}"]
+    assert month["kept"] is False
+    assert legionella["approved_by"] == "Socialnämnden"

@@ -8,7 +8,7 @@ follows each up month by month over a year.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 from typing import Self
 
@@ -73,6 +73,13 @@ class Commitment(StrictModel):
     min_kw: float | None = Field(
         None, gt=0, description="ventilation: the mean power that means running, kW"
     )
+    days: list[int] | None = Field(
+        None,
+        description="committed hours (indoor, ventilation): weekdays, 0 = Monday (default: "
+        "the building's opening hours as the indoor_climate plugin defines them)",
+    )
+    start: time | None = Field(None, description="committed hours: from, e.g. 08:00")
+    end: time | None = Field(None, description="committed hours: until, e.g. 16:00")
     within_days: int | None = Field(
         None, ge=1, le=90, description="fault reports: working days to an answer"
     )
@@ -97,4 +104,11 @@ class Commitment(StrictModel):
             raise ValueError(f"a {self.kind.value} commitment needs {', '.join(missing)}")
         if self.low_c is not None and self.high_c is not None and self.low_c >= self.high_c:
             raise ValueError("low_c must be below high_c")
+        hours = (self.days, self.start, self.end)
+        if any(part is not None for part in hours) and None in (self.start, self.end):
+            raise ValueError("committed hours need start and end (days default to Monday-Friday)")
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValueError("start must be before end")
+        if any(not 0 <= day <= 6 for day in self.days or []):
+            raise ValueError("days are 0 (Monday) to 6 (Sunday)")
         return self

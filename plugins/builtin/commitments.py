@@ -3,10 +3,12 @@
 Each service commitment the board approved is followed up per building it covers, over the
 period, as the share of what it promises that the data show was met:
 
-- ``indoor_temperature``: occupied sensor-hours (opening hours as ``indoor_climate`` defines
-  them) whose hourly mean lies in ``low_c``..``high_c``;
+- ``indoor_temperature``: sensor-hours in the committed hours (``days``/``start``/``end``, or
+  the opening hours as ``indoor_climate`` defines them) whose hourly mean lies in
+  ``low_c``..``high_c``;
 - ``hot_water_temperature``: sensor-hours at ``low_c`` or warmer, day and night (legionella);
-- ``ventilation_running``: occupied meter-hours whose mean power reached ``min_kw``;
+- ``ventilation_running``: meter-hours in the committed hours whose mean power reached
+  ``min_kw``;
 - ``feedback_answered``: fault reports whose answer was due in the period, answered within
   ``within_days`` working days.
 
@@ -30,7 +32,7 @@ from core.storage.points import Aggregate, Bucket, SeriesSelector
 from energy.consumption import consuming_meters, consumption
 from energy.feedback import Category, working_days
 from plugins.builtin.feedback import indoor_band
-from plugins.builtin.indoor_climate import occupancy_for, occupied
+from plugins.builtin.indoor_climate import Occupancy, occupancy_for, occupied
 from plugins.context import EvaluationContext
 from plugins.findings import (
     Finding,
@@ -102,6 +104,16 @@ async def _hourly_means(
     return [(one.starts(), one.values) for one in found]
 
 
+def committed_hours(
+    context: EvaluationContext, commitment: Commitment, building: Building
+) -> Occupancy:
+    """The commitment's own hours, or the building's opening hours (indoor_climate's)."""
+    if commitment.start is not None and commitment.end is not None:
+        days = tuple(commitment.days) if commitment.days is not None else (0, 1, 2, 3, 4)
+        return Occupancy(days=days, start=commitment.start, end=commitment.end)
+    return occupancy_for(building, indoor_band(context))
+
+
 async def kept(context: EvaluationContext, commitment: Commitment, building: Building) -> Kept:
     """What the data show of ``commitment`` in ``building`` over the context's period."""
     kind = commitment.kind
@@ -119,7 +131,7 @@ async def kept(context: EvaluationContext, commitment: Commitment, building: Bui
         return Kept(0, 0)
     low = commitment.low_c if commitment.low_c is not None else -np.inf
     high = commitment.high_c if commitment.high_c is not None else np.inf
-    occupancy = occupancy_for(building, indoor_band(context))
+    occupancy = committed_hours(context, commitment, building)
     met = counted = 0
     for starts, values in await _hourly_means(context, sensors):
         mask = np.isfinite(values)
@@ -139,7 +151,7 @@ async def _running(context: EvaluationContext, commitment: Commitment, building:
     if not meters:
         return Kept(0, 0)
     start, end = context.window()
-    occupancy = occupancy_for(building, indoor_band(context))
+    occupancy = committed_hours(context, commitment, building)
     met = counted = 0
     for one in await consumption(
         context.store, context.config, meters, start, end, bucket=Bucket.HOUR, group_by=("meter",)
@@ -186,7 +198,10 @@ def _finding(
         "approved_by": commitment.approved_by,
         "approved_on": commitment.approved_on.isoformat(),
     }
-    if result.counted == 0:
+    if result.counted == 0 and commitment.kind is CommitmentKind.FEEDBACK_ANSWERED:
+        title = message("{commitment} ({kind}), {building}: no fault report fell due", **common)
+        kind, severity = Kind.OBSERVATION, Severity.INFO
+    elif result.counted == 0:
         title = message("{commitment} ({kind}), {building}: no data to follow it up", **common)
         kind, severity = Kind.DEVIATION, Severity.LOW
     elif result.share >= commitment.kept_share:

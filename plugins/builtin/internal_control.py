@@ -9,21 +9,21 @@ system this plugin reports:
 - the age of the last energy review (ISO 50001:2018 6.3): overdue past ``energy_review_months``;
 - each EnPI's energy baseline (6.5): not valid for improvement claims, or older than
   ``baseline_max_years`` (the predetermined revision method);
-- nonconformities in the register that have stayed open longer than ``nonconformity_max_days``;
-- service commitments checked against the data, such as "classrooms 20-23 °C during school
-  hours": the share of the committed hours the sensors kept, input c 4) compliance.
+- nonconformities in the register that have stayed open longer than ``nonconformity_max_days``.
+
+Service commitments (kvalitetsdeklarationer) are the configuration's own register and the
+``commitments`` plugin's.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.config.models import Medium, Meter
 from core.i18n import N_, Message, message
 from energy.nonconformities import Status
-from plugins.builtin.indoor_climate import IndoorSettings, Occupancy, band_share
 from plugins.context import EvaluationContext
 from plugins.findings import (
     Finding,
@@ -51,23 +51,6 @@ class Risk(BaseModel):
     treatment: str | None = Field(None, description="what is done about it")
 
 
-class Commitment(BaseModel):
-    """A service commitment on indoor temperature in given hours and buildings."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    description: str
-    category: str | None = Field(None, description="buildings of this category")
-    buildings: list[str] = Field(default_factory=list, description="or these buildings")
-    low_c: float = 20.0
-    high_c: float = 23.0
-    days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    start: time = time(8, 0)
-    end: time = time(16, 0)
-    min_share: float = Field(0.95, ge=0, le=1)
-
-
 class InternalControlSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -76,7 +59,20 @@ class InternalControlSettings(BaseModel):
     baseline_max_years: float = Field(3.0, gt=0, le=20)
     nonconformity_max_days: int = Field(90, ge=1)
     risks: list[Risk] = Field(default_factory=list)
-    commitments: list[Commitment] = Field(default_factory=list)
+    commitments: list[Any] = Field(
+        default_factory=list, description="moved: see the configuration's commitments:"
+    )
+
+    @field_validator("commitments")
+    @classmethod
+    def _moved(cls, value: list[Any]) -> list[Any]:
+        if value:
+            raise ValueError(
+                "service commitments are now the configuration's own register: move them to "
+                "the top-level commitments: (kvalitetsdeklarationer, see the README), with "
+                "kind: indoor_temperature and the wording as text"
+            )
+        return value
 
 
 def risk_findings(context: EvaluationContext, risks: list[Risk]) -> list[Finding]:
@@ -187,61 +183,9 @@ def enms_checks(context: EvaluationContext, settings: InternalControlSettings) -
     return found
 
 
-async def commitment_findings(context: EvaluationContext, commitment: Commitment) -> list[Finding]:
-    buildings = [
-        b
-        for _, b in context.config.buildings()
-        if b.id in commitment.buildings or b.category.value == commitment.category
-    ]
-    sensors: list[Meter] = [
-        m
-        for _, m in context.meters()
-        if m.medium is Medium.INDOOR_TEMPERATURE and m.building in {b.id for b in buildings}
-    ]
-    band = IndoorSettings(low_c=commitment.low_c, high_c=commitment.high_c)
-    hours = Occupancy(days=commitment.days, start=commitment.start, end=commitment.end)
-    kept = await band_share(context, sensors, context.period, hours, band) if sensors else None
-    scope = Scope(level="portfolio")
-    references = ("ISO 50001:2018 9.1.2", "Kommunallagen 6 kap. 6 §")
-    if kept is None:
-        return [
-            FINDINGS.make(
-                context.period, f"commitment.{commitment.id}",
-                message("Commitment {commitment}: no sensor data to check it",
-                        commitment=commitment.description),
-                kind=Kind.DEVIATION, severity=Severity.MEDIUM,
-                review_input=ReviewInput.COMPLIANCE, scope=scope, references=references,
-                metrics={"buildings": [b.id for b in buildings], "sensors": len(sensors)},
-            )
-        ]  # fmt: skip
-    share, sensor_hours, below = kept
-    met = share >= commitment.min_share
-    return [
-        FINDINGS.make(
-            context.period, f"commitment.{commitment.id}",
-            message(
-                "Commitment {commitment}: kept {share:pct1} of the committed hours "
-                "(promised {promised:pct1})",
-                commitment=commitment.description, share=100 * share,
-                promised=100 * commitment.min_share,
-            ),
-            kind=Kind.POSITIVE if met else Kind.DEVIATION,
-            severity=Severity.INFO if met else Severity.HIGH,
-            review_input=ReviewInput.COMPLIANCE, scope=scope, references=references,
-            metrics={"share_kept": round(share, 4), "share_below": round(below, 4),
-                     "sensor_hours": sensor_hours, "min_share": commitment.min_share,
-                     "buildings": [b.id for b in buildings],
-                     "sensors": [m.id for m in sensors]},
-            query="readings.temperature_c, hourly mean per sensor, committed hours",
-        )
-    ]  # fmt: skip
-
-
 @hookimpl
 async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
     settings = context.settings_as(InternalControlSettings)
     found = risk_findings(context, settings.risks)
     found += enms_checks(context, settings)
-    for commitment in settings.commitments:
-        found += await commitment_findings(context, commitment)
     return found

@@ -178,6 +178,39 @@ def demo_config(
         "api": {"host": "127.0.0.1", "port": ports.api, "read_without_key": True},
         "sites": sites,
         "enpis": enpis,
+        "commitments": [
+            {
+                "id": "skolornas-klassrum",
+                "text": "I våra skolor är det 20–23 °C i klassrummen under skoldagen",
+                "approved_by": "Tekniska nämnden",
+                "approved_on": f"{first.year}-02-12",
+                "kind": "indoor_temperature",
+                "categories": ["school"],
+                "low_c": 20,
+                "high_c": 23,
+                "start": "08:00",
+                "end": "16:00",
+                "kept_share": 0.9,
+            },
+            {
+                "id": "legionella",
+                "text": "Varmvattnet i våra äldreboenden håller minst 50 °C dygnet runt",
+                "approved_by": "Socialnämnden",
+                "approved_on": f"{first.year}-03-18",
+                "kind": "hot_water_temperature",
+                "categories": ["elderly_care"],
+                "low_c": 50,
+                "kept_share": 0.99,
+            },
+            {
+                "id": "felanmalan",
+                "text": "Vi besvarar din felanmälan inom fem arbetsdagar",
+                "approved_by": "Tekniska nämnden",
+                "approved_on": f"{first.year}-02-12",
+                "kind": "feedback_answered",
+                "within_days": 5,
+            },
+        ],
         "targets": [
             {
                 "id": "ekbacka-fjv-minus-15",
@@ -250,13 +283,6 @@ def demo_config(
                             "owner": "Förvaltare Tallgården",
                             "treatment": "Komfortkyla i dagrum, rutin vid värmebölja",
                         },
-                    ],
-                    "commitments": [
-                        {
-                            "id": "classrooms-20-23",
-                            "description": "Klassrum 20-23 °C under skoltid",
-                            "category": "school",
-                        }
                     ],
                 },
             }
