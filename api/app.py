@@ -23,6 +23,7 @@ from api.models.common import HealthOut
 from api.routes import (
     commitments,
     consumption,
+    controls,
     enpis,
     feedback,
     findings,
@@ -131,6 +132,8 @@ def create_app(
         feedback.read,
         feedback.write,
         commitments.router,
+        controls.read,
+        controls.write,
         targets.router,
     ):
         app.include_router(router, prefix=PREFIX)

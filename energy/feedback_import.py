@@ -76,11 +76,14 @@ def parse_feedback_csv(
 ) -> tuple[list[ImportedFeedback], list[tuple[int, str]]]:
     """The rows that can be recorded, and (line, what is wrong) for those that cannot."""
     tz = ZoneInfo(zone)
-    body = text.lstrip("\ufeff")
+    body = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").replace("\0", "")
     first_line = body.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
-    header = next(reader, None)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return [], [(1, f"the header cannot be read: {exc}")]
     if header is None:
         return [], [(1, "the file is empty")]
     fields = [COLUMNS.get(name.strip().lower()) for name in header]
@@ -89,7 +92,15 @@ def parse_feedback_csv(
         return [], [(1, f"no column {', '.join(missing)} (header: {', '.join(header)})")]
     rows: list[ImportedFeedback] = []
     problems: list[tuple[int, str]] = []
-    for line, values in enumerate(reader, start=2):
+    while True:
+        line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a broken quote: the rest of the file is not readable rows
+            problems.append((line, f"not CSV from here on: {exc}"))
+            break
         if not any(value.strip() for value in values):
             continue
         row = {f: v.strip() for f, v in zip(fields, values, strict=False) if f is not None}

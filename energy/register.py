@@ -1,8 +1,8 @@
 """The management-system register: documented information ISO 50001 asks to retain.
 
 Baseline versions and their non-routine adjustments, the decisions of the management review,
-nonconformities with every step of their lifecycle, and the users' feedback (synpunkter) live
-here.
+nonconformities with every step of their lifecycle, the users' feedback (synpunkter) and the
+results of manual internal controls live here.
 History is only ever added: an adopted baseline is never edited, a revision adds the next
 version and marks the previous one superseded, an adjustment or a decision is its own record,
 and a nonconformity's row holds only its current status and last sighting -- each lifecycle
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from baselines.versions import Adjustment, EnergyBaseline
 from core.errors import EnmsError
+from energy.control_records import ControlRecords
 from energy.feedback_records import FeedbackRecords
 from energy.nonconformity_records import NonconformityRecords
 from energy.review_decisions import (
@@ -86,7 +87,7 @@ def now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Register(NonconformityRecords, FeedbackRecords):
+class Register(NonconformityRecords, FeedbackRecords, ControlRecords):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
@@ -98,6 +99,7 @@ class Register(NonconformityRecords, FeedbackRecords):
             self._db.executescript(_SCHEMA)
             self._migrate_nonconformities()
             self._migrate_feedback()
+            self._migrate_controls()
         except (OSError, sqlite3.Error) as exc:
             raise RegisterError(f"register {path}: cannot open: {exc}") from exc
 

@@ -20,6 +20,7 @@ from core.schema import EnpiField, Measurement, Tag
 from core.storage.buckets import local_days
 from core.storage.contract import Store
 from core.storage.points import RawSeries, SeriesSelector
+from energy.control_records import ControlResult
 from energy.enpi_run import boundary_meters
 from energy.enpi_series import DailySeries, daily_series
 from energy.feedback import Feedback
@@ -195,6 +196,12 @@ class EvaluationContext:
         return self.register.feedback(
             chosen.first, chosen.last, zone=self.config.portfolio.timezone
         )
+
+    def control_results(self, point: str) -> list[ControlResult]:
+        """A manual control point's recorded results up to the period's end, oldest first."""
+        if self.register is None:
+            return []
+        return self.register.control_results(point, until=self.period.last)
 
     def nonconformities(self) -> list[Nonconformity]:
         """Every nonconformity in the register with its lifecycle (frozen records)."""

@@ -330,3 +330,20 @@ def test_the_demos_commitments_show_a_broken_hot_water_promise(demo: RunningDemo
     month = {m["month"]: m for m in home["months"]}[f"{lowered:%Y-%m}"]
     assert month["kept"] is False
     assert legionella["approved_by"] == "Socialnämnden"
+
+
+def test_the_demos_internal_control_plan_has_an_overdue_control(demo: RunningDemo) -> None:
+    """Internkontrollplan (#23): the calibration certificates were never checked since the
+    plan was adopted; the contract review was done; the automated controls pass on live data."""
+    base, _ = demo.urls["EnPIs"].split("/api/v1/enpis?period=")
+    plan = httpx.get(f"{base}/api/v1/controls", timeout=120).json()
+    points = {p["id"]: p for p in plan["points"]}
+    assert points["kalibrering"]["overdue"] is True
+    assert points["kalibrering"]["ok"] is None  # never performed
+    assert points["energiavtal"]["ok"] is True
+    assert points["energiavtal"]["overdue"] is False
+    assert points["avlasning"]["ok"] is True, points["avlasning"]["failing"]
+    assert points["baslinjer"]["ok"] is True, points["baslinjer"]["failing"]
+    report = httpx.get(demo.urls["review report"], timeout=120).text
+    assert "Internkontrollplan" in report
+    assert "Debiteringsmätarnas kalibreringsintyg" in report

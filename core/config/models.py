@@ -24,6 +24,7 @@ from core.config.connections import (
     MqttSubscription,
     StorageSettings,
 )
+from core.config.controls import ControlMethod, ControlPoint, InternalControlPlan
 from core.config.enpis import BaselinePeriod, EnpiDefinition
 from core.config.nonconformities import NonconformitySettings
 from core.config.plugins import PluginSettings
@@ -61,12 +62,15 @@ __all__ = [
     "BuildingCategory",
     "Commitment",
     "CommitmentKind",
+    "ControlMethod",
+    "ControlPoint",
     "DaemonSettings",
     "EmbeddedSettings",
     "EnmsConfig",
     "EnpiDefinition",
     "Identifier",
     "InfluxDBSettings",
+    "InternalControlPlan",
     "Medium",
     "Meter",
     "MetricsSettings",
@@ -122,6 +126,10 @@ class EnmsConfig(StrictModel):
         default_factory=list,
         description="kvalitetsdeklarationer: service commitments approved by a board, each "
         "checked against the data",
+    )
+    internal_control_plan: InternalControlPlan = Field(
+        default_factory=InternalControlPlan,
+        description="internkontrollplan: control points of the energy work, manual or automated",
     )
     alerts: AlertSettings = Field(
         default_factory=AlertSettings,

@@ -114,6 +114,13 @@ def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
     problems += _parent_problems(config)
     problems += _target_problems(config)
     problems += _commitment_problems(config)
+    problems += _duplicates(
+        (
+            (("internal_control_plan", "points", i, "id"), point.id)
+            for i, point in enumerate(config.internal_control_plan.points)
+        ),
+        "control point id",
+    )
     problems += _queue_problems(config)
     return problems
 

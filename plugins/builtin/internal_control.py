@@ -9,7 +9,10 @@ system this plugin reports:
 - the age of the last energy review (ISO 50001:2018 6.3): overdue past ``energy_review_months``;
 - each EnPI's energy baseline (6.5): not valid for improvement claims, or older than
   ``baseline_max_years`` (the predetermined revision method);
-- nonconformities in the register that have stayed open longer than ``nonconformity_max_days``.
+- nonconformities in the register that have stayed open longer than ``nonconformity_max_days``;
+- each control point of the configuration's ``internal_control_plan``: its last result, and a
+  deviation when it found one or is overdue (``plugins.builtin.control_plan``); the printed
+  review gets the plan as a table, the report to the board.
 
 Service commitments (kvalitetsdeklarationer) are the configuration's own register and the
 ``commitments`` plugin's.
@@ -24,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.i18n import N_, Message, message
 from energy.nonconformities import Status
+from plugins.builtin.control_plan import METHOD_TEXT, plan_findings, status_of
 from plugins.context import EvaluationContext
 from plugins.findings import (
     Finding,
@@ -35,6 +39,7 @@ from plugins.findings import (
     Severity,
 )
 from plugins.hookspecs import hookimpl
+from plugins.sections import Cell, ReportSection
 
 NAME = "internal_control"
 FINDINGS = FindingMaker(NAME, Perspective.PROCESS)
@@ -188,4 +193,50 @@ async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
     settings = context.settings_as(InternalControlSettings)
     found = risk_findings(context, settings.risks)
     found += enms_checks(context, settings)
+    found += await plan_findings(context)
     return found
+
+
+@hookimpl
+async def enms_report_sections(context: EvaluationContext) -> list[ReportSection]:
+    """The internal control plan as the board follows it up: every point, its last result."""
+    plan = context.config.internal_control_plan
+    if not plan.points:
+        return []
+    locale = context.locale
+    rows: list[dict[str, Cell]] = []
+    for point in plan.points:
+        status = await status_of(context, point)
+        result = (
+            N_("overdue") if status.overdue
+            else N_("not performed") if status.ok is None
+            else N_("nothing found") if status.ok
+            else N_("deviation found")
+        )  # fmt: skip
+        rows.append({
+            locale.text(N_("control")): point.what,
+            locale.text(N_("risk")): point.risk,
+            locale.text(N_("owner")): point.owner,
+            locale.text(N_("method")): locale.text(METHOD_TEXT[point.method]),
+            locale.text(N_("every (days)")): point.every_days,
+            locale.text(N_("last performed")): (
+                locale.date(status.performed_on, "short") if status.performed_on else "–"
+            ),
+            locale.text(N_("result")): locale.text(result),
+            locale.text(N_("next due")): locale.date(status.due, "short") if status.due else "–",
+        })  # fmt: skip
+    approval = (
+        locale.text(
+            N_("Adopted by {board} on {day:date}."), board=plan.approved_by, day=plan.approved_on
+        )
+        if plan.approved_by and plan.approved_on
+        else locale.text(N_("The plan's adoption is not recorded."))
+    )
+    return [
+        ReportSection(
+            title=locale.text(N_("Internal control plan (internkontrollplan)")),
+            review_input=ReviewInput.COMPLIANCE,
+            paragraphs=[approval],
+            table=rows,
+        )
+    ]

@@ -211,6 +211,42 @@ def demo_config(
                 "within_days": 5,
             },
         ],
+        "internal_control_plan": {
+            "approved_by": "Tekniska nämnden",
+            "approved_on": first.isoformat(),
+            "points": [
+                {
+                    "id": "avlasning",
+                    "what": "Alla mätare har lästs av det senaste dygnet",
+                    "risk": "Mätdata saknas i uppföljningen",
+                    "owner": "Energisamordnare",
+                    "every_days": 1,
+                    "method": "meters_read",
+                },
+                {
+                    "id": "baslinjer",
+                    "what": "Energibaslinjerna är giltiga och högst tre år gamla",
+                    "risk": "Besparingar redovisas mot fel referens",
+                    "owner": "Energisamordnare",
+                    "every_days": 365,
+                    "method": "baselines_current",
+                },
+                {
+                    "id": "kalibrering",
+                    "what": "Debiteringsmätarnas kalibreringsintyg",
+                    "risk": "Felaktiga mätvärden och fakturor",
+                    "owner": "Drifttekniker",
+                    "every_days": 365,
+                },
+                {
+                    "id": "energiavtal",
+                    "what": "Energiavtalens villkor och löptid",
+                    "risk": "Dyrare energi efter avtalets slut",
+                    "owner": "Ekonom, fastighetsavdelningen",
+                    "every_days": 365,
+                },
+            ],
+        },
         "targets": [
             {
                 "id": "ekbacka-fjv-minus-15",

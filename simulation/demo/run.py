@@ -41,7 +41,7 @@ from plugins.recording import evaluate_and_record
 from plugins.variables import relevant_variables
 from simulation.demo.config import Ports, demo_config_text, influxdb_storage
 from simulation.demo.devices import ModbusDevices, MqttDevices
-from simulation.demo.feedback import seed_feedback
+from simulation.demo.records import seed_controls, seed_feedback
 from simulation.modbus_devices import free_port
 from simulation.mqtt_broker import EmbeddedBroker
 from simulation.portfolio import ZONE, DemoPortfolio, Timeline
@@ -263,6 +263,7 @@ async def prepare_history(
     register = Register(deployment.config.daemon.register_path)
     try:
         seeded = seed_feedback(register, timeline, ZONE)
+        seed_controls(register, timeline)
     finally:
         register.close()
     out.write(f"Feedback (synpunkter) recorded: {seeded}.\n")

@@ -117,6 +117,7 @@ def test_the_installed_example_plugin_is_discovered_and_its_findings_reported(
         "cost_co2": "ok",
         "data_quality": "ok",
         "enpi_deviation": "ok",
+        "commitments": "ok",
         "feedback": "ok",
         "indoor_climate": "ok",
         "internal_control": "ok",
@@ -162,6 +163,7 @@ def test_no_installed_runs_the_built_in_plugins_only(installed: Path, deployment
     )
     assert done.returncode == 0, done.stderr
     assert [run["name"] for run in json.loads(done.stdout)["plugins"]] == [
+        "commitments",
         "cost_co2",
         "data_quality",
         "enpi_deviation",
@@ -184,6 +186,7 @@ def test_a_package_that_cannot_be_loaded_is_reported_and_the_rest_run(
         "cost_co2": "ok",
         "data_quality": "ok",
         "enpi_deviation": "ok",
+        "commitments": "ok",
         "feedback": "ok",
         "indoor_climate": "ok",
         "internal_control": "ok",

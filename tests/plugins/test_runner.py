@@ -125,9 +125,11 @@ async def test_failing_plugins_are_reported_and_the_others_stand(
     hanging.release.set()
     status = {run.plugin: run.status for run in evaluation.runs}
     assert status == {
+        "commitments": "ok",
         "cost_co2": "ok",
         "data_quality": "ok",
         "enpi_deviation": "ok",
+        "feedback": "ok",
         "good": "ok",
         "indoor_climate": "ok",
         "internal_control": "ok",
@@ -160,15 +162,17 @@ async def test_disabled_plugins_do_not_run(setting: tuple[EnmsConfig, Store]) ->
     plugins = with_plugins(raising=Raising(), good=Good())
     builtin = [
         "data_quality", "cost_co2", "enpi_deviation", "indoor_climate", "internal_control",
-        "opportunities",
+        "opportunities", "feedback", "commitments",
     ]  # fmt: skip
     settings = PluginSettings(disabled=["raising", *builtin, "targets"])
     evaluation = await run(plugins, settings, setting)
     assert [f.id for f in evaluation.findings] == ["good.2025-03"]
     assert {run.plugin: run.status for run in evaluation.runs} == {
+        "commitments": "disabled",
         "cost_co2": "disabled",
         "data_quality": "disabled",
         "enpi_deviation": "disabled",
+        "feedback": "disabled",
         "good": "ok",
         "indoor_climate": "disabled",
         "internal_control": "disabled",

@@ -1,4 +1,6 @@
-"""The demo's synpunkter: feedback the sensors will confirm and feedback they will not.
+"""What people recorded in the demo's register: synpunkter, and internal controls performed.
+
+Feedback the sensors will confirm and feedback they will not:
 
 Set from the demo day, inside the reporting period the demo evaluates:
 
@@ -66,3 +68,16 @@ def seed_feedback(register: Register, timeline: Timeline, zone: ZoneInfo) -> int
         )  # fmt: skip
         recorded += new
     return recorded
+
+
+def seed_controls(register: Register, timeline: Timeline) -> int:
+    """The energy-contract review performed two months ago, nothing found; the meters'
+    calibration certificates, due yearly since the plan was adopted, never checked (overdue)."""
+    if register.control_results("energiavtal"):
+        return 0
+    register.add_control_result(
+        "energiavtal", performed_on=timeline.today - timedelta(days=60), ok=True,
+        note="Avtalen gäller till och med nästa år", recorded_by=RECORDED_BY,
+        recorded_at=now_text(),
+    )  # fmt: skip
+    return 1
