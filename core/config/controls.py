@@ -27,6 +27,8 @@ class ControlMethod(StrEnum):
 
 
 class ControlPoint(StrictModel):
+    """One control of the plan: what, against which risk, by whom, how often, how."""
+
     id: Identifier
     what: str = Field(min_length=1, description="what is controlled, e.g. 'Mätarna läses av'")
     risk: str = Field(min_length=1, description="the risk the control answers")
