@@ -30,6 +30,7 @@ from api.routes import (
     nonconformities,
     portfolio,
     review,
+    scorecard,
     targets,
 )
 from api.state import ApiState
@@ -134,6 +135,7 @@ def create_app(
         commitments.router,
         controls.read,
         controls.write,
+        scorecard.router,
         targets.router,
     ):
         app.include_router(router, prefix=PREFIX)

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from api.enpi_figures import EnpiPeriod, model_line, signature_days
 from api.review import INPUT_KEYS, Review, build_review
+from api.scorecard import scorecard, scorecard_section
 from api.state import ApiState
 from api.svg import PALETTE, Level, Line, Mark, bar_chart, line_chart, scatter_chart
 from baselines.deviation import episodes, sums
@@ -464,6 +465,8 @@ async def report_renderer(api: ApiState, period: ReviewPeriod, locale: Locale) -
     sections = await report_sections(
         api.plugins, api.config, api.store, period, api.register, locale=locale
     )
+    card = scorecard(api.config.scorecard, period, review.findings, locale)
+    sections = [scorecard_section(card, locale), *sections]
     settings = DeviationSettings.model_validate(
         api.config.plugins.settings.get(DEVIATION_PLUGIN, {})
     )

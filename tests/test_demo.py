@@ -347,3 +347,21 @@ def test_the_demos_internal_control_plan_has_an_overdue_control(demo: RunningDem
     report = httpx.get(demo.urls["review report"], timeout=120).text
     assert "Internkontrollplan" in report
     assert "Debiteringsmätarnas kalibreringsintyg" in report
+
+
+def test_the_demos_balanced_scorecard(demo: RunningDemo) -> None:
+    """Balanced scorecard (#23): the users' perspective shows the complaints the sensors
+    confirmed, the processes' the overdue control, the economy the energy cost; one page of
+    the printed review."""
+    base, period = demo.urls["EnPIs"].split("/api/v1/enpis?period=")
+    card = httpx.get(f"{base}/api/v1/scorecard", params={"period": period}, timeout=120).json()
+    by = {p["perspective"]: {i["id"]: i for i in p["indicators"]} for p in card["perspectives"]}
+    complaints = by["kund"]["complaints-confirmed"]
+    assert (complaints["value"], complaints["status"]) == (2, "not met")  # cold and hot
+    assert by["kund"]["commitments-kept"]["value"] < 100
+    assert by["verksamhet och process"]["controls-deviating"]["value"] >= 1
+    assert by["ekonomi"]["energy-cost"]["value"] > 0
+    assert by["samhälle och miljö"]["co2"]["unit"] == "t CO2e"
+    report = httpx.get(demo.urls["review report"], timeout=120).text
+    assert "Balanserat styrkort" in report
+    assert "Klagomål som givarna bekräftat" in report

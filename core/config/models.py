@@ -48,6 +48,7 @@ from core.config.portfolio import (
     allowed_units,
 )
 from core.config.runtime import DaemonSettings, MetricsSettings, SpoolSettings
+from core.config.scorecard import ScorecardSettings
 from core.config.targets import EnergyTarget
 from core.config.types import Identifier, StrictModel, TagKey, TimeZoneName
 
@@ -130,6 +131,10 @@ class EnmsConfig(StrictModel):
     internal_control_plan: InternalControlPlan = Field(
         default_factory=InternalControlPlan,
         description="internkontrollplan: control points of the energy work, manual or automated",
+    )
+    scorecard: ScorecardSettings = Field(
+        default_factory=ScorecardSettings,
+        description="balanced scorecard: perspectives and indicators drawn from the findings",
     )
     alerts: AlertSettings = Field(
         default_factory=AlertSettings,
