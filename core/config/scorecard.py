@@ -33,6 +33,8 @@ class Aggregation(StrEnum):
 
 
 class Indicator(StrictModel):
+    """One measure on the scorecard, drawn from one plugin's findings."""
+
     id: Identifier
     name: str = Field(min_length=1, description="as the board reads it")
     plugin: str = Field(min_length=1, description="the plugin whose findings it reads")
@@ -58,6 +60,8 @@ class Indicator(StrictModel):
 
 
 class ScorecardPerspective(StrictModel):
+    """A perspective of the scorecard: its heading, the findings it rolls up, its measures."""
+
     perspective: PerspectiveName = Field(description="the findings' perspective rolled up")
     name: str = Field(min_length=1, description="the heading, e.g. 'Kund och brukare'")
     indicators: list[Indicator] = Field(default_factory=list)
