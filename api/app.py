@@ -22,6 +22,7 @@ from api.guard import RequestGuard
 from api.models.common import HealthOut
 from api.routes import (
     commitments,
+    comparisons,
     consumption,
     controls,
     enpis,
@@ -136,6 +137,7 @@ def create_app(
         controls.read,
         controls.write,
         scorecard.router,
+        comparisons.router,
         targets.router,
     ):
         app.include_router(router, prefix=PREFIX)

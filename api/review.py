@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-import numpy as np
-
 from api.enpi_figures import EnpiPeriod, enpi_periods
 from api.evidence import Evidence, utc_text
 from api.models.common import PluginRun
@@ -41,10 +39,9 @@ from api.models.review import (
 from api.state import ApiState
 from core.config.models import EnmsConfig
 from core.i18n import N_, Locale
-from core.schema import Measurement, ReadingField, Tag
+from core.schema import Measurement
 from core.storage.buckets import local_days
-from core.storage.points import Bucket
-from energy.consumption import consuming_meters, consumption, counted_once_fields
+from energy.comparisons import building_kwh
 from energy.enpi_series import enpi_years
 from energy.nonconformities import Status
 from energy.review_decisions import OutputCategory
@@ -89,18 +86,7 @@ async def building_ranking(api: ApiState, period: ReviewPeriod) -> BuildingRanki
     """Energy (every kWh carrier) per m² Atemp of each building over the period."""
     config = api.config
     start, end = local_days(period.first, period.last, config.portfolio.timezone)
-    kwh_fields = (ReadingField.ENERGY_KWH, ReadingField.ENERGY_DELTA_KWH)
-    meters = counted_once_fields(
-        config, [m for m in consuming_meters(config) if m[2] in kwh_fields]
-    )
-    found = await consumption(
-        api.store, config, meters, start, end, bucket=Bucket.MONTH, group_by=("building",)
-    )
-    energy = {
-        one.series.tags.get(Tag.BUILDING, ""): float(np.nansum(one.series.values))
-        for one in found
-        if one.unit == "kWh"
-    }
+    energy = await building_kwh(api.store, config, start, end)
     rows: list[RankedBuilding] = []
     for _, building in config.buildings():
         kwh = energy.get(building.id)

@@ -17,6 +17,7 @@ from plugins import hookspecs
 from plugins.builtin import (
     calendar_days,
     commitments,
+    comparisons,
     cost_co2,
     data_quality,
     enpi_deviation,
@@ -34,6 +35,7 @@ ENTRY_POINT_GROUP = "enms.plugins"
 BUILTIN: dict[str, ModuleType] = {
     "calendar": calendar_days,
     "commitments": commitments,
+    "comparisons": comparisons,
     "cost_co2": cost_co2,
     "data_quality": data_quality,
     "enpi_deviation": enpi_deviation,

@@ -192,6 +192,32 @@ def portfolio_overview(zone: str) -> Json:
     layout.add(
         panel(
             "table",
+            N_("Buildings against their category and reference"),
+            N_(
+                "Each building's kWh/m² Atemp in the last complete year (normal-year corrected "
+                "where its EnPIs allow) against its category's median and the reference "
+                "value, with the kWh at stake, from the comparisons evaluation."
+            ),
+            [
+                target(
+                    'SELECT last("title") AS "comparison", '
+                    'last("metric_corrected_kwh_per_m2") AS "kWh/m²", '
+                    'last("metric_reference") AS "reference", '
+                    'last("metric_kwh_at_stake_to_reference") AS "kWh at stake" '
+                    f'FROM "{Measurement.FINDINGS}" WHERE "plugin" = \'comparisons\' AND '
+                    '"building" =~ /^$building$/ AND $timeFilter GROUP BY "kind", "building"',
+                    table=True,
+                )
+            ],
+            options=TABLE_OPTIONS,
+            extra={"fieldConfig": {"defaults": {}, "overrides": [linked("building")]}},
+        ),
+        24,
+        7,
+    )
+    layout.add(
+        panel(
+            "table",
             N_("Service commitments kept"),
             N_(
                 "Each kvalitetsdeklaration per building in the evaluations of the time range: "

@@ -365,3 +365,25 @@ def test_the_demos_balanced_scorecard(demo: RunningDemo) -> None:
     report = httpx.get(demo.urls["review report"], timeout=120).text
     assert "Balanserat styrkort" in report
     assert "Klagomål som givarna bekräftat" in report
+
+
+def test_the_demos_comparisons_show_the_sports_hall_above_its_reference(
+    demo: RunningDemo,
+) -> None:
+    """Jämförelser (#23): over the last twelve months the sports hall (long opening hours)
+    and the elderly-care home (the stuck valve) use more per m² than their references."""
+    base, period = demo.urls["EnPIs"].split("/api/v1/enpis?period=")
+    findings = httpx.get(f"{base}/api/v1/findings", params={"period": period}, timeout=120).json()[
+        "findings"
+    ]
+    above = {f["scope"]["id"] for f in findings if f["plugin"] == "comparisons"}
+    assert {"ekbackahallen", "tallgarden"} <= above
+    assert "lonnen" not in above
+    last = date.fromisoformat(period.split("..")[1])
+    rolling = f"{last - timedelta(days=364)}..{last}"
+    compared = httpx.get(
+        f"{base}/api/v1/comparisons", params={"period": rolling}, timeout=120
+    ).json()
+    hall = {b["building"]: b for b in compared["buildings"]}["ekbackahallen"]
+    assert hall["kwh_per_m2"] > hall["reference_kwh_per_m2"] == 170
+    assert hall["kwh_at_stake_to_reference"] > 0

@@ -350,6 +350,10 @@ def _anchor_paths(config: EnmsConfig, base: Path) -> EnmsConfig:
     if config.mqtt is not None:
         dirs = [base / directory for directory in config.mqtt.format_dirs]
         update["mqtt"] = config.mqtt.model_copy(update={"format_dirs": dirs})
+    if config.comparisons.reference_file is not None:
+        update["comparisons"] = config.comparisons.model_copy(
+            update={"reference_file": base / config.comparisons.reference_file}
+        )
     return config.model_copy(update=update)
 
 

@@ -15,6 +15,7 @@ from pydantic import Field
 from core.config.alerts import AlertSettings
 from core.config.api import ApiSettings
 from core.config.commitments import Commitment, CommitmentKind
+from core.config.comparisons import ComparisonSettings
 from core.config.connections import (
     EmbeddedSettings,
     InfluxDBSettings,
@@ -131,6 +132,10 @@ class EnmsConfig(StrictModel):
     internal_control_plan: InternalControlPlan = Field(
         default_factory=InternalControlPlan,
         description="internkontrollplan: control points of the energy work, manual or automated",
+    )
+    comparisons: ComparisonSettings = Field(
+        default_factory=ComparisonSettings,
+        description="jämförelser: reference kWh/m² Atemp per building category",
     )
     scorecard: ScorecardSettings = Field(
         default_factory=ScorecardSettings,

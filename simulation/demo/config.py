@@ -211,6 +211,20 @@ def demo_config(
                 "within_days": 5,
             },
         ],
+        # illustrative reference values, not a national statistic: a site puts its own here
+        # or in a key-figure export (comparisons.reference_file)
+        "comparisons": {
+            "references": [
+                {"category": category, "kwh_per_m2": value, "source": "demo"}
+                for category, value in (
+                    ("school", 160),
+                    ("preschool", 150),
+                    ("sports_hall", 170),
+                    ("elderly_care", 190),
+                    ("office", 150),
+                )
+            ]
+        },
         "internal_control_plan": {
             "approved_by": "Tekniska nämnden",
             "approved_on": first.isoformat(),

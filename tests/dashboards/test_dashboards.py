@@ -307,6 +307,8 @@ plugins:
         electricity: {price_per_kwh: {2025: 1.3}, co2_g_per_kwh: {2025: 40}}
         district_heating: {price_per_kwh: {2025: 0.95}, co2_g_per_kwh: {2025: 58}}
     indoor_climate: {low_c: 21.2, high_c: 23}  # the school is below it for much of the day
+comparisons:
+  references: [{category: preschool, kwh_per_m2: 20, source: Nyckeltal}]
 commitments:
   - {id: inomhus, text: "21,2–23 °C under skoldagen", approved_by: Tekniska nämnden,
      approved_on: 2024-11-20, kind: indoor_temperature, categories: [school], low_c: 21.2,
