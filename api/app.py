@@ -21,6 +21,7 @@ from api.dependencies import Api
 from api.guard import RequestGuard
 from api.models.common import HealthOut
 from api.routes import (
+    annual,
     commitments,
     comparisons,
     consumption,
@@ -138,6 +139,7 @@ def create_app(
         controls.write,
         scorecard.router,
         comparisons.router,
+        annual.router,
         targets.router,
     ):
         app.include_router(router, prefix=PREFIX)

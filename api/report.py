@@ -132,7 +132,7 @@ class Section:
 
 
 @cache
-def _environment() -> Environment:
+def environment() -> Environment:
     return Environment(
         loader=PackageLoader("api", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -142,7 +142,7 @@ def _environment() -> Environment:
     )
 
 
-def _css_string(text: str) -> Markup:
+def css_string(text: str) -> Markup:
     """``text`` safe inside a quoted CSS string in the page's <style>."""
     escaped = "".join(c if c.isalnum() or c in " ,.-–·()/" else f"\\{ord(c):x} " for c in text)
     return Markup(escaped)
@@ -434,7 +434,7 @@ def render(
         section.page = (pages or {}).get(section.anchor)
     generated = datetime.fromisoformat(document["generated_at"]).astimezone(ZoneInfo(zone))
     evaluated = datetime.fromisoformat(document["evaluated_at"]).astimezone(ZoneInfo(zone))
-    template = _environment().get_template("report.html")
+    template = environment().get_template("report.html")
     return template.render(
         lang=locale.language.value,
         document=document,
@@ -445,7 +445,7 @@ def render(
         prepared=generated.date().isoformat(),
         evaluated=f"{locale.date(evaluated.date())} {evaluated:%H:%M}",
         glossary=[(name, locale.text(meaning)) for name, meaning in GLOSSARY],
-        footer=_css_string(
+        footer=css_string(
             f"{document['portfolio']} · "
             + locale.text("Management review {period}", period=document["period"])
         ),

@@ -387,3 +387,33 @@ def test_the_demos_comparisons_show_the_sports_hall_above_its_reference(
     hall = {b["building"]: b for b in compared["buildings"]}["ekbackahallen"]
     assert hall["kwh_per_m2"] > hall["reference_kwh_per_m2"] == 170
     assert hall["kwh_at_stake_to_reference"] > 0
+
+
+def test_the_annual_report_section_in_swedish_and_printed_by_the_command(
+    demo: RunningDemo, tmp_path: Path
+) -> None:
+    """Årsredovisning (#23): the year so far in the portfolio's language, from the same
+    figures as the API, as a page and as a file written by `enms report annual`."""
+    base, period = demo.urls["EnPIs"].split("/api/v1/enpis?period=")
+    year = date.fromisoformat(period.split("..")[1]).year
+    page = httpx.get(f"{base}/api/v1/reports/annual", params={"year": year}, timeout=120)
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
+    assert f"Energi i årsredovisningen {year}" in text
+    assert re.search(r"Byggnaderna använde [\d\s]+ MWh på [\d\s]+ m² Atemp", text)
+    assert "Varmvattnet i våra äldreboenden håller minst 50 °C dygnet runt" in text
+    assert "idrottshall" in text  # categories in Swedish
+    assert re.search(r"\d+ synpunkter kom in; givarna bekräftade 2 klagomål", text)
+    english = httpx.get(
+        f"{base}/api/v1/reports/annual", params={"year": year, "lang": "en"}, timeout=120
+    ).text
+    assert f"Energy in the annual report {year}" in english
+    assert httpx.get(f"{base}/api/v1/reports/annual", params={"year": year + 1}).status_code == 400
+
+    out = tmp_path / "energi.html"
+    command = [sys.executable, "-m", "enms.cli.main", "report", "annual", "--config",
+               str(demo.folder / "enms-demo.yaml"), "--year", str(year), "--output", str(out),
+               "--no-installed"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert f"Energi i årsredovisningen {year}" in out.read_text(encoding="utf-8")

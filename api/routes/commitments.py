@@ -18,8 +18,8 @@ from api.models.commitments import (
     CommittedBuilding,
     MonthKept,
 )
-from plugins.builtin.commitments import covered, kept
-from plugins.context import ReviewPeriod
+from plugins.builtin.commitments import follow_up
+from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.runner import contexts
 
 router = APIRouter(dependencies=[Depends(require("read"))], tags=["commitments"])
@@ -39,31 +39,35 @@ async def commitments(
     today = api.today()
     if year > today.year:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{year} has not begun")
-    months = [
-        ReviewPeriod.parse(f"{year}-{month:02d}")
-        for month in range(1, 13)
-        if (year, month) <= (today.year, today.month)
-    ]
+    names = {building.id: building.name for _, building in api.config.buildings()}
+
+    def make_context(period: ReviewPeriod) -> EvaluationContext:
+        return contexts(api.config, api.store, period, api.register)("commitments")
+
     found: list[CommitmentFollowUp] = []
     for commitment in api.config.commitments:
-        per_building: dict[str, list[MonthKept]] = {}
-        names = {}
-        for period in months:
-            measured = ReviewPeriod(period.label, period.first, period.measured_until(today))
-            context = contexts(api.config, api.store, measured, api.register)("commitments")
-            for building in covered(context, commitment):
-                names[building.id] = building.name
-                result = await kept(context, commitment, building)
-                share = result.share if result.counted else None
-                per_building.setdefault(building.id, []).append(
-                    MonthKept(
-                        month=period.label,
-                        met=result.met,
-                        counted=result.counted,
-                        share=share,
-                        kept=None if share is None else share >= commitment.kept_share,
-                    )
+        months = await follow_up(make_context, commitment, year, today)
+        buildings = []
+        for building, rows in months.items():
+            shown = [
+                MonthKept(
+                    month=row.month,
+                    met=row.result.met,
+                    counted=row.result.counted,
+                    share=row.result.share if row.result.counted else None,
+                    kept=row.kept(commitment),
                 )
+                for row in rows
+            ]
+            buildings.append(
+                CommittedBuilding(
+                    building=building,
+                    name=names[building],
+                    months=shown,
+                    months_followed=sum(m.kept is not None for m in shown),
+                    months_kept=sum(m.kept is True for m in shown),
+                )
+            )
         found.append(
             CommitmentFollowUp(
                 id=commitment.id,
@@ -72,16 +76,7 @@ async def commitments(
                 approved_by=commitment.approved_by,
                 approved_on=commitment.approved_on.isoformat(),
                 kept_share=commitment.kept_share,
-                buildings=[
-                    CommittedBuilding(
-                        building=building,
-                        name=names[building],
-                        months=rows,
-                        months_followed=sum(row.kept is not None for row in rows),
-                        months_kept=sum(row.kept is True for row in rows),
-                    )
-                    for building, rows in per_building.items()
-                ],
+                buildings=buildings,
             )
         )
     return CommitmentList(year=year, commitments=found)

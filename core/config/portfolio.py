@@ -26,6 +26,26 @@ class BuildingCategory(StrEnum):
     DEPOT = "depot"
     OTHER = "other"
 
+    @property
+    def text(self) -> str:
+        """The category as people read it (English; translated by the catalogue)."""
+        return CATEGORY_TEXT[self]
+
+
+CATEGORY_TEXT = {
+    BuildingCategory.SCHOOL: N_("school"),
+    BuildingCategory.PRESCHOOL: N_("preschool"),
+    BuildingCategory.ELDERLY_CARE: N_("elderly care"),
+    BuildingCategory.OFFICE: N_("office"),
+    BuildingCategory.SPORTS_HALL: N_("sports hall"),
+    BuildingCategory.SWIMMING_POOL: N_("swimming pool"),
+    BuildingCategory.RESIDENTIAL: N_("residential"),
+    BuildingCategory.HEALTHCARE: N_("healthcare"),
+    BuildingCategory.CULTURE: N_("culture"),
+    BuildingCategory.DEPOT: N_("depot"),
+    BuildingCategory.OTHER: N_("other"),
+}
+
 
 class Medium(StrEnum):
     """What a meter measures: an energy carrier, water, or a relevant variable."""

@@ -48,6 +48,7 @@ from enms.cli.demo import add_commands as add_demo_commands
 from enms.cli.evaluate import add_commands as add_evaluate_commands
 from enms.cli.feedback import add_commands as add_feedback_commands
 from enms.cli.listen import listen
+from enms.cli.report import add_commands as add_report_commands
 from enms.cli.review import add_commands as add_review_commands
 from enms.cli.series_files import parse_period
 from enms.cli.serve import add_commands as add_api_commands
@@ -382,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_commands(commands)
     add_review_commands(commands)
     add_feedback_commands(commands)
+    add_report_commands(commands)
 
     health = commands.add_parser(
         "health",

@@ -19,8 +19,9 @@ low-severity deviation, because a commitment nobody can follow up is not under c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from energy.consumption import consuming_meters, consumption
 from energy.feedback import Category, working_days
 from plugins.builtin.feedback import indoor_band
 from plugins.builtin.indoor_climate import Occupancy, occupancy_for, occupied
-from plugins.context import EvaluationContext
+from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import (
     Finding,
     FindingMaker,
@@ -237,6 +238,39 @@ def _finding(
         query=f"commitments.{commitment.id}: {commitment.kind.value}",
         notes=commitment.text,
     )
+
+
+@dataclass(frozen=True)
+class MonthResult:
+    month: str  # 2025-03
+    result: Kept
+
+    def kept(self, commitment: Commitment) -> bool | None:
+        """Whether the month reached the promised share; None without data."""
+        if self.result.counted == 0:
+            return None
+        return self.result.share >= commitment.kept_share
+
+
+async def follow_up(
+    make_context: Callable[[ReviewPeriod], EvaluationContext],
+    commitment: Commitment,
+    year: int,
+    today: date,
+) -> dict[str, list[MonthResult]]:
+    """Each building's months of ``year`` measured by ``today``, as the plugin judges them:
+    the board's yearly follow-up of how often the commitment was kept."""
+    found: dict[str, list[MonthResult]] = {}
+    for month in range(1, 13):
+        if (year, month) > (today.year, today.month):
+            break
+        period = ReviewPeriod.parse(f"{year}-{month:02d}")
+        measured = ReviewPeriod(period.label, period.first, period.measured_until(today))
+        context = make_context(measured)
+        for building in covered(context, commitment):
+            result = await kept(context, commitment, building)
+            found.setdefault(building.id, []).append(MonthResult(period.label, result))
+    return found
 
 
 async def findings_of(context: EvaluationContext) -> list[tuple[Commitment, Building, Finding]]:

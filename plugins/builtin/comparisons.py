@@ -65,7 +65,7 @@ def _finding(context: EvaluationContext, span: tuple[date, date], row: Compared)
     common = {
         "building": row.name, "first": span[0], "last": span[1],
         "per_m2": row.corrected_kwh_per_m2,
-        "rank": row.rank, "of": row.of, "category": row.category.value,
+        "rank": row.rank, "of": row.of, "category": message(row.category.text),
         "median": row.category_median,
     }  # fmt: skip
     if reference:
@@ -142,7 +142,7 @@ async def enms_report_sections(context: EvaluationContext) -> list[ReportSection
         stake = row.at_stake_to_reference_kwh
         table.append({
             locale.text(N_("building")): row.name,
-            locale.text(N_("category")): row.category.value,
+            locale.text(N_("category")): locale.text(row.category.text),
             locale.text(N_("kWh/m² Atemp")): locale.number(row.kwh_per_m2, 1),
             locale.text(N_("normal-year corrected")): (
                 locale.number(row.corrected_kwh_per_m2, 1) if row.corrected else "–"
