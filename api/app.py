@@ -141,6 +141,7 @@ def create_app(
         comparisons.router,
         annual.router,
         targets.router,
+        targets.write,
     ):
         app.include_router(router, prefix=PREFIX)
     return app

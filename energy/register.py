@@ -1,8 +1,8 @@
 """The management-system register: documented information ISO 50001 asks to retain.
 
 Baseline versions and their non-routine adjustments, the decisions of the management review,
-nonconformities with every step of their lifecycle, the users' feedback (synpunkter) and the
-results of manual internal controls live here.
+nonconformities with every step of their lifecycle, the users' feedback (synpunkter), the
+results of manual internal controls and the targets recorded through the API live here.
 History is only ever added: an adopted baseline is never edited, a revision adds the next
 version and marks the previous one superseded, an adjustment or a decision is its own record,
 and a nonconformity's row holds only its current status and last sighting -- each lifecycle
@@ -30,6 +30,7 @@ from energy.review_decisions import (
     ReviewDecision,
     ReviewInputRecord,
 )
+from energy.target_records import TargetRecords
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS baseline_versions (
@@ -87,7 +88,7 @@ def now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Register(NonconformityRecords, FeedbackRecords, ControlRecords):
+class Register(NonconformityRecords, FeedbackRecords, ControlRecords, TargetRecords):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
@@ -100,6 +101,7 @@ class Register(NonconformityRecords, FeedbackRecords, ControlRecords):
             self._migrate_nonconformities()
             self._migrate_feedback()
             self._migrate_controls()
+            self._migrate_targets()
         except (OSError, sqlite3.Error) as exc:
             raise RegisterError(f"register {path}: cannot open: {exc}") from exc
 

@@ -15,6 +15,7 @@ from baselines.analysis import Period
 from baselines.versions import EnergyBaseline
 from core import schema
 from core.config.models import EnmsConfig, EnpiDefinition, Meter, Site
+from core.config.targets import EnergyTarget
 from core.i18n import Language, Locale, locale_for
 from core.schema import EnpiField, Measurement, Tag
 from core.storage.buckets import local_days
@@ -26,6 +27,7 @@ from energy.enpi_series import DailySeries, daily_series
 from energy.feedback import Feedback
 from energy.nonconformities import Nonconformity
 from energy.register import Register
+from energy.target_records import all_targets
 
 SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
 
@@ -196,6 +198,11 @@ class EvaluationContext:
         return self.register.feedback(
             chosen.first, chosen.last, zone=self.config.portfolio.timezone
         )
+
+    def targets(self) -> list[EnergyTarget]:
+        """The energy targets: the configuration's and those recorded through the API."""
+        recorded = self.register.recorded_targets() if self.register is not None else []
+        return all_targets(self.config, recorded)
 
     def control_results(self, point: str) -> list[ControlResult]:
         """A manual control point's recorded results up to the period's end, oldest first."""

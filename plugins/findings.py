@@ -170,6 +170,7 @@ class FindingMaker:
         last: date | None = None,
         references: tuple[str, ...] | None = None,
         perspective: Perspective | None = None,
+        phase: Phase | None = None,
     ) -> Finding:
         """A finding about ``scope`` in ``period``; ``first``/``last`` narrow the evidence
         window (the days the figures come from) where it is not the whole period.
@@ -188,7 +189,7 @@ class FindingMaker:
             period=period.label,
             references=self.references if references is None else references,
             perspective=perspective or self.perspective,
-            phase=self.phase,
+            phase=phase or self.phase,
             review_input=review_input,
             metrics=dict(metrics or {}),
             evidence=Evidence(

@@ -19,9 +19,14 @@ class ActionPlanStatus(Answer):
     status: ActionStatus
     completed: date | None
     expected_savings_kwh_per_year: float | None
+    cost: float | None
     resources: str | None
     verification: str | None
     assessment: Finding | None = Field(description="the targets plugin's finding on the plan")
+    pdca: str | None = Field(
+        description="plan, do, check or act: derived from its status, completion and the data "
+        "verifying its savings"
+    )
 
 
 class TargetStatus(Answer):
@@ -31,7 +36,9 @@ class TargetStatus(Answer):
     enpi: str
     improvement_pct: float
     by: date
+    source: str = Field(description="configuration, or register (recorded through the API)")
     assessment: Finding | None = Field(description="the targets plugin's finding on the target")
+    pdca: str | None = Field(description="plan, do, check or act: derived from its actions")
     action_plans: list[ActionPlanStatus]
 
 

@@ -31,6 +31,9 @@ class ActionPlan(StrictModel):
     expected_savings_kwh_per_year: float | None = Field(
         None, ge=0, description="the saving the plan expects, kWh per year"
     )
+    cost: float | None = Field(
+        None, ge=0, description="what it costs, in the currency of cost_co2's prices (kr)"
+    )
     resources: str | None = Field(None, description="budget and people, free text")
     verification: str | None = Field(
         None, description="how the result is verified, e.g. 'EnPI skolor-fjv, IPMVP option C'"

@@ -10,6 +10,10 @@ For each action plan (9.3 h): its status; overdue when not done by its due date;
 done, the savings verified on its EnPI since completion -- the share saved, times a baseline
 year's consumption -- against what the plan expected. Plans sharing an EnPI share its
 verified savings, which the finding says.
+
+Each target and plan gets its PDCA phase from its records and the data, never typed by hand
+(``action_phase``, ``target_phase``): the finding's ``phase`` and ``metrics.pdca``. Targets are
+the configuration's and those recorded through the API (``context.targets()``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from plugins.findings import (
     FindingMaker,
     Kind,
     Perspective,
+    Phase,
     ReviewInput,
     Scope,
     Severity,
@@ -46,6 +51,36 @@ PLAN_STATUS_TEXT = {
     "done": N_("done"),
     "cancelled": N_("cancelled"),
 }
+
+
+#: a done plan's savings count as verified once a whole year of data follows its completion
+VERIFIED_AFTER_DAYS = 365
+
+
+def action_phase(plan: ActionPlan, verified_days: int | None) -> Phase:
+    """Plan while planned, do while in progress; once done, check while its savings are being
+    measured and act once a year of data has verified them (standardise, or correct a
+    shortfall)."""
+    if plan.status == "planned":
+        return Phase.PLAN
+    if plan.status == "in_progress":
+        return Phase.DO
+    if verified_days is not None and verified_days >= VERIFIED_AFTER_DAYS:
+        return Phase.ACT
+    return Phase.CHECK
+
+
+def target_phase(target: EnergyTarget, plans: list[Phase], today: date) -> Phase:
+    """Act once the target's date has passed (achieved or not: decide what next); before
+    that plan while no action has started, do while any is planned or under way, check when
+    every action is done and the EnPI is being followed."""
+    if today > target.by:
+        return Phase.ACT
+    if not plans or all(phase is Phase.PLAN for phase in plans):
+        return Phase.PLAN
+    if any(phase in (Phase.PLAN, Phase.DO) for phase in plans):
+        return Phase.DO
+    return Phase.CHECK
 
 
 class TargetSettings(BaseModel):
@@ -67,7 +102,10 @@ def _finding(
     scope: Scope,
     metrics: dict[str, object],
     enpi: EnpiDefinition,
+    phase: Phase | None = None,
 ) -> Finding:
+    if phase is not None:
+        metrics = {**metrics, "pdca": phase.value}
     return FINDINGS.make(
         context.period,
         key,
@@ -80,6 +118,7 @@ def _finding(
         measurement=Measurement.ENPI,
         query=f"{Measurement.ENPI}: 1 - sum(actual_kwh) / sum(expected_kwh) where enpi = "
         f"{enpi.id}, days after its baseline period",
+        phase=phase,
     )
 
 
@@ -104,7 +143,7 @@ async def _baseline_year_kwh(context: EvaluationContext, enpi: EnpiDefinition) -
 
 
 async def judge_target(
-    context: EvaluationContext, target: EnergyTarget, enpi: EnpiDefinition
+    context: EvaluationContext, target: EnergyTarget, enpi: EnpiDefinition, phase: Phase
 ) -> list[Finding]:
     period = context.period
     last = min(period.last, context.now.astimezone(context.zone).date())
@@ -119,7 +158,7 @@ async def judge_target(
                 kind=Kind.OBSERVATION, severity=Severity.INFO,
                 review_input=ReviewInput.OBJECTIVES, scope=scope,
                 metrics={"target_pct": target.improvement_pct, "by": target.by.isoformat()},
-                enpi=enpi,
+                enpi=enpi, phase=phase,
             )
         ]  # fmt: skip
     expected, avoided, days = found
@@ -159,7 +198,7 @@ async def judge_target(
                 status=message(status), path=path,
             ),
             kind=kind, severity=severity, review_input=ReviewInput.OBJECTIVES, scope=scope,
-            metrics=metrics, enpi=enpi,
+            metrics=metrics, enpi=enpi, phase=phase,
         )
     ]  # fmt: skip
 
@@ -239,9 +278,12 @@ async def judge_plan(
                 "Action plan {plan}: done; too few days since to verify its savings",
                 plan=plan.name,
             )
+    verified_days = metrics.get("verified_over_days")
+    phase = action_phase(plan, verified_days if isinstance(verified_days, int) else None)
     return _finding(
         context, key, title, kind=kind, severity=severity,
         review_input=ReviewInput.ACTION_PLANS, scope=scope, metrics=metrics, enpi=enpi,
+        phase=phase,
     )  # fmt: skip
 
 
@@ -249,18 +291,22 @@ async def judge_plan(
 async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
     settings = context.settings_as(TargetSettings)
     enpis = {enpi.id: enpi for enpi in context.config.enpis}
+    targets = [t for t in context.targets() if t.enpi in enpis]
+    today = min(context.period.last, context.now.astimezone(context.zone).date())
     sharing: dict[str, int] = {}
-    for target in context.config.targets:
+    for target in targets:
         sharing[target.enpi] = sharing.get(target.enpi, 0) + len(target.action_plans)
     found: list[Finding] = []
-    for target in context.config.targets:
-        enpi = enpis[target.enpi]  # the configuration's checks guarantee it
-        found += await judge_target(context, target, enpi)
-        for plan in target.action_plans:
-            if plan.status != "cancelled":
-                found.append(
-                    await judge_plan(
-                        context, target, plan, enpi, sharing=sharing[target.enpi], settings=settings
-                    )
-                )
+    for target in targets:
+        enpi = enpis[target.enpi]
+        plans = [
+            await judge_plan(
+                context, target, plan, enpi, sharing=sharing[target.enpi], settings=settings
+            )
+            for plan in target.action_plans
+            if plan.status != "cancelled"
+        ]
+        phase = target_phase(target, [plan.phase for plan in plans], today)
+        found += await judge_target(context, target, enpi, phase)
+        found += plans
     return found
