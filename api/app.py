@@ -26,6 +26,7 @@ from api.routes import (
     comparisons,
     consumption,
     controls,
+    energy_review,
     enpis,
     feedback,
     findings,
@@ -140,6 +141,8 @@ def create_app(
         scorecard.router,
         comparisons.router,
         annual.router,
+        energy_review.read,
+        energy_review.write,
         targets.router,
         targets.write,
     ):

@@ -2,7 +2,8 @@
 
 Baseline versions and their non-routine adjustments, the decisions of the management review,
 nonconformities with every step of their lifecycle, the users' feedback (synpunkter), the
-results of manual internal controls and the targets recorded through the API live here.
+results of manual internal controls, the targets recorded through the API and the decisions on
+significant energy uses live here.
 History is only ever added: an adopted baseline is never edited, a revision adds the next
 version and marks the previous one superseded, an adjustment or a decision is its own record,
 and a nonconformity's row holds only its current status and last sighting -- each lifecycle
@@ -30,6 +31,7 @@ from energy.review_decisions import (
     ReviewDecision,
     ReviewInputRecord,
 )
+from energy.seu_records import SeuRecords
 from energy.target_records import TargetRecords
 
 _SCHEMA = """
@@ -88,7 +90,7 @@ def now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Register(NonconformityRecords, FeedbackRecords, ControlRecords, TargetRecords):
+class Register(NonconformityRecords, FeedbackRecords, ControlRecords, TargetRecords, SeuRecords):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
@@ -102,6 +104,7 @@ class Register(NonconformityRecords, FeedbackRecords, ControlRecords, TargetReco
             self._migrate_feedback()
             self._migrate_controls()
             self._migrate_targets()
+            self._migrate_seus()
         except (OSError, sqlite3.Error) as exc:
             raise RegisterError(f"register {path}: cannot open: {exc}") from exc
 

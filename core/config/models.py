@@ -26,6 +26,7 @@ from core.config.connections import (
     StorageSettings,
 )
 from core.config.controls import ControlMethod, ControlPoint, InternalControlPlan
+from core.config.energy_review import EnergyReviewSettings
 from core.config.enpis import BaselinePeriod, EnpiDefinition
 from core.config.nonconformities import NonconformitySettings
 from core.config.plugins import PluginSettings
@@ -132,6 +133,10 @@ class EnmsConfig(StrictModel):
     internal_control_plan: InternalControlPlan = Field(
         default_factory=InternalControlPlan,
         description="internkontrollplan: control points of the energy work, manual or automated",
+    )
+    energy_review: EnergyReviewSettings = Field(
+        default_factory=EnergyReviewSettings,
+        description="the energy review: when a use is proposed as significant (6.3)",
     )
     comparisons: ComparisonSettings = Field(
         default_factory=ComparisonSettings,

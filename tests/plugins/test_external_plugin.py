@@ -118,6 +118,8 @@ def test_the_installed_example_plugin_is_discovered_and_its_findings_reported(
         "data_quality": "ok",
         "enpi_deviation": "ok",
         "commitments": "ok",
+        "comparisons": "ok",
+        "energy_review": "ok",
         "feedback": "ok",
         "indoor_climate": "ok",
         "internal_control": "ok",
@@ -164,8 +166,10 @@ def test_no_installed_runs_the_built_in_plugins_only(installed: Path, deployment
     assert done.returncode == 0, done.stderr
     assert [run["name"] for run in json.loads(done.stdout)["plugins"]] == [
         "commitments",
+        "comparisons",
         "cost_co2",
         "data_quality",
+        "energy_review",
         "enpi_deviation",
         "feedback",
         "indoor_climate",
@@ -187,6 +191,8 @@ def test_a_package_that_cannot_be_loaded_is_reported_and_the_rest_run(
         "data_quality": "ok",
         "enpi_deviation": "ok",
         "commitments": "ok",
+        "comparisons": "ok",
+        "energy_review": "ok",
         "feedback": "ok",
         "indoor_climate": "ok",
         "internal_control": "ok",

@@ -126,8 +126,10 @@ async def test_failing_plugins_are_reported_and_the_others_stand(
     status = {run.plugin: run.status for run in evaluation.runs}
     assert status == {
         "commitments": "ok",
+        "comparisons": "ok",
         "cost_co2": "ok",
         "data_quality": "ok",
+        "energy_review": "ok",
         "enpi_deviation": "ok",
         "feedback": "ok",
         "good": "ok",
@@ -162,15 +164,17 @@ async def test_disabled_plugins_do_not_run(setting: tuple[EnmsConfig, Store]) ->
     plugins = with_plugins(raising=Raising(), good=Good())
     builtin = [
         "data_quality", "cost_co2", "enpi_deviation", "indoor_climate", "internal_control",
-        "opportunities", "feedback", "commitments",
+        "opportunities", "feedback", "commitments", "comparisons", "energy_review",
     ]  # fmt: skip
     settings = PluginSettings(disabled=["raising", *builtin, "targets"])
     evaluation = await run(plugins, settings, setting)
     assert [f.id for f in evaluation.findings] == ["good.2025-03"]
     assert {run.plugin: run.status for run in evaluation.runs} == {
         "commitments": "disabled",
+        "comparisons": "disabled",
         "cost_co2": "disabled",
         "data_quality": "disabled",
+        "energy_review": "disabled",
         "enpi_deviation": "disabled",
         "feedback": "disabled",
         "good": "ok",

@@ -1,0 +1,167 @@
+"""The energy review's uses of energy, from the data (ISO 50001:2018 6.3 a, b).
+
+Two sources, each kWh counted once:
+
+- **sub-meters**: a meter that measures part of a main meter (``parent``) is a use of its own
+  -- a ventilation unit, a kitchen, a pool's heating -- and its kWh are taken out of the main
+  meter's remainder;
+- **models**: each building EnPI's adopted baseline splits the EnPI's use on the period's days
+  into heating (the model's heating slope times the heating degrees of each day), cooling (the
+  same above the cooling balance point) and the rest, the base load.
+
+Every use gets its share of the portfolio's energy in the period; at least
+``energy_review.significance_share`` of it and it is proposed as significant. A person
+confirms or rejects each proposal (the register keeps the decision, with the relevant
+variables and the people who affect the use); a decision older than ``review_every_days`` is
+due for review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from baselines.changepoint import hinge
+from core.config.models import EnmsConfig
+from core.schema import EnpiField, ReadingField, Tag
+from core.storage.buckets import local_days
+from core.storage.contract import Store
+from core.storage.points import Bucket
+from energy.comparisons import building_kwh
+from energy.consumption import consuming_meters, consumption
+from energy.enpi_series import daily_series
+from energy.register import Register
+from energy.seu_records import SeuDecision
+
+
+@dataclass(frozen=True)
+class EnergyUse:
+    id: str  # e.g. "meter.ekbacka-fta" or "heating.ekbacka-fjv"
+    name: str
+    building: str
+    source: str  # sub-meter, heating, cooling, base load
+    kwh: float
+    share: float  # of the portfolio's kWh in the period
+
+
+async def _sub_meter_uses(
+    store: Store, config: EnmsConfig, first: date, last: date
+) -> list[tuple[str, str, str, str, float]]:
+    kwh_fields = (ReadingField.ENERGY_KWH, ReadingField.ENERGY_DELTA_KWH)
+    meters = [m for m in consuming_meters(config) if m[2] in kwh_fields and m[1].parent]
+    if not meters:
+        return []
+    start, end = local_days(first, last, config.portfolio.timezone)
+    found = await consumption(
+        store, config, meters, start, end, bucket=Bucket.MONTH, group_by=("meter",)
+    )
+    by_id = {meter.id: meter for _, meter, _ in meters}
+    uses = []
+    for one in found:
+        meter = by_id.get(one.series.tags.get(Tag.METER, ""))
+        if meter is not None and one.unit == "kWh":
+            kwh = float(np.nansum(one.series.values))
+            name = meter.name or meter.id
+            uses.append((f"meter.{meter.id}", name, meter.building, "sub-meter", kwh))
+    return uses
+
+
+async def _model_uses(
+    store: Store, config: EnmsConfig, register: Register, first: date, last: date
+) -> list[tuple[str, str, str, str, float]]:
+    uses = []
+    for enpi in config.enpis:
+        baseline = register.current(enpi.id)
+        if baseline is None or not enpi.building or enpi.seu:
+            continue
+        series = await daily_series(
+            store, config, enpi.id, version=baseline.version, first=first, last=last
+        )
+        known = series.known & np.isfinite(series[EnpiField.TEMPERATURE_C])
+        if not known.any():
+            continue
+        temperature = series[EnpiField.TEMPERATURE_C][known]
+        actual = float(series[EnpiField.ACTUAL_KWH][known].sum())
+        coefficients = dict(baseline.coefficients)
+        heating = cooling = 0.0
+        if baseline.heating_c is not None:
+            degrees = hinge(baseline.heating_c - temperature, baseline.spread_c)
+            heating = float(coefficients.get("heating", 0.0) * degrees.sum())
+        if baseline.cooling_c is not None:
+            degrees = hinge(temperature - baseline.cooling_c, baseline.spread_c)
+            cooling = float(coefficients.get("cooling", 0.0) * degrees.sum())
+        heating, cooling = max(heating, 0.0), max(cooling, 0.0)
+        scale = min(1.0, actual / (heating + cooling)) if heating + cooling > 0 else 1.0
+        heating, cooling = heating * scale, cooling * scale  # never more than was used
+        parts = (
+            ("heating", heating),
+            ("cooling", cooling),
+            ("base load", actual - heating - cooling),
+        )
+        for source, kwh in parts:
+            if kwh > 0:
+                uses.append((f"{source.replace(' ', '-')}.{enpi.id}", enpi.name, enpi.building,
+                             source, kwh))  # fmt: skip
+    return uses
+
+
+async def energy_uses(
+    store: Store, config: EnmsConfig, register: Register, first: date, last: date
+) -> tuple[list[EnergyUse], float]:
+    """Every use the data show in ``first``..``last``, largest first, and the portfolio's kWh
+    they are shares of."""
+    start, end = local_days(first, last, config.portfolio.timezone)
+    total = sum((await building_kwh(store, config, start, end)).values())
+    found = await _sub_meter_uses(store, config, first, last)
+    found += await _model_uses(store, config, register, first, last)
+    uses = [
+        EnergyUse(use_id, name, building, source, kwh, kwh / total if total > 0 else 0.0)
+        for use_id, name, building, source, kwh in found
+    ]
+    return sorted(uses, key=lambda use: -use.kwh), total
+
+
+@dataclass(frozen=True)
+class UseReview:
+    """A use with what the data propose and what a person decided."""
+
+    use: EnergyUse
+    proposed: bool  # its share reaches the significance threshold
+    decision: SeuDecision | None
+    review_due: date | None  # when the standing decision is to be reviewed
+    overdue: bool
+
+
+async def review_uses(
+    store: Store,
+    config: EnmsConfig,
+    register: Register,
+    first: date,
+    last: date,
+    *,
+    today: date,
+) -> tuple[list[UseReview], float]:
+    """The energy review of ``first``..``last``: every use, proposed or not, with its
+    standing decision and whether that is due for review by ``today``."""
+    uses, total = await energy_uses(store, config, register, first, last)
+    decisions = register.seu_decisions()
+    settings = config.energy_review
+    reviews = []
+    for use in uses:
+        decision = decisions.get(use.id)
+        due = None
+        if decision is not None:
+            decided = datetime.fromisoformat(decision.decided_at).date()
+            due = decided + timedelta(days=settings.review_every_days)
+        reviews.append(
+            UseReview(
+                use=use,
+                proposed=use.share >= settings.significance_share,
+                decision=decision,
+                review_due=due,
+                overdue=due is not None and today > due,
+            )
+        )
+    return reviews, total
