@@ -24,7 +24,8 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from baselines.changepoint import hinge
-from core.config.models import EnmsConfig
+from baselines.daily import heating_degree_days
+from core.config.models import EnmsConfig, EnpiDefinition
 from core.schema import EnpiField, ReadingField, Tag
 from core.storage.buckets import local_days
 from core.storage.contract import Store
@@ -68,38 +69,73 @@ async def _sub_meter_uses(
     return uses
 
 
+@dataclass(frozen=True)
+class ModelSplit:
+    """An EnPI's use on known days split by its baseline model (kWh), with the days' heating
+    degree days (17 °C base) for a normal-year correction of the heating part."""
+
+    actual: float
+    heating: float
+    cooling: float
+    degree_days: float
+    days: int
+
+    @property
+    def base(self) -> float:
+        return self.actual - self.heating - self.cooling
+
+
+async def model_split(
+    store: Store,
+    config: EnmsConfig,
+    register: Register,
+    enpi: EnpiDefinition,
+    *,
+    first: date,
+    last: date,
+) -> ModelSplit | None:
+    """The EnPI's days of ``first``..``last`` split by its current baseline; None without
+    one or without days."""
+    baseline = register.current(enpi.id)
+    if baseline is None:
+        return None
+    series = await daily_series(
+        store, config, enpi.id, version=baseline.version, first=first, last=last
+    )
+    known = series.known & np.isfinite(series[EnpiField.TEMPERATURE_C])
+    if not known.any():
+        return None
+    temperature = series[EnpiField.TEMPERATURE_C][known]
+    actual = float(series[EnpiField.ACTUAL_KWH][known].sum())
+    coefficients = dict(baseline.coefficients)
+    heating = cooling = 0.0
+    if baseline.heating_c is not None:
+        degrees = hinge(baseline.heating_c - temperature, baseline.spread_c)
+        heating = max(float(coefficients.get("heating", 0.0) * degrees.sum()), 0.0)
+    if baseline.cooling_c is not None:
+        degrees = hinge(temperature - baseline.cooling_c, baseline.spread_c)
+        cooling = max(float(coefficients.get("cooling", 0.0) * degrees.sum()), 0.0)
+    scale = min(1.0, actual / (heating + cooling)) if heating + cooling > 0 else 1.0
+    return ModelSplit(  # never more attributed than was used
+        actual=actual,
+        heating=heating * scale,
+        cooling=cooling * scale,
+        degree_days=float(heating_degree_days(temperature).sum()),
+        days=int(known.sum()),
+    )
+
+
 async def _model_uses(
     store: Store, config: EnmsConfig, register: Register, first: date, last: date
 ) -> list[tuple[str, str, str, str, float]]:
     uses = []
     for enpi in config.enpis:
-        baseline = register.current(enpi.id)
-        if baseline is None or not enpi.building or enpi.seu:
+        if not enpi.building or enpi.seu:
             continue
-        series = await daily_series(
-            store, config, enpi.id, version=baseline.version, first=first, last=last
-        )
-        known = series.known & np.isfinite(series[EnpiField.TEMPERATURE_C])
-        if not known.any():
+        split = await model_split(store, config, register, enpi, first=first, last=last)
+        if split is None:
             continue
-        temperature = series[EnpiField.TEMPERATURE_C][known]
-        actual = float(series[EnpiField.ACTUAL_KWH][known].sum())
-        coefficients = dict(baseline.coefficients)
-        heating = cooling = 0.0
-        if baseline.heating_c is not None:
-            degrees = hinge(baseline.heating_c - temperature, baseline.spread_c)
-            heating = float(coefficients.get("heating", 0.0) * degrees.sum())
-        if baseline.cooling_c is not None:
-            degrees = hinge(temperature - baseline.cooling_c, baseline.spread_c)
-            cooling = float(coefficients.get("cooling", 0.0) * degrees.sum())
-        heating, cooling = max(heating, 0.0), max(cooling, 0.0)
-        scale = min(1.0, actual / (heating + cooling)) if heating + cooling > 0 else 1.0
-        heating, cooling = heating * scale, cooling * scale  # never more than was used
-        parts = (
-            ("heating", heating),
-            ("cooling", cooling),
-            ("base load", actual - heating - cooling),
-        )
+        parts = (("heating", split.heating), ("cooling", split.cooling), ("base load", split.base))
         for source, kwh in parts:
             if kwh > 0:
                 uses.append((f"{source.replace(' ', '-')}.{enpi.id}", enpi.name, enpi.building,

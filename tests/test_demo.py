@@ -417,3 +417,18 @@ def test_the_annual_report_section_in_swedish_and_printed_by_the_command(
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert f"Energi i årsredovisningen {year}" in out.read_text(encoding="utf-8")
+
+
+def test_the_demos_town_hall_has_an_expired_energy_declaration(demo: RunningDemo) -> None:
+    """Compliance register (#23): the town hall's declaration is eleven years old; the
+    school's primärenergital is measured beside its declared one."""
+    base, period = demo.urls["EnPIs"].split("/api/v1/enpis?period=")
+    findings = httpx.get(f"{base}/api/v1/findings", params={"period": period}, timeout=120).json()[
+        "findings"
+    ]
+    by_id = {f["id"]: f for f in findings if f["plugin"] == "compliance"}
+    assert by_id["declaration-expired.kommunhuset"]["kind"] == "nonconformity"
+    school = by_id["primary-energy.ekbackaskolan"]
+    assert school["metrics"]["measured"] > 0
+    assert school["metrics"]["split_by_model"] is True
+    assert by_id["requirement.ovk"]["kind"] == "deviation"

@@ -16,6 +16,7 @@ from core.config.alerts import AlertSettings
 from core.config.api import ApiSettings
 from core.config.commitments import Commitment, CommitmentKind
 from core.config.comparisons import ComparisonSettings
+from core.config.compliance import ComplianceSettings
 from core.config.connections import (
     EmbeddedSettings,
     InfluxDBSettings,
@@ -133,6 +134,10 @@ class EnmsConfig(StrictModel):
     internal_control_plan: InternalControlPlan = Field(
         default_factory=InternalControlPlan,
         description="internkontrollplan: control points of the energy work, manual or automated",
+    )
+    compliance: ComplianceSettings = Field(
+        default_factory=ComplianceSettings,
+        description="the compliance register: energy declarations and legal requirements",
     )
     energy_review: EnergyReviewSettings = Field(
         default_factory=EnergyReviewSettings,

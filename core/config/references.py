@@ -114,6 +114,7 @@ def check_references(config: EnmsConfig) -> list[tuple[Path, str]]:
     problems += _parent_problems(config)
     problems += _target_problems(config)
     problems += _commitment_problems(config)
+    problems += _declaration_problems(config)
     problems += _duplicates(
         (
             (("internal_control_plan", "points", i, "id"), point.id)
@@ -286,4 +287,19 @@ def _commitment_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
         for j, meter in enumerate(commitment.meters):
             if meter not in meters:
                 problems.append((("commitments", i, "meters", j), f"unknown meter {meter!r}"))
+    return problems
+
+
+def _declaration_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
+    """Energy declarations name configured buildings and meters."""
+    problems: list[tuple[Path, str]] = []
+    buildings = {building.id for _, building in config.buildings()}
+    meters = {meter.id for _, meter in config.meters()}
+    for i, declaration in enumerate(config.compliance.energy_declarations):
+        here: Path = ("compliance", "energy_declarations", i)
+        if declaration.building not in buildings:
+            problems.append(((*here, "building"), f"unknown building {declaration.building!r}"))
+        for j, meter in enumerate(declaration.property_meters):
+            if meter not in meters:
+                problems.append(((*here, "property_meters", j), f"unknown meter {meter!r}"))
     return problems

@@ -225,6 +225,35 @@ def demo_config(
                 )
             ]
         },
+        # the town hall's energy declaration has expired; the school's is valid
+        "compliance": {
+            "energy_declarations": [
+                {
+                    "building": "kommunhuset",
+                    "declared_on": f"{first.year - 11}-05-20",
+                    "primary_energy_number": 118,
+                    "fgeo": 1.0,
+                    "energy_class": "D",
+                },
+                {
+                    "building": "ekbackaskolan",
+                    "declared_on": f"{first.year - 2}-09-02",
+                    "primary_energy_number": 104,
+                    "fgeo": 1.0,
+                    "energy_class": "C",
+                },
+            ],
+            "requirements": [
+                {
+                    "id": "ovk",
+                    "title": "OVK, obligatorisk ventilationskontroll",
+                    "law": "PBL 8 kap., BFS 2011:16",
+                    "owner": "Förvaltare",
+                    "last_reviewed": f"{first.year - 3}-03-01",
+                    "review_every_days": 1095,
+                },
+            ],
+        },
         "internal_control_plan": {
             "approved_by": "Tekniska nämnden",
             "approved_on": first.isoformat(),

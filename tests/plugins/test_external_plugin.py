@@ -119,6 +119,7 @@ def test_the_installed_example_plugin_is_discovered_and_its_findings_reported(
         "enpi_deviation": "ok",
         "commitments": "ok",
         "comparisons": "ok",
+        "compliance": "ok",
         "energy_review": "ok",
         "feedback": "ok",
         "indoor_climate": "ok",
@@ -167,6 +168,7 @@ def test_no_installed_runs_the_built_in_plugins_only(installed: Path, deployment
     assert [run["name"] for run in json.loads(done.stdout)["plugins"]] == [
         "commitments",
         "comparisons",
+        "compliance",
         "cost_co2",
         "data_quality",
         "energy_review",
@@ -192,6 +194,7 @@ def test_a_package_that_cannot_be_loaded_is_reported_and_the_rest_run(
         "enpi_deviation": "ok",
         "commitments": "ok",
         "comparisons": "ok",
+        "compliance": "ok",
         "energy_review": "ok",
         "feedback": "ok",
         "indoor_climate": "ok",

@@ -127,6 +127,7 @@ async def test_failing_plugins_are_reported_and_the_others_stand(
     assert status == {
         "commitments": "ok",
         "comparisons": "ok",
+        "compliance": "ok",
         "cost_co2": "ok",
         "data_quality": "ok",
         "energy_review": "ok",
@@ -165,6 +166,7 @@ async def test_disabled_plugins_do_not_run(setting: tuple[EnmsConfig, Store]) ->
     builtin = [
         "data_quality", "cost_co2", "enpi_deviation", "indoor_climate", "internal_control",
         "opportunities", "feedback", "commitments", "comparisons", "energy_review",
+        "compliance",
     ]  # fmt: skip
     settings = PluginSettings(disabled=["raising", *builtin, "targets"])
     evaluation = await run(plugins, settings, setting)
@@ -172,6 +174,7 @@ async def test_disabled_plugins_do_not_run(setting: tuple[EnmsConfig, Store]) ->
     assert {run.plugin: run.status for run in evaluation.runs} == {
         "commitments": "disabled",
         "comparisons": "disabled",
+        "compliance": "disabled",
         "cost_co2": "disabled",
         "data_quality": "disabled",
         "energy_review": "disabled",
