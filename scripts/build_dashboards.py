@@ -9,12 +9,13 @@ the thresholds of the configuration's ``alerts`` section.
 
 The dashboards are generated, not edited in Grafana's UI, so that every panel uses the same
 datasource uid, template variables and local-day grouping, and the layout has no overlaps.
-The panels are in dashboards_portfolio.py, dashboards_building.py, dashboards_load.py and
-dashboards_health.py, the shared pieces in grafana.py. The dashboards group by local day in
-the portfolio's time zone and read in the portfolio's language (titles, descriptions, labels
-and alert summaries are written in English, marked ``N_``, and translated through the
-catalogue, core/locale): the shipped files use config/example.yaml's (Europe/Stockholm,
-Swedish); ``--config`` builds them for another deployment's, ``--lang`` in another language.
+The panels are in dashboards_portfolio.py, dashboards_building.py, dashboards_load.py,
+dashboards_management.py and dashboards_health.py, the shared pieces in grafana.py. The
+dashboards group by local day in the portfolio's time zone and read in the portfolio's
+language (titles, descriptions, labels and alert summaries are written in English, marked
+``N_``, and translated through the catalogue, core/locale): the shipped files use
+config/example.yaml's (Europe/Stockholm, Swedish); ``--config`` builds them for another
+deployment's, ``--lang`` in another language.
 tests/dashboards/ runs every query in these files against a real InfluxDB.
 """
 
@@ -32,6 +33,7 @@ from alert_rules import alert_rules
 from dashboards_building import building_detail
 from dashboards_health import collector_health
 from dashboards_load import load_profile
+from dashboards_management import management_system
 from dashboards_portfolio import portfolio_overview
 from grafana import Json
 
@@ -48,6 +50,7 @@ DASHBOARDS: dict[str, Callable[[str], Json]] = {
     "portfolio-overview.json": portfolio_overview,
     "building-detail.json": building_detail,
     "load-profile.json": load_profile,
+    "management-system.json": management_system,
     "collector-health.json": collector_health,
 }
 

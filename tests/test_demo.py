@@ -432,3 +432,15 @@ def test_the_demos_town_hall_has_an_expired_energy_declaration(demo: RunningDemo
     assert school["metrics"]["measured"] > 0
     assert school["metrics"]["split_by_model"] is True
     assert by_id["requirement.ovk"]["kind"] == "deviation"
+
+
+def test_the_demos_school_target_is_in_check(demo: RunningDemo) -> None:
+    """PDCA (#23): the ventilation measure is done and its savings are being measured, so it
+    and its target are in 'check'; the elderly-care home's balancing is only planned."""
+    base, period = demo.urls["EnPIs"].split("/api/v1/enpis?period=")
+    targets = httpx.get(f"{base}/api/v1/targets", params={"period": period}, timeout=120).json()
+    by_id = {t["id"]: t for t in targets["targets"]}
+    school = by_id["ekbacka-fjv-minus-15"]
+    assert school["pdca"] == "check"
+    assert school["action_plans"][0]["pdca"] == "check"
+    assert by_id["tallgarden-fjv-minus-5"]["pdca"] == "plan"

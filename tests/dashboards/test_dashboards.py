@@ -39,7 +39,7 @@ from core.config.models import InfluxDBSettings
 from core.deployment import load_deployment
 from core.storage import InfluxDBStore
 from tests.dashboards.grafana_schema import alert_problems, dashboard_problems
-from tests.fixture_portfolio import START, config_text, readings
+from tests.fixture_portfolio import START, TARGETS, config_text, readings
 from tests.process_output import Output
 from tests.services import require_influxdb, require_mqtt
 
@@ -81,6 +81,7 @@ def test_the_dashboards_are_generated_from_scripts_build_dashboards() -> None:
         "portfolio-overview.json",
         "building-detail.json",
         "load-profile.json",
+        "management-system.json",
         "collector-health.json",
     }
     assert ALERTS.is_file()
@@ -299,7 +300,8 @@ def run_daemon_briefly(config: Path, seconds: float) -> None:
     assert process.returncode == 0, text
 
 
-PRICES = """
+PRICES = (
+    """
 plugins:
   settings:
     cost_co2:
@@ -309,11 +311,22 @@ plugins:
     indoor_climate: {low_c: 21.2, high_c: 23}  # the school is below it for much of the day
 comparisons:
   references: [{category: preschool, kwh_per_m2: 20, source: Nyckeltal}]
+internal_control_plan:
+  approved_on: 2024-01-15
+  points: [{id: kalibrering, what: Kalibrering, risk: Fel värden, owner: tekniker,
+            every_days: 30}]
+compliance:
+  energy_declarations: [{building: asp-skolan, declared_on: 2014-05-01,
+                         primary_energy_number: 10, fgeo: 1.2}]
+"""
+    + TARGETS
+    + """
 commitments:
   - {id: inomhus, text: "21,2–23 °C under skoldagen", approved_by: Tekniska nämnden,
      approved_on: 2024-11-20, kind: indoor_temperature, categories: [school], low_c: 21.2,
      high_c: 23}
 """
+)
 
 
 #: two complaints: the school is below the (tightened) band in the evening, not at noon
