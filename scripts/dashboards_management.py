@@ -7,40 +7,14 @@ uses, the targets with their PDCA phase, and the users' feedback per building.
 
 from __future__ import annotations
 
-from grafana import (
-    BUILDING,
-    SITE,
-    TABLE_OPTIONS,
-    Json,
-    Layout,
-    alarm_count,
-    dashboard,
-    linked,
-    panel,
-    target,
-)
+from grafana import BUILDING, SITE, Json, Layout, alarm_count, dashboard, findings_table
 
 from core.i18n import N_
 from core.schema import Measurement
 
 
 def _findings_table(title: str, description: str, plugin: str, columns: str, group: str) -> Json:
-    """The newest finding of ``plugin`` per ``group`` in the time range, as a table."""
-    return panel(
-        "table",
-        title,
-        description,
-        [
-            target(
-                f'SELECT last("title") AS "finding", {columns} FROM "{Measurement.FINDINGS}" '
-                f"WHERE \"plugin\" = '{plugin}' AND $timeFilter GROUP BY {group}",
-                table=True,
-            )
-        ],
-        options=TABLE_OPTIONS,
-        transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}],
-        extra={"fieldConfig": {"defaults": {}, "overrides": [linked("building")]}},
-    )
+    return findings_table(title, description, f"\"plugin\" = '{plugin}'", columns, group)
 
 
 def management_system(zone: str) -> Json:

@@ -16,6 +16,7 @@ from grafana import (
     alarm_count,
     building_link,
     dashboard,
+    findings_table,
     linked,
     panel,
     target,
@@ -190,87 +191,54 @@ def portfolio_overview(zone: str) -> Json:
         8,
     )
     layout.add(
-        panel(
-            "table",
+        findings_table(
             N_("Buildings against their category and reference"),
             N_(
-                "Each building's kWh/m² Atemp in the last complete year (normal-year corrected "
-                "where its EnPIs allow) against its category's median and the reference "
-                "value, with the kWh at stake, from the comparisons evaluation."
+                "Each building's kWh/m² Atemp over the last twelve months (normal-year "
+                "corrected where they are a calendar year) against its category's median and "
+                "the reference value, with the kWh at stake, from the comparisons evaluation."
             ),
-            [
-                target(
-                    'SELECT last("title") AS "comparison", '
-                    'last("metric_corrected_kwh_per_m2") AS "kWh/m²", '
-                    'last("metric_reference") AS "reference", '
-                    'last("metric_kwh_at_stake_to_reference") AS "kWh at stake" '
-                    f'FROM "{Measurement.FINDINGS}" WHERE "plugin" = \'comparisons\' AND '
-                    '"building" =~ /^$building$/ AND $timeFilter GROUP BY "kind", "building"',
-                    table=True,
-                )
-            ],
-            options=TABLE_OPTIONS,
-            extra={"fieldConfig": {"defaults": {}, "overrides": [linked("building")]}},
+            "\"plugin\" = 'comparisons'",
+            'last("metric_corrected_kwh_per_m2") AS "kWh/m²", last("metric_reference") AS '
+            '"reference", last("metric_kwh_at_stake_to_reference") AS "kWh at stake"',
+            '"kind", "building"',
         ),
         24,
         7,
     )
     layout.add(
-        panel(
-            "table",
+        findings_table(
             N_("Service commitments kept"),
             N_(
                 "Each kvalitetsdeklaration per building in the evaluations of the time range: "
                 "the share of hours (or fault reports) that met it against the share promised; "
                 "a broken one is a nonconformity."
             ),
-            [
-                target(
-                    'SELECT last("title") AS "commitment", last("metric_share") AS "kept", '
-                    'last("metric_kept_share") AS "promised" '
-                    f'FROM "{Measurement.FINDINGS}" WHERE "plugin" = \'commitments\' AND '
-                    '"building" =~ /^$building$/ AND $timeFilter '
-                    'GROUP BY "kind", "building", "finding"',
-                    table=True,
-                )
-            ],
-            options=TABLE_OPTIONS,
-            extra={
-                "fieldConfig": {
-                    "defaults": {},
-                    "overrides": [
-                        linked("building"),
-                        {
-                            "matcher": {"id": "byRegexp", "options": "^(kept|promised)$"},
-                            "properties": [{"id": "unit", "value": "percentunit"}],
-                        },
-                    ],
+            '"plugin" = \'commitments\' AND "building" =~ /^$building$/',
+            'last("metric_share") AS "kept", last("metric_kept_share") AS "promised"',
+            '"kind", "building", "finding"',
+            overrides=[
+                {
+                    "matcher": {"id": "byRegexp", "options": "^(kept|promised)$"},
+                    "properties": [{"id": "unit", "value": "percentunit"}],
                 }
-            },
+            ],
         ),
         24,
         7,
     )
     layout.add(
-        panel(
-            "table",
+        findings_table(
             N_("Feedback checked against the sensors"),
             N_(
                 "Complaints about the indoor temperature (synpunkter) in the evaluations of the "
                 "time range, each with what the building's sensors showed when it came in: "
                 "confirmed ones are nonconformities. Click a building for its detail."
             ),
-            [
-                target(
-                    'SELECT last("title") AS "feedback", last("severity_rank") AS "rank" '
-                    f'FROM "{Measurement.FINDINGS}" WHERE "plugin" = \'feedback\' AND '
-                    '"finding" =~ /^feedback\\./ AND "building" =~ /^$building$/ AND $timeFilter '
-                    'GROUP BY "kind", "building", "finding"',
-                    table=True,
-                )
-            ],
-            options={**TABLE_OPTIONS, "sortBy": [{"displayName": "rank", "desc": True}]},
-            extra={"fieldConfig": {"defaults": {}, "overrides": [linked("building")]}},
+            '"plugin" = \'feedback\' AND "finding" =~ /^feedback\\.\\d+$/ AND '
+            '"building" =~ /^$building$/',
+            'last("metric_temperature_c") AS "°C"',
+            '"kind", "building", "finding"',
         ),
         24,
         7,

@@ -203,6 +203,36 @@ def linked(field: str) -> Json:
     }
 
 
+def findings_table(
+    title: str,
+    description: str,
+    where: str,
+    columns: str,
+    group: str,
+    *,
+    overrides: list[Json] | None = None,
+) -> Json:
+    """A table of the newest finding per ``group`` matching ``where`` in the time range: its
+    title and the metric ``columns``, each building linked to its detail."""
+    return panel(
+        "table",
+        title,
+        description,
+        [
+            target(
+                f'SELECT last("title") AS "finding", {columns} FROM "{Measurement.FINDINGS}" '
+                f"WHERE {where} AND $timeFilter GROUP BY {group}",
+                table=True,
+            )
+        ],
+        options=TABLE_OPTIONS,
+        transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}],
+        extra={
+            "fieldConfig": {"defaults": {}, "overrides": [linked("building"), *(overrides or [])]}
+        },
+    )
+
+
 def count_alarm(color: str) -> Json:
     """A count that shows 0 when nothing is found and turns ``color`` from 1."""
     steps = [{"color": "green", "value": None}, {"color": color, "value": 1}]

@@ -12,50 +12,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 
 from api.annual import annual_html
-from api.cache import TtlCache
 from api.pdf import PdfUnavailable, print_html
-from api.state import ApiState
-from core.storage.factory import open_store
-from energy.register import Register
 from enms.cli.console import add_config, add_language, chosen_locale, open_deployment, run_async
-from plugins.manager import load_plugins
+from enms.cli.documents import api_state, document_path, is_pdf
 
 SUFFIXES = (".pdf", ".html", ".htm")
 
 
 def annual_command(args: argparse.Namespace) -> int:
-    out = Path(args.output)
-    if out.suffix.lower() not in SUFFIXES:
-        print(f"enms report annual: --output {out} should end in .pdf or .html", file=sys.stderr)
+    out = document_path(args.output, "enms report annual")
+    if out is None:
         return 2
     deployment = open_deployment(args.config)
-    config = deployment.config
-    locale = chosen_locale(args, config)
+    locale = chosen_locale(args, deployment.config)
 
     async def run() -> int:
-        register = Register(config.daemon.register_path)
-        try:
-            async with open_store(config.storage) as store:
-                await store.ping()
-                api = ApiState(
-                    deployment, store, register, load_plugins(installed=not args.no_installed),
-                    TtlCache(0),
-                )  # fmt: skip
-                if args.year > api.today().year:
-                    print(f"enms report annual: {args.year} has not begun", file=sys.stderr)
-                    return 2
-                page = await annual_html(api, args.year, locale)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                if out.suffix.lower() == ".pdf":
-                    await print_html(page, out)
-                else:
-                    await asyncio.to_thread(out.write_text, page, encoding="utf-8")
-                return 0
-        finally:
-            register.close()
+        async with api_state(deployment, installed=not args.no_installed) as api:
+            if args.year > api.today().year:
+                print(f"enms report annual: {args.year} has not begun", file=sys.stderr)
+                return 2
+            page = await annual_html(api, args.year, locale)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if is_pdf(out):
+                await print_html(page, out)
+            else:
+                await asyncio.to_thread(out.write_text, page, encoding="utf-8")
+            return 0
 
     code = run_async(run(), "enms report annual", also=(PdfUnavailable,))
     if code == 0:

@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
-from pathlib import Path
 
-from api.cache import TtlCache
 from api.pdf import PdfUnavailable, print_report
 from api.report import report_renderer
-from api.state import ApiState
-from core.storage.factory import open_store
-from energy.register import Register
 from enms.cli.console import (
     add_config,
     add_language,
@@ -28,15 +22,14 @@ from enms.cli.console import (
     open_deployment,
     run_async,
 )
-from plugins.manager import load_plugins
+from enms.cli.documents import api_state, document_path, is_pdf
 
 SUFFIXES = (".pdf", ".html", ".htm")
 
 
 def report_command(args: argparse.Namespace) -> int:
-    out = Path(args.output)
-    if out.suffix.lower() not in SUFFIXES:
-        print(f"enms review report: --output {out} should end in .pdf or .html", file=sys.stderr)
+    out = document_path(args.output, "enms review report")
+    if out is None:
         return 2
     deployment = open_deployment(args.config)
     config = deployment.config
@@ -44,22 +37,13 @@ def report_command(args: argparse.Namespace) -> int:
     locale = chosen_locale(args, config)
 
     async def run() -> int:
-        register = Register(config.daemon.register_path)
-        try:
-            async with open_store(config.storage) as store:
-                await store.ping()
-                api = ApiState(
-                    deployment, store, register, load_plugins(installed=not args.no_installed),
-                    TtlCache(0),
-                )  # fmt: skip
-                render = await report_renderer(api, period, locale)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                if out.suffix.lower() == ".pdf":
-                    return await print_report(render, out)
-                await asyncio.to_thread(out.write_text, render(None), encoding="utf-8")
-                return 0
-        finally:
-            register.close()
+        async with api_state(deployment, installed=not args.no_installed) as api:
+            render = await report_renderer(api, period, locale)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if is_pdf(out):
+                return await print_report(render, out)
+            await asyncio.to_thread(out.write_text, render(None), encoding="utf-8")
+            return 0
 
     pages = run_async(run(), "enms review report", also=(PdfUnavailable,))
     size = f"{pages} A4 pages, " if pages else ""
