@@ -33,7 +33,8 @@ class TargetStatus(Answer):
     id: str
     name: str
     objective: str | None
-    enpi: str
+    enpi: str | None
+    base_year: int | None
     improvement_pct: float
     by: date
     source: str = Field(description="configuration, or register (recorded through the API)")

@@ -67,14 +67,15 @@ async def targets(api: Api, period: Period) -> TargetList:
     "/targets",
     status_code=status.HTTP_201_CREATED,
     summary="Record an energy target with its action plans (scope: write)",
-    description="Measured by one of the configured EnPIs. An id already used -- in the "
-    "configuration or the register -- is 409.",
+    description="Measured by one of the configured EnPIs, or -- with base_year -- the whole "
+    "portfolio's kWh/m² Atemp, normal-year corrected, against that year. An id already used "
+    "-- in the configuration or the register -- is 409.",
 )
 async def record(
     body: EnergyTarget, api: Api, caller: Annotated[Caller, Depends(require("write"))]
 ) -> EnergyTarget:
     enpis = [enpi.id for enpi in api.config.enpis]
-    if body.enpi not in enpis:
+    if body.enpi is not None and body.enpi not in enpis:
         raise not_found("EnPI", body.enpi, enpis)
     if body.id in {target.id for target in api.config.targets}:
         raise HTTPException(

@@ -256,7 +256,7 @@ def _target_problems(config: EnmsConfig) -> list[tuple[Path, str]]:
     problems = list(_duplicates(((("targets", i, "id"), t.id) for i, t in targets), "target id"))
     enpi_ids = sorted(enpi.id for enpi in config.enpis)
     for i, target in enumerate(config.targets):
-        if target.enpi not in enpi_ids:
+        if target.enpi is not None and target.enpi not in enpi_ids:
             known = ", ".join(enpi_ids) or "none configured"
             problems.append(
                 (("targets", i, "enpi"), f"unknown EnPI {target.enpi!r} (known: {known})")

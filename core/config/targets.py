@@ -47,14 +47,32 @@ class ActionPlan(StrictModel):
 
 
 class EnergyTarget(StrictModel):
-    """An energy target, measured by an EnPI against its baseline."""
+    """An energy target: measured by an EnPI against its baseline, or -- with ``base_year``
+    -- the whole portfolio's kWh/m² Atemp, normal-year corrected, against a base year."""
 
     id: Identifier
     name: str = Field(description="e.g. 'Fjärrvärme i skolorna -20 % till 2030'")
     objective: str | None = Field(None, description="the objective it serves (6.2), free text")
-    enpi: Identifier = Field(description="id of the EnPI the target is measured by")
+    enpi: Identifier | None = Field(
+        None, description="id of the EnPI the target is measured by (or give base_year)"
+    )
+    base_year: int | None = Field(
+        None,
+        ge=2000,
+        le=2100,
+        description="a portfolio target: the year whose kWh/m² Atemp (every building, "
+        "normal-year corrected) the improvement is measured against",
+    )
     improvement_pct: float = Field(
         gt=0, lt=100, description="improvement against the EnPI's baseline to reach, per cent"
     )
     by: date = Field(description="the date it is to be reached")
     action_plans: list[ActionPlan] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _measured_one_way(self) -> Self:
+        if (self.enpi is None) == (self.base_year is None):
+            raise ValueError("a target is measured by an enpi or against a base_year: give one")
+        if self.base_year is not None and self.base_year >= self.by.year:
+            raise ValueError("base_year must be before the year of 'by'")
+        return self

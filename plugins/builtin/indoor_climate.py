@@ -23,6 +23,7 @@ from core.config.models import Building, Medium, Meter
 from core.i18n import Message, message
 from core.schema import Measurement
 from core.storage.points import Aggregate, Bucket, SeriesSelector
+from energy.feedback import CHECKABLE
 from plugins.context import EvaluationContext, ReviewPeriod
 from plugins.findings import (
     Finding,
@@ -194,6 +195,11 @@ async def judge(
         "share_below": round(below, 4),
         "sensor_hours": hours,
         "band_c": [settings.low_c, settings.high_c],
+        # the users' view beside the sensors' (synpunkter about the temperature, the feedback
+        # plugin checks each one)
+        "temperature_complaints": sum(
+            f.building == building.id and f.category in CHECKABLE for f in context.feedback()
+        ),
         "occupied": occupancy.model_dump(mode="json"),
     }
     low = share < settings.min_share

@@ -26,6 +26,7 @@ from core.config.enpis import EnpiDefinition
 from core.config.targets import ActionPlan, EnergyTarget
 from core.i18n import N_, Message, message
 from core.schema import Measurement
+from energy.comparisons import compare
 from plugins.context import EvaluationContext
 from plugins.findings import (
     Finding,
@@ -101,7 +102,7 @@ def _finding(
     review_input: ReviewInput,
     scope: Scope,
     metrics: dict[str, object],
-    enpi: EnpiDefinition,
+    enpi: EnpiDefinition | None,
     phase: Phase | None = None,
 ) -> Finding:
     if phase is not None:
@@ -116,8 +117,12 @@ def _finding(
         scope=scope,
         metrics=metrics,
         measurement=Measurement.ENPI,
-        query=f"{Measurement.ENPI}: 1 - sum(actual_kwh) / sum(expected_kwh) where enpi = "
-        f"{enpi.id}, days after its baseline period",
+        query=(
+            f"{Measurement.ENPI}: 1 - sum(actual_kwh) / sum(expected_kwh) where enpi = "
+            f"{enpi.id}, days after its baseline period"
+            if enpi is not None
+            else "kWh/m² Atemp of every building, normal-year corrected, against the base year"
+        ),
         phase=phase,
     )
 
@@ -207,13 +212,15 @@ async def judge_plan(
     context: EvaluationContext,
     target: EnergyTarget,
     plan: ActionPlan,
-    enpi: EnpiDefinition,
+    enpi: EnpiDefinition | None,
     *,
     sharing: int,
     settings: TargetSettings,
 ) -> Finding:
+    """A plan's status and, under an EnPI's target, its savings verified on that EnPI (a
+    portfolio target's plans are not attributable to one EnPI: status and phase only)."""
     today = min(context.period.last, context.now.astimezone(context.zone).date())
-    scope = Scope(level="enpi", id=enpi.id)
+    scope = Scope(level="enpi", id=enpi.id) if enpi else Scope(level="portfolio")
     metrics: dict[str, object] = {
         "target": target.id,
         "status": plan.status,
@@ -241,6 +248,7 @@ async def judge_plan(
         )
     if plan.status == "done" and plan.completed is not None:
         metrics["completed"] = plan.completed.isoformat()
+    if plan.status == "done" and plan.completed is not None and enpi is not None:
         found = await _savings(context, enpi, plan.completed + timedelta(days=1), today)
         yearly = await _baseline_year_kwh(context, enpi)
         if found is not None and found[2] >= 30 and yearly:
@@ -287,26 +295,100 @@ async def judge_plan(
     )  # fmt: skip
 
 
+async def judge_portfolio_target(
+    context: EvaluationContext, target: EnergyTarget, phase: Phase
+) -> Finding:
+    """The portfolio's kWh/m² Atemp (normal-year corrected) of the last complete year against
+    the base year's, over the buildings measured in both, against the target and its path."""
+    assert target.base_year is not None
+    today = min(context.period.last, context.now.astimezone(context.zone).date())
+    year = today.year if (today.month, today.day) == (12, 31) else today.year - 1
+    scope = Scope(level="portfolio")
+    metrics: dict[str, object] = {
+        "target_pct": target.improvement_pct, "by": target.by.isoformat(),
+        "base_year": target.base_year, "year": year,
+    }  # fmt: skip
+    base = await _portfolio_year(context, target.base_year)
+    now = await _portfolio_year(context, year) if year > target.base_year else {}
+    shared = sorted(set(base) & set(now))
+    if not shared:
+        return _finding(
+            context, f"target-not-assessed.{target.id}",
+            message("Target {target}: no complete year after {base} measured for the same "
+                    "buildings yet", target=target.name, base=str(target.base_year)),
+            kind=Kind.OBSERVATION, severity=Severity.INFO, review_input=ReviewInput.OBJECTIVES,
+            scope=scope, metrics=metrics, enpi=None, phase=phase,
+        )  # fmt: skip
+    area = sum(base[b][1] for b in shared)
+    before = sum(base[b][0] for b in shared) / area
+    after = sum(now[b][0] for b in shared) / area
+    improvement = 100 * (1 - after / before)
+    share = min((year - target.base_year) / max(target.by.year - target.base_year, 1), 1.0)
+    path = target.improvement_pct * share
+    metrics.update(
+        base_kwh_per_m2=round(before, 2), kwh_per_m2=round(after, 2), buildings=len(shared),
+        improvement_pct=round(improvement, 2), path_pct=round(path, 2),
+    )  # fmt: skip
+    if improvement >= target.improvement_pct:
+        kind, severity, status = Kind.POSITIVE, Severity.INFO, N_("achieved")
+    elif improvement >= path:
+        kind, severity, status = Kind.OBSERVATION, Severity.INFO, N_("on track")
+    else:
+        kind, severity, status = Kind.DEVIATION, Severity.MEDIUM, N_("behind")
+    metrics["status"] = status
+    return _finding(
+        context, f"target.{target.id}",
+        message(
+            "Target {target}: {after:n1} kWh/m² Atemp in {year} against {before:n1} in {base}, "
+            "{improvement:pct1} of {goal:pct1} ({status}; the path is at {path:pct1})",
+            target=target.name, after=after, year=str(year), before=before,
+            base=str(target.base_year), improvement=improvement, goal=target.improvement_pct,
+            status=message(status), path=path,
+        ),
+        kind=kind, severity=severity, review_input=ReviewInput.OBJECTIVES, scope=scope,
+        metrics=metrics, enpi=None, phase=phase,
+    )  # fmt: skip
+
+
+async def _portfolio_year(context: EvaluationContext, year: int) -> dict[str, tuple[float, float]]:
+    """Each building measured the whole ``year``: (normal-year corrected kWh, Atemp)."""
+    versions = {
+        enpi.id: baseline.version
+        for enpi in context.config.enpis
+        if (baseline := context.baseline(enpi)) is not None
+    }
+    rows = await compare(
+        context.store, context.config, date(year, 1, 1), date(year, 12, 31),
+        references={}, versions=versions,
+    )  # fmt: skip
+    return {r.building: (r.corrected_kwh_per_m2 * r.atemp_m2, r.atemp_m2) for r in rows}
+
+
 @hookimpl
 async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
     settings = context.settings_as(TargetSettings)
     enpis = {enpi.id: enpi for enpi in context.config.enpis}
-    targets = [t for t in context.targets() if t.enpi in enpis]
+    targets = [t for t in context.targets() if t.enpi is None or t.enpi in enpis]
     today = min(context.period.last, context.now.astimezone(context.zone).date())
     sharing: dict[str, int] = {}
     for target in targets:
-        sharing[target.enpi] = sharing.get(target.enpi, 0) + len(target.action_plans)
+        key = target.enpi or ""
+        sharing[key] = sharing.get(key, 0) + len(target.action_plans)
     found: list[Finding] = []
     for target in targets:
-        enpi = enpis[target.enpi]
+        enpi = enpis[target.enpi] if target.enpi is not None else None
         plans = [
             await judge_plan(
-                context, target, plan, enpi, sharing=sharing[target.enpi], settings=settings
+                context, target, plan, enpi, sharing=sharing[target.enpi or ""],
+                settings=settings,
             )
             for plan in target.action_plans
             if plan.status != "cancelled"
-        ]
+        ]  # fmt: skip
         phase = target_phase(target, [plan.phase for plan in plans], today)
-        found += await judge_target(context, target, enpi, phase)
+        if enpi is None:
+            found.append(await judge_portfolio_target(context, target, phase))
+        else:
+            found += await judge_target(context, target, enpi, phase)
         found += plans
     return found

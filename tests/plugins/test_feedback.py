@@ -75,3 +75,6 @@ async def test_complaints_are_confirmed_or_not_by_the_sensors(
     assert school["metrics"]["by_category"] == {"too_cold": 2, "praise": 1, "fault_report": 1}
     assert school["metrics"]["median_working_days_to_answer"] == 1.5  # 1 and 2 working days
     assert found["feedback-summary.bok-forskolan"]["kind"] == "observation"
+    # the indoor-climate evaluation sees the users' complaints beside its sensor-hours
+    indoor = await plugin_findings(path, "2025-02", capsys, "indoor_climate")
+    assert indoor["indoor-band.asp-skolan"]["metrics"]["temperature_complaints"] == 2
