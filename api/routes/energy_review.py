@@ -17,6 +17,7 @@ from energy.seu_records import SeuDecision
 read = APIRouter(dependencies=[Depends(require("read"))], tags=["energy review"])
 write = APIRouter(tags=["energy review"])
 UseId = Annotated[str, Path(max_length=200, description="a use's id, as the review lists it")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class DecisionOut(Answer):
@@ -62,8 +63,8 @@ class DecisionIn(BaseModel):
 
     significant: bool
     note: str | None = Field(None, max_length=4000)
-    relevant_variables: list[str] = Field(default_factory=list, max_length=20)
-    people: list[str] = Field(default_factory=list, max_length=20)
+    relevant_variables: list[Name] = Field(default_factory=list, max_length=20)
+    people: list[Name] = Field(default_factory=list, max_length=20)
 
 
 @read.get(
