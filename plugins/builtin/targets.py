@@ -368,13 +368,24 @@ async def _portfolio_year(context: EvaluationContext, year: int) -> dict[str, tu
 async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
     settings = context.settings_as(TargetSettings)
     enpis = {enpi.id: enpi for enpi in context.config.enpis}
-    targets = [t for t in context.targets() if t.enpi is None or t.enpi in enpis]
+    every = context.targets()
+    targets = [t for t in every if t.enpi is None or t.enpi in enpis]
     today = min(context.period.last, context.now.astimezone(context.zone).date())
     sharing: dict[str, int] = {}
     for target in targets:
         key = target.enpi or ""
         sharing[key] = sharing.get(key, 0) + len(target.action_plans)
-    found: list[Finding] = []
+    found: list[Finding] = [
+        FINDINGS.make(  # recorded through the API, its EnPI since removed from the configuration
+            context.period, f"target-without-enpi.{t.id}",
+            message("Target {target}: its EnPI {enpi} is no longer configured", target=t.name,
+                    enpi=t.enpi or "–"),
+            kind=Kind.DEVIATION, severity=Severity.MEDIUM, review_input=ReviewInput.OBJECTIVES,
+            scope=Scope(level="portfolio"), metrics={"enpi": t.enpi},
+        )
+        for t in every
+        if t not in targets
+    ]  # fmt: skip
     for target in targets:
         enpi = enpis[target.enpi] if target.enpi is not None else None
         plans = [

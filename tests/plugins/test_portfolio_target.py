@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from core.config.loader import load_config
+from core.config.targets import EnergyTarget
 from core.storage import Point, Store
+from energy.register import Register
 from tests.fixture_portfolio import ZONE
 from tests.plugins.portfolio import plugin_findings
 
@@ -88,3 +91,22 @@ async def test_the_portfolio_is_measured_against_its_base_year(
     assert judged["metrics"]["status"] == "on track"
     assert judged["scope"] == {"level": "portfolio", "id": None}
     assert judged["phase"] == "plan"  # no action plan yet
+
+
+async def test_a_recorded_target_whose_enpi_left_the_configuration_is_reported(
+    configured_store: tuple[str, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage, store = configured_store
+    path = tmp_path / "site.yaml"
+    path.write_text(config_text(storage), encoding="utf-8")
+    await store.close()
+    register = Register(load_config(path).daemon.register_path)
+    try:
+        orphan = EnergyTarget(
+            id="gammal", name="Gammalt mål", enpi="borta", improvement_pct=5, by=date(2026, 1, 1)
+        )
+        assert register.add_target(orphan, by="test", at="2025-01-01T00:00:00+00:00")
+    finally:
+        register.close()
+    found = await plugin_findings(path, "2025-01", capsys, "targets")
+    assert found["target-without-enpi.gammal"]["kind"] == "deviation"
