@@ -331,6 +331,11 @@ class Writer:
                 await self._wait(stop)
         await self.shutdown(shutdown_timeout_s)
 
+    def write_now(self) -> None:
+        """Have ``run`` write what is queued at once rather than at the flush interval (a
+        partial batch that nothing else will fill, as at the end of a finite run)."""
+        self._wakeup.set()
+
     async def flush(self, timeout_s: float | None = None) -> int:
         """Write (or spool) everything queued now; return how many readings are still queued."""
         try:

@@ -23,7 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from core.config.models import InfluxDBSettings
 from core.deployment import load_deployment
-from core.storage import InfluxDBStore, Point, SeriesSelector
+from core.storage import EmbeddedStore, InfluxDBStore, Point, SeriesSelector
 from daemon.mqtt.collector import MqttCollector
 from daemon.service import Daemon
 from daemon.spool import Spool
@@ -386,3 +386,27 @@ async def test_a_store_that_refuses_the_writer_keeps_the_readings_until_it_is_fi
         await writing
     assert stored(settings.url, settings.database) == 300
     assert writer.stats.rejected == writer.stats.dropped == 0
+
+
+async def test_write_now_writes_a_partial_batch_before_the_flush_interval(tmp_path: Path) -> None:
+    """A partial batch waits for the flush interval unless ``write_now`` asks for it: the end
+    of a finite run (the MQTT benchmark) is not timed by the writer's timer."""
+    store = EmbeddedStore(tmp_path / "data.sqlite")
+    writer = Writer(store, batch_size=1000, flush_interval_s=3600)
+    stop = asyncio.Event()
+    task = asyncio.create_task(writer.run(stop))
+    try:
+        written = asyncio.Event()
+        points = [Point("readings", {"meter": "m"}, {"energy_kwh": float(i)}, i) for i in range(3)]
+        writer.submit(points, on_durable=written.set)
+        for _ in range(50):  # the writer is waiting on its hour-long timer
+            await asyncio.sleep(0)
+        assert writer.stats.written == 0
+        writer.write_now()
+        async with asyncio.timeout(30):  # not the hour: at once
+            await written.wait()
+        assert writer.stats.written == 3
+    finally:
+        stop.set()
+        await task
+        await store.close()
