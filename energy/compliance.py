@@ -26,7 +26,7 @@ from core.storage.buckets import local_days
 from core.storage.contract import Store
 from core.storage.points import Bucket
 from energy.consumption import consuming_meters, consumption, counted_once_fields
-from energy.energy_review import model_split
+from energy.energy_review import model_splits
 from energy.register import Register
 
 HEAT_CARRIERS = (
@@ -88,7 +88,9 @@ async def primary_energy(
              if e.building == building.id and e.medium is medium and not e.seu), None,
         )  # fmt: skip
         split = (
-            await model_split(store, config, register, enpi, first=first, last=last)
+            (await model_splits(store, config, register, [enpi], first=first, last=last)).get(
+                enpi.id
+            )
             if enpi is not None
             else None
         )

@@ -18,6 +18,7 @@ due for review.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from baselines.changepoint import hinge
 from baselines.daily import heating_degree_days
+from baselines.versions import EnergyBaseline
 from core.config.models import EnmsConfig, EnpiDefinition
 from core.schema import EnpiField, ReadingField, Tag
 from core.storage.buckets import local_days
@@ -32,7 +34,7 @@ from core.storage.contract import Store
 from core.storage.points import Bucket
 from energy.comparisons import building_kwh
 from energy.consumption import consuming_meters, consumption
-from energy.enpi_series import daily_series
+from energy.enpi_series import DailySeries, daily_series_many
 from energy.register import Register
 from energy.seu_records import SeuDecision
 
@@ -85,23 +87,7 @@ class ModelSplit:
         return self.actual - self.heating - self.cooling
 
 
-async def model_split(
-    store: Store,
-    config: EnmsConfig,
-    register: Register,
-    enpi: EnpiDefinition,
-    *,
-    first: date,
-    last: date,
-) -> ModelSplit | None:
-    """The EnPI's days of ``first``..``last`` split by its current baseline; None without
-    one or without days."""
-    baseline = register.current(enpi.id)
-    if baseline is None:
-        return None
-    series = await daily_series(
-        store, config, enpi.id, version=baseline.version, first=first, last=last
-    )
+def _split(baseline: EnergyBaseline, series: DailySeries) -> ModelSplit | None:
     known = series.known & np.isfinite(series[EnpiField.TEMPERATURE_C])
     if not known.any():
         return None
@@ -125,15 +111,39 @@ async def model_split(
     )
 
 
+async def model_splits(
+    store: Store,
+    config: EnmsConfig,
+    register: Register,
+    enpis: Sequence[EnpiDefinition],
+    *,
+    first: date,
+    last: date,
+) -> dict[str, ModelSplit]:
+    """Each EnPI's days of ``first``..``last`` split by its current baseline (those with a
+    baseline and days), read for all of them at once."""
+    baselines = {e.id: b for e in enpis if (b := register.current(e.id)) is not None}
+    versions = {enpi: baseline.version for enpi, baseline in baselines.items()}
+    if not versions:
+        return {}
+    series = await daily_series_many(store, config, versions, first=first, last=last)
+    found = {}
+    for enpi, baseline in baselines.items():
+        split = _split(baseline, series[enpi])
+        if split is not None:
+            found[enpi] = split
+    return found
+
+
 async def _model_uses(
     store: Store, config: EnmsConfig, register: Register, first: date, last: date
 ) -> list[tuple[str, str, str, str, float]]:
+    enpis = [e for e in config.enpis if e.building and not e.seu]
+    splits = await model_splits(store, config, register, enpis, first=first, last=last)
     uses = []
-    for enpi in config.enpis:
-        if not enpi.building or enpi.seu:
-            continue
-        split = await model_split(store, config, register, enpi, first=first, last=last)
-        if split is None:
+    for enpi in enpis:
+        split = splits.get(enpi.id)
+        if split is None or enpi.building is None:
             continue
         parts = (("heating", split.heating), ("cooling", split.cooling), ("base load", split.base))
         for source, kwh in parts:
