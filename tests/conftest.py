@@ -11,6 +11,7 @@ import pytest
 
 from core.config.models import InfluxDBSettings
 from core.storage import EmbeddedStore, InfluxDBStore, Store
+from tests.influx2_gateway import Influx2Gateway
 from tests.private_services import PrivateBroker, PrivateInfluxDB
 from tests.services import require_influxdb, require_mqtt
 
@@ -38,17 +39,33 @@ def influx_settings(influx_url: str, influx_database: str) -> InfluxDBSettings:
     return InfluxDBSettings(url=influx_url, database=influx_database, create_database=True)
 
 
-@pytest.fixture(params=["embedded", "influxdb"])
+@pytest.fixture(params=["embedded", "influxdb", "influxdb-v2"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    """Each contract test runs once against the embedded store and once against real InfluxDB."""
+    """Each contract test runs against the embedded store, against real InfluxDB, and against
+    the same InfluxDB through enms's v2 path (``api: v2``, via tests/influx2_gateway.py)."""
+    gateway = None
     if request.param == "embedded":
         instance: Store = EmbeddedStore(tmp_path / "enms.sqlite")
-    else:
+    elif request.param == "influxdb":
         instance = InfluxDBStore(request.getfixturevalue("influx_settings"))
+    else:
+        settings: InfluxDBSettings = request.getfixturevalue("influx_settings")
+        async with InfluxDBStore(settings) as upstream:  # the bucket exists, as in 2.x
+            await upstream.ensure_database()
+        gateway = Influx2Gateway(settings.url, org="kommunen", token="test-token-v2")
+        gateway.start()
+        instance = InfluxDBStore(
+            InfluxDBSettings(
+                url=gateway.url, api="v2", org="kommunen", token="test-token-v2",
+                database=settings.database,
+            )
+        )  # fmt: skip
     try:
         yield instance
     finally:
         await instance.close()
+        if gateway is not None:
+            gateway.stop()
 
 
 @pytest.fixture

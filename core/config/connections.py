@@ -15,9 +15,15 @@ PRECISION_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
 class InfluxDBSettings(StrictModel):
-    """InfluxDB reached through its v1 HTTP API (1.x, 2.x with v1 compatibility, 3 Core)."""
+    """InfluxDB reached through its v1 HTTP API (1.x, 2.x with v1 compatibility, 3 Core), or
+    -- ``api: v2`` -- writing through the v2 API (2.x, 3) with org, bucket and token, reading
+    InfluxQL through the compatibility endpoint (2.x with a DBRP mapping, 3 natively)."""
 
     url: str = Field(description="base URL, e.g. 'http://influxdb:8086'")
+    api: Literal["v1", "v2"] = Field(
+        "v1", description="v1: /write and /query; v2: /api/v2/write (org, bucket, token)"
+    )
+    org: str | None = Field(None, min_length=1, description="the organisation (api: v2)")
     database: str = Field(
         min_length=1, description="database (1.x, 3 Core) or DBRP-mapped bucket (2.x)"
     )
@@ -47,6 +53,23 @@ class InfluxDBSettings(StrictModel):
     def _empty_secret_is_none(cls, value: object) -> object:
         # "${INFLUX_TOKEN:-}" with the variable unset means "no authentication".
         return None if value == "" else value
+
+    @field_validator("token")
+    @classmethod
+    def _token_is_header_text(cls, value: SecretStr | None) -> SecretStr | None:
+        # it travels in an HTTP header: printable ASCII only (a pasted token with a stray
+        # character would otherwise fail every request)
+        if value is not None and not all(" " < c < "\x7f" for c in value.get_secret_value()):
+            raise ValueError("the token must be printable ASCII without spaces")
+        return value
+
+    @model_validator(mode="after")
+    def _v2_needs_org_and_token(self) -> Self:
+        if self.api == "v2" and (self.org is None or self.token is None):
+            raise ValueError("api: v2 needs org and token (the database is the bucket)")
+        if self.api == "v2" and self.create_database:
+            raise ValueError("api: v2 writes to an existing bucket: create_database is 1.x only")
+        return self
 
     @field_validator("url")
     @classmethod

@@ -51,8 +51,10 @@ def _error_text(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return response.text.strip()[:500] or response.reason_phrase
-    if isinstance(body, dict) and "error" in body:
-        return str(body["error"])
+    if isinstance(body, dict) and "error" in body:  # 1.x and the v1 endpoints
+        return str(body["error"])[:500]
+    if isinstance(body, dict) and "message" in body:  # the v2 API: {"code", "message"}
+        return str(body["message"])[:500]
     return response.text.strip()[:500]
 
 
@@ -200,14 +202,25 @@ class InfluxDBStore(Store):
             await asyncio.sleep(0)
         return b"\n".join(bodies), rejected
 
+    def _write_target(self) -> tuple[str, dict[str, str]]:
+        """The write endpoint and its parameters: v1 ``/write`` (db, rp) or v2
+        ``/api/v2/write`` (org, bucket); both take line protocol at the same precisions."""
+        settings = self.settings
+        if settings.api == "v2":
+            assert settings.org is not None  # the settings' validation requires it
+            return "/api/v2/write", {
+                "org": settings.org,
+                "bucket": settings.database,
+                "precision": settings.precision,
+            }
+        params = {"db": settings.database, "precision": _WRITE_PRECISION[settings.precision]}
+        if settings.retention_policy:
+            params["rp"] = settings.retention_policy
+        return "/write", params
+
     async def write(self, points: Sequence[Point]) -> int:
         await self._database_ready()
-        params = {
-            "db": self.settings.database,
-            "precision": _WRITE_PRECISION[self.settings.precision],
-        }
-        if self.settings.retention_policy:
-            params["rp"] = self.settings.retention_policy
+        path, params = self._write_target()
         size = self.settings.batch_size
         # One request in flight at a time, as from any single writer; the next batch is encoded
         # while the current one is being written.
@@ -223,7 +236,7 @@ class InfluxDBStore(Store):
             if body:
                 count = min(size, len(points) - offset) - len(refused)
                 sending = self._send(
-                    "POST", "/write", f"writing {count} points", params=params, content=body
+                    "POST", path, f"writing {count} points", params=params, content=body
                 )
                 pending = (asyncio.create_task(sending), count)
         if pending is not None:

@@ -13,6 +13,7 @@ from core.config.models import InfluxDBSettings
 from core.errors import StoreRejected, StoreUnavailable
 from core.storage import InfluxDBStore, Point, SeriesSelector
 from tests.faultproxy import fault_proxy
+from tests.influx2_gateway import Influx2Gateway
 
 pytestmark = pytest.mark.anyio
 
@@ -178,3 +179,47 @@ async def test_a_write_racing_the_first_query_waits_for_the_database(
     assert written == 1
     creates = [r for r in state.requests if r[0] == "POST" and "/write" not in r[1]]
     assert len(creates) == 1  # created once, by whichever came first
+
+
+async def test_the_v2_api_writes_with_org_bucket_and_token(
+    influx_settings: InfluxDBSettings,
+) -> None:
+    """``api: v2`` writes to /api/v2/write with org, bucket, precision and the token, as
+    InfluxDB 2 expects (through tests/influx2_gateway.py over the real InfluxDB 1.x), reads
+    back through /query, and says what is wrong when the token or the org is."""
+    async with InfluxDBStore(influx_settings) as upstream:
+        await upstream.ensure_database()
+    gateway = Influx2Gateway(influx_settings.url, org="kommunen", token="right-token")
+    gateway.start()
+    try:
+
+        def v2(**changes: object) -> InfluxDBSettings:
+            fields: dict[str, object] = {
+                "url": gateway.url, "api": "v2", "org": "kommunen", "token": "right-token",
+                "database": influx_settings.database, "precision": "ms",
+            }  # fmt: skip
+            return InfluxDBSettings.model_validate(fields | changes)
+
+        points = [Point("readings", {"meter": "m"}, {"energy_kwh": 1.5}, 1_700_000_000_000_000_000)]
+        async with InfluxDBStore(v2()) as store:
+            assert await store.write(points) == 1
+            (series,) = await store.raw(SeriesSelector("readings", "energy_kwh"), 0, 2 * 10**18)
+            assert series.values.tolist() == [1.5]
+        (write,) = gateway.writes()
+        assert write.method == "POST"
+        assert write.params == {
+            "org": "kommunen", "bucket": influx_settings.database, "precision": "ms"
+        }  # fmt: skip
+        assert write.authorization == "Token right-token"
+        async with InfluxDBStore(v2(token="wrong-token")) as store:
+            with pytest.raises(StoreRejected, match=r"HTTP 401.*check storage.influxdb.token"):
+                await store.write(points)
+        async with InfluxDBStore(v2(org="annan")) as store:
+            with pytest.raises(StoreRejected, match='organization name "annan" not found'):
+                await store.write(points)
+    finally:
+        gateway.stop()
+    with pytest.raises(ValueError, match="api: v2 needs org and token"):
+        InfluxDBSettings(url="http://127.0.0.1:1", database="b", api="v2", token="t")
+    with pytest.raises(ValueError, match="printable ASCII"):
+        InfluxDBSettings(url="http://127.0.0.1:1", database="b", token="rätt")
