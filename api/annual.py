@@ -54,11 +54,7 @@ async def annual_data(api: ApiState, year: int, locale: Locale) -> dict[str, Any
     period = ReviewPeriod(str(year), date(year, 1, 1), date(year, 12, 31))
     last = period.measured_until(today)
     references, _ = references_of(config)
-    versions = {
-        enpi.id: baseline.version
-        for enpi in config.enpis
-        if (baseline := api.register.current(enpi.id)) is not None
-    }
+    versions = api.register.current_versions(config.enpis)
     rows = await compare(
         api.store, config, period.first, last, references=references, versions=versions
     )

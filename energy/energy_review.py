@@ -27,7 +27,7 @@ import numpy as np
 from baselines.changepoint import hinge
 from baselines.daily import heating_degree_days
 from baselines.versions import EnergyBaseline
-from core.config.models import EnmsConfig, EnpiDefinition
+from core.config.models import EnmsConfig, EnpiDefinition, Meter, Site
 from core.schema import EnpiField, ReadingField, Tag
 from core.storage.buckets import local_days
 from core.storage.contract import Store
@@ -49,11 +49,37 @@ class EnergyUse:
     share: float  # of the portfolio's kWh in the period
 
 
+#: the parts of a building EnPI's use its baseline model tells apart
+MODEL_SOURCES = ("heating", "cooling", "base load")
+
+
+def _use_id(source: str, what: str) -> str:
+    """A use's id: ``meter.<sub-meter>``, ``heating.<enpi>``, ``base-load.<enpi>`` ..."""
+    return f"{source.replace(' ', '-')}.{what}"
+
+
+def _sub_meters(config: EnmsConfig) -> list[tuple[Site, Meter, str]]:
+    kwh_fields = (ReadingField.ENERGY_KWH, ReadingField.ENERGY_DELTA_KWH)
+    return [m for m in consuming_meters(config) if m[2] in kwh_fields and m[1].parent]
+
+
+def _building_enpis(config: EnmsConfig) -> list[EnpiDefinition]:
+    return [enpi for enpi in config.enpis if enpi.building and not enpi.seu]
+
+
+def use_ids(config: EnmsConfig) -> set[str]:
+    """Every use id the configuration can give, whatever a period's data: what a decision
+    may be recorded on."""
+    ids = {_use_id("meter", meter.id) for _, meter, _ in _sub_meters(config)}
+    for enpi in _building_enpis(config):
+        ids |= {_use_id(source, enpi.id) for source in MODEL_SOURCES}
+    return ids
+
+
 async def _sub_meter_uses(
     store: Store, config: EnmsConfig, first: date, last: date
 ) -> list[tuple[str, str, str, str, float]]:
-    kwh_fields = (ReadingField.ENERGY_KWH, ReadingField.ENERGY_DELTA_KWH)
-    meters = [m for m in consuming_meters(config) if m[2] in kwh_fields and m[1].parent]
+    meters = _sub_meters(config)
     if not meters:
         return []
     start, end = local_days(first, last, config.portfolio.timezone)
@@ -67,7 +93,7 @@ async def _sub_meter_uses(
         if meter is not None and one.unit == "kWh":
             kwh = float(np.nansum(one.series.values))
             name = meter.name or meter.id
-            uses.append((f"meter.{meter.id}", name, meter.building, "sub-meter", kwh))
+            uses.append((_use_id("meter", meter.id), name, meter.building, "sub-meter", kwh))
     return uses
 
 
@@ -138,18 +164,17 @@ async def model_splits(
 async def _model_uses(
     store: Store, config: EnmsConfig, register: Register, first: date, last: date
 ) -> list[tuple[str, str, str, str, float]]:
-    enpis = [e for e in config.enpis if e.building and not e.seu]
+    enpis = _building_enpis(config)
     splits = await model_splits(store, config, register, enpis, first=first, last=last)
     uses = []
     for enpi in enpis:
         split = splits.get(enpi.id)
         if split is None or enpi.building is None:
             continue
-        parts = (("heating", split.heating), ("cooling", split.cooling), ("base load", split.base))
+        parts = zip(MODEL_SOURCES, (split.heating, split.cooling, split.base), strict=True)
         for source, kwh in parts:
             if kwh > 0:
-                uses.append((f"{source.replace(' ', '-')}.{enpi.id}", enpi.name, enpi.building,
-                             source, kwh))  # fmt: skip
+                uses.append((_use_id(source, enpi.id), enpi.name, enpi.building, source, kwh))
     return uses
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from baselines.versions import Adjustment, EnergyBaseline
+from core.config.enpis import EnpiDefinition
 from core.errors import EnmsError
 from energy.control_records import ControlRecords
 from energy.feedback_records import FeedbackRecords
@@ -136,6 +137,14 @@ class Register(NonconformityRecords, FeedbackRecords, ControlRecords, TargetReco
             return None
         baseline = EnergyBaseline.from_json(row[0])
         return replace(baseline, adjustments=tuple(self.adjustments(enpi, baseline.version)))
+
+    def current_versions(self, enpis: Iterable[EnpiDefinition]) -> dict[str, int]:
+        """Each EnPI's current baseline version, for those with one."""
+        return {
+            enpi.id: baseline.version
+            for enpi in enpis
+            if (baseline := self.current(enpi.id)) is not None
+        }
 
     def adjustments(self, enpi: str, version: int) -> list[Adjustment]:
         with self._lock:

@@ -123,6 +123,18 @@ class EvaluationContext:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.config.portfolio.timezone)
 
+    @property
+    def today(self) -> date:
+        """The day the evaluation stands on: today in the portfolio's time zone, or the
+        period's last day where the period ended before it."""
+        return self.period.measured_until(self.now.astimezone(self.zone).date())
+
+    def baseline_versions(self) -> dict[str, int]:
+        """Each EnPI's current baseline version, for those with one."""
+        if self.register is None:
+            return {}
+        return self.register.current_versions(self.config.enpis)
+
     def window(self, period: ReviewPeriod | None = None) -> tuple[datetime, datetime]:
         """[start, end) of ``period`` (the review's by default) as instants: local midnights,
         the end cut at ``now``."""

@@ -47,11 +47,7 @@ class Comparisons(Answer):
 async def comparisons(api: Api, period: Period) -> Comparisons:
     last = period.measured_until(api.today())
     references, problems = references_of(api.config)
-    versions = {
-        enpi.id: baseline.version
-        for enpi in api.config.enpis
-        if (baseline := api.register.current(enpi.id)) is not None
-    }
+    versions = api.register.current_versions(api.config.enpis)
     rows = await compare(
         api.store, api.config, period.first, last, references=references, versions=versions
     )

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import Caller, require
 from api.dependencies import Api, Period
 from api.models.common import Answer
-from energy.energy_review import review_uses
+from energy.energy_review import review_uses, use_ids
 from energy.register import now_text
 from energy.seu_records import SeuDecision
 
@@ -115,8 +115,7 @@ async def decide(
     api: Api,
     caller: Annotated[Caller, Depends(require("write"))],
 ) -> DecisionOut:
-    known = _use_ids(api)
-    if use_id not in known:
+    if use_id not in use_ids(api.config):
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
             f"no use {use_id!r}: a use is meter.<sub-meter>, heating.<enpi>, cooling.<enpi> or "
@@ -133,11 +132,3 @@ async def decide(
         relevant_variables=list(decision.variables), people=list(decision.people),
         decided_by=decision.decided_by, decided_at=decision.decided_at,
     )  # fmt: skip
-
-
-def _use_ids(api: Api) -> tuple[str, ...]:
-    """Every use id the configuration can produce, whatever the data of a period."""
-    ids = [f"meter.{meter.id}" for _, meter in api.config.meters() if meter.parent]
-    for enpi in api.config.enpis:
-        ids += [f"{source}.{enpi.id}" for source in ("heating", "cooling", "base-load")]
-    return tuple(ids)

@@ -170,7 +170,7 @@ def _answered(context: EvaluationContext, commitment: Commitment, building: Buil
     """Fault reports whose answer fell due in the period (or by today), and how many were
     answered in time."""
     limit = commitment.within_days or 0
-    today = min(context.now.date(), context.period.last)
+    today = context.today
     met = counted = 0
     for report in context.feedback():
         if report.building != building.id or report.category is not Category.FAULT_REPORT:

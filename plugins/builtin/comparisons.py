@@ -35,7 +35,7 @@ FINDINGS = FindingMaker(NAME, Perspective.SOCIETY_ENVIRONMENT, ("ISO 50001:2018 
 
 def twelve_months(context: EvaluationContext) -> tuple[date, date]:
     """The twelve months ending on the period's last measured day."""
-    last = context.period.measured_until(context.now.astimezone(context.zone).date())
+    last = context.today
     after = last + timedelta(days=1)
     try:
         first = after.replace(year=after.year - 1)
@@ -48,11 +48,7 @@ async def compared(
     context: EvaluationContext,
 ) -> tuple[tuple[date, date], list[Compared], list[str]]:
     references, problems = references_of(context.config)
-    versions = {
-        enpi.id: baseline.version
-        for enpi in context.config.enpis
-        if (baseline := context.baseline(enpi)) is not None
-    }
+    versions = context.baseline_versions()
     span = twelve_months(context)
     rows = await compare(
         context.store, context.config, *span, references=references, versions=versions

@@ -112,7 +112,7 @@ async def declaration_findings(
 @hookimpl
 async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
     settings = context.config.compliance
-    today = min(context.period.last, context.now.astimezone(context.zone).date())
+    today = context.today
     found: list[Finding] = []
     for declaration in settings.energy_declarations:
         found += await declaration_findings(context, declaration, today)

@@ -48,12 +48,8 @@ class PointStatus:
     failing: list[str] = field(default_factory=list)
 
 
-def today_of(context: EvaluationContext) -> date:
-    return min(context.period.last, context.now.astimezone(context.zone).date())
-
-
 async def status_of(context: EvaluationContext, point: ControlPoint) -> PointStatus:
-    today = today_of(context)
+    today = context.today
     if point.method is ControlMethod.MANUAL:
         results = context.control_results(point.id)
         adopted = context.config.internal_control_plan.approved_on
@@ -80,7 +76,7 @@ async def _failing(context: EvaluationContext, point: ControlPoint) -> list[str]
         }
         return sorted(meter.id for _, meter in context.meters() if meter.id not in read)
     if point.method is ControlMethod.BASELINES_CURRENT:
-        today = today_of(context)
+        today = context.today
         failing = []
         for enpi in context.config.enpis:
             baseline = context.baseline(enpi)
@@ -91,7 +87,7 @@ async def _failing(context: EvaluationContext, point: ControlPoint) -> list[str]
             ):
                 failing.append(enpi.id)
         return failing
-    today = today_of(context)
+    today = context.today
     return [
         str(nc.id)
         for nc in context.nonconformities()

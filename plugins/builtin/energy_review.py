@@ -39,11 +39,9 @@ SOURCE_TEXT = {
 async def reviewed(context: EvaluationContext) -> tuple[list[UseReview], float]:
     if context.register is None:
         return [], 0.0
-    today = context.now.astimezone(context.zone).date()
-    last = context.period.measured_until(today)
     return await review_uses(
-        context.store, context.config, context.register, context.period.first, last,
-        today=min(today, context.period.last),
+        context.store, context.config, context.register, context.period.first, context.today,
+        today=context.today,
     )  # fmt: skip
 
 

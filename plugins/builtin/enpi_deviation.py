@@ -108,7 +108,7 @@ async def judge(
     period = context.period
     # the sum starts a while before the period, so a shift that began just before is seen whole
     lead = timedelta(days=60)
-    last = min(period.last, context.now.astimezone(context.zone).date())
+    last = context.today
     reporting = await context.enpi_reporting_days(enpi, period.first - lead, last)
     if reporting is None:
         return []

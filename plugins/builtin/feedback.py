@@ -222,7 +222,7 @@ def summary(
 ) -> Finding:
     """Feedback of one building in the period: by category against the period before, time
     to answer, and what is overdue."""
-    today = min(context.now.date(), context.period.last)
+    today = context.today
     counts = {c.value: sum(f.category is c for f in now) for c in Category}
     earlier = {c.value: sum(f.category is c for f in before) for c in Category}
     answered = [d for f in now if (d := f.days_to_answer()) is not None]

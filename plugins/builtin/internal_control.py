@@ -114,7 +114,7 @@ def _months_between(first: date, last: date) -> int:
 
 
 def enms_checks(context: EvaluationContext, settings: InternalControlSettings) -> list[Finding]:
-    today = min(context.period.last, context.now.astimezone(context.zone).date())
+    today = context.today
     found = []
     done = settings.energy_review_done
     age = _months_between(done, today) if done else None

@@ -151,7 +151,7 @@ async def judge_target(
     context: EvaluationContext, target: EnergyTarget, enpi: EnpiDefinition, phase: Phase
 ) -> list[Finding]:
     period = context.period
-    last = min(period.last, context.now.astimezone(context.zone).date())
+    last = context.today
     scope = Scope(level="enpi", id=enpi.id)
     found = await _savings(context, enpi, period.first, last)
     if found is None or found[0] <= 0:
@@ -219,7 +219,7 @@ async def judge_plan(
 ) -> Finding:
     """A plan's status and, under an EnPI's target, its savings verified on that EnPI (a
     portfolio target's plans are not attributable to one EnPI: status and phase only)."""
-    today = min(context.period.last, context.now.astimezone(context.zone).date())
+    today = context.today
     scope = Scope(level="enpi", id=enpi.id) if enpi else Scope(level="portfolio")
     metrics: dict[str, object] = {
         "target": target.id,
@@ -301,7 +301,7 @@ async def judge_portfolio_target(
     """The portfolio's kWh/m² Atemp (normal-year corrected) of the last complete year against
     the base year's, over the buildings measured in both, against the target and its path."""
     assert target.base_year is not None
-    today = min(context.period.last, context.now.astimezone(context.zone).date())
+    today = context.today
     year = today.year if (today.month, today.day) == (12, 31) else today.year - 1
     scope = Scope(level="portfolio")
     metrics: dict[str, object] = {
@@ -352,11 +352,7 @@ async def judge_portfolio_target(
 
 async def _portfolio_year(context: EvaluationContext, year: int) -> dict[str, tuple[float, float]]:
     """Each building measured the whole ``year``: (normal-year corrected kWh, Atemp)."""
-    versions = {
-        enpi.id: baseline.version
-        for enpi in context.config.enpis
-        if (baseline := context.baseline(enpi)) is not None
-    }
+    versions = context.baseline_versions()
     rows = await compare(
         context.store, context.config, date(year, 1, 1), date(year, 12, 31),
         references={}, versions=versions,
@@ -370,7 +366,7 @@ async def enms_evaluate(context: EvaluationContext) -> list[Finding]:
     enpis = {enpi.id: enpi for enpi in context.config.enpis}
     every = context.targets()
     targets = [t for t in every if t.enpi is None or t.enpi in enpis]
-    today = min(context.period.last, context.now.astimezone(context.zone).date())
+    today = context.today
     sharing: dict[str, int] = {}
     for target in targets:
         key = target.enpi or ""
